@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// One entry point for the README's commands on a machine that has only Node.js and npm:
+// installs the workspace with a pinned pnpm, builds what is needed, then runs the task.
+//   node scripts/bootstrap.mjs test          every package's tests, then a pass/fail summary
+//   node scripts/bootstrap.mjs check         typecheck + lint (publint, attw, prettier)
+//   node scripts/bootstrap.mjs demo [--once] the embedded authorization server + example tour
+import { spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1]
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  TURBO_NO_UPDATE_NOTIFIER: '1',
+  DO_NOT_TRACK: '1',
+}
+
+function run(cmd, args, options = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env, ...options })
+  if (result.error) throw result.error
+  return result.status ?? 1
+}
+
+function must(cmd, args) {
+  const status = run(cmd, args)
+  if (status !== 0) process.exit(status)
+}
+
+function install() {
+  const localPnpm = join(root, 'node_modules', '.bin', 'pnpm')
+  const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : []
+  if (existsSync(localPnpm)) must(localPnpm, ['install', ...frozen, '--reporter=append-only'])
+  else must('npx', ['--yes', `pnpm@${PNPM_VERSION}`, 'install', ...frozen, '--reporter=append-only'])
+}
+
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+const [task, ...rest] = process.argv.slice(2)
+
+switch (task) {
+  case 'test': {
+    install()
+    const status = run(bin('turbo'), ['run', 'test', '--output-logs=new-only', ...rest])
+    const summary = run(process.execPath, [join(root, 'scripts', 'test-summary.mjs')])
+    process.exit(status || summary)
+  }
+  case 'check': {
+    install()
+    must(bin('turbo'), ['run', 'typecheck', 'lint', ...rest])
+    must(bin('prettier'), ['--check', '.'])
+    break
+  }
+  case 'demo': {
+    install()
+    must(bin('turbo'), ['run', 'build', '--filter=@scopeguard/demo...', '--output-logs=errors-only'])
+    process.exit(run(process.execPath, [join(root, 'demo', 'dist', 'main.js'), ...rest]))
+  }
+  default:
+    console.error('usage: node scripts/bootstrap.mjs test|check|demo [args]')
+    process.exit(2)
+}
