@@ -1,0 +1,10 @@
+export { DEFAULT_CLIENT_ID, DEFAULT_SUBJECT } from './claims.js'
+export { generateTestKey } from './keys.js'
+export { tamper } from './tamper.js'
+export { createTestIssuer } from './test-issuer.js'
+
+export type { GeneratedTestKey, TestAlgorithm } from './keys.js'
+export type { MetadataKind, MetadataOptions } from './metadata.js'
+export type { CountedEndpoint, Fault, FaultEndpoint } from './server.js'
+export type { SignAlgorithm, SignOptions } from './sign.js'
+export type { TestIssuer, TestIssuerOptions } from './test-issuer.js'
