@@ -1,0 +1,133 @@
+import type { ChallengeParams } from './challenge.js'
+import { InvalidTokenError } from './errors.js'
+import type { TokenSource } from './extract.js'
+import type { Scope } from './scopes.js'
+
+/** Registered claims of a JWT access token (RFC 9068 §2.2) and common extensions. */
+export interface AccessTokenClaims {
+  iss?: string
+  sub?: string
+  aud?: string | string[]
+  exp?: number
+  nbf?: number
+  iat?: number
+  jti?: string
+  client_id?: string
+  azp?: string
+  scope?: string
+  scp?: string | string[]
+  permissions?: string[]
+  auth_time?: number
+  acr?: string
+  amr?: string[]
+  act?: ActorClaim
+  may_act?: Record<string, unknown>
+  cnf?: Record<string, unknown>
+  [claim: string]: unknown
+}
+
+/** An `act` claim (RFC 8693 §4.1): the acting party, possibly with its own `act`. */
+export interface ActorClaim {
+  sub?: string
+  iss?: string
+  client_id?: string
+  act?: ActorClaim
+  [claim: string]: unknown
+}
+
+/** One party in a delegation chain. */
+export interface Actor {
+  subject: string | undefined
+  clientId: string | undefined
+  issuer: string | undefined
+  /** The actor's claims without its nested `act`. */
+  claims: Readonly<Record<string, unknown>>
+}
+
+/**
+ * The result of authenticating a request: who and what the token represents. Generic over your
+ * own claims type: `AuthInfo<{ tenant: string }>` types `auth.claims.tenant`.
+ */
+export interface AuthInfo<Claims extends object = Record<string, unknown>> {
+  /** The raw access token. Never log it. */
+  token: string
+  /** The authorization scheme it came with. */
+  tokenType: 'Bearer'
+  /** Where in the request the token was found. */
+  source: TokenSource
+  /** How the token was verified. */
+  format: 'jwt'
+  /** The token's verified claims. */
+  claims: Readonly<AccessTokenClaims & Claims>
+  /** The token's protected header (`alg`, `kid`, `typ`). */
+  header: Readonly<Record<string, unknown>>
+  /** `sub`: the resource owner, or the client for client-credentials tokens. */
+  subject: string | undefined
+  /** `client_id` (or `azp` when absent): the client the token was issued to. */
+  clientId: string | undefined
+  /** `iss`: the issuer, identical to the configured one. */
+  issuer: string
+  /** `aud` as an array. */
+  audience: readonly string[]
+  /** The granted scopes, deduplicated, in token order. */
+  scopes: readonly Scope[]
+  /** The granted scopes plus everything they imply under the server's `scopes.implies`. */
+  effectiveScopes: ReadonlySet<string>
+  /** `exp` as a date. */
+  expiresAt: Date | undefined
+  /** `iat` as a date. */
+  issuedAt: Date | undefined
+  /**
+   * The delegation chain from nested `act` claims (RFC 8693 §4.1), closest actor first: `actors[0]`
+   * is the party presenting the token on the subject's behalf. Empty when not delegated.
+   */
+  actors: readonly Actor[]
+  /** The `cnf` (confirmation) claim, when present. */
+  confirmation: Readonly<Record<string, unknown>> | undefined
+}
+
+const CHALLENGE = Symbol.for('scopeguard.challenge')
+const MAX_ACTOR_DEPTH = 10
+
+/** Attaches the resource server's challenge parameters (realm…) to an auth object, hidden. */
+export function attachChallengeParams(auth: AuthInfo<object>, params: ChallengeParams): void {
+  Object.defineProperty(auth, CHALLENGE, { value: params, enumerable: false })
+}
+
+/** The challenge parameters of the resource server that produced an auth object. */
+export function challengeParamsOf(auth: AuthInfo<object>): ChallengeParams {
+  return ((auth as unknown as Record<symbol, unknown>)[CHALLENGE] as ChallengeParams) ?? {}
+}
+
+function malformedActor(): InvalidTokenError {
+  return new InvalidTokenError('The act claim of the access token is malformed', {
+    reason: 'invalid_claim',
+  })
+}
+
+function optionalString(value: unknown): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') throw malformedActor()
+  return value
+}
+
+/** Reads the nested `act` chain (closest actor first), validating its shape and depth. */
+export function parseActors(act: unknown): Actor[] {
+  const actors: Actor[] = []
+  let current = act
+  while (current !== undefined) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) {
+      throw malformedActor()
+    }
+    if (actors.length === MAX_ACTOR_DEPTH) throw malformedActor()
+    const { act: next, ...claims } = current as ActorClaim
+    actors.push({
+      subject: optionalString(claims.sub),
+      clientId: optionalString(claims.client_id),
+      issuer: optionalString(claims.iss),
+      claims,
+    })
+    current = next
+  }
+  return actors
+}

@@ -1,0 +1,207 @@
+import { formatChallenge, type ChallengeParams } from './challenge.js'
+
+/**
+ * Stable codes of every error scopeguard raises for a request. The first four are RFC 6750 / RFC 6749
+ * error codes and appear as `error=` in the `WWW-Authenticate` challenge; `missing_token` is sent
+ * without an `error` parameter (RFC 6750 §3.1); `temporarily_unavailable` is a 503 that is never the
+ * client's fault.
+ */
+export type OAuthErrorCode =
+  | 'missing_token'
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'temporarily_unavailable'
+
+/**
+ * Why a token was rejected, in more detail than the RFC code. Meant for logs and metrics; clients
+ * see only the code and the description.
+ */
+export type OAuthErrorReason =
+  | 'no_token'
+  | 'unsupported_scheme'
+  | 'malformed_header'
+  | 'multiple_methods'
+  | 'token_too_long'
+  | 'malformed_token'
+  | 'unsupported_token_type'
+  | 'algorithm_not_allowed'
+  | 'no_matching_key'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'too_old'
+  | 'issuer_mismatch'
+  | 'audience_mismatch'
+  | 'missing_claim'
+  | 'invalid_claim'
+  | 'claim_validator'
+  | 'missing_scope'
+  | 'claim_requirement'
+  | 'key_source_unavailable'
+
+const BRAND = Symbol.for('scopeguard.error')
+/** The realm used when the resource server sets none (a Bearer challenge needs one parameter). */
+export const DEFAULT_REALM = 'api'
+const STATUS: Record<OAuthErrorCode, number> = {
+  missing_token: 401,
+  invalid_request: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  temporarily_unavailable: 503,
+}
+
+/** Options shared by every {@link OAuthError} constructor. */
+export interface OAuthErrorOptions {
+  /** Detail for logs and metrics. */
+  reason?: OAuthErrorReason
+  /** The underlying error, kept for logging; never rendered into a response. */
+  cause?: unknown
+  /** Extra challenge parameters such as `scope` or `resource_metadata`. */
+  challenge?: ChallengeParams
+}
+
+/**
+ * Base class of every error a request can produce. It carries what each framework needs to render
+ * it without glue code: `status`/`statusCode`, `headers` (with `WWW-Authenticate` when the status
+ * calls for a challenge), `expose` and a stable `code`. The description is safe to send to
+ * clients: it never contains the token, key material or internal exception text.
+ */
+export class OAuthError extends Error {
+  /** Stable code; also the `error` member of the JSON body. */
+  readonly code: OAuthErrorCode
+  /** HTTP status: 400, 401, 403 or 503. */
+  readonly status: number
+  /** Alias of {@link OAuthError.status} for frameworks that read `statusCode`. */
+  readonly statusCode: number
+  /** Client-safe description, also sent as `error_description`. */
+  readonly description: string
+  /** Detail for logs and metrics. */
+  readonly reason: OAuthErrorReason | undefined
+  /** Parameters of the `WWW-Authenticate` challenge besides `error` and `error_description`. */
+  challengeParams: ChallengeParams
+  /** Always true: the message is meant for the client (Koa and http-errors read this). */
+  readonly expose = true
+  /** Response headers: `WWW-Authenticate` (except on a 503) and `Cache-Control: no-store`. */
+  headers: Record<string, string>
+
+  constructor(code: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = new.target.name
+    this.code = code
+    this.status = STATUS[code]
+    this.statusCode = this.status
+    this.description = description
+    this.reason = options.reason
+    this.challengeParams = { ...options.challenge }
+    this.headers = {}
+    Object.defineProperty(this, BRAND, { value: true })
+    this.withChallenge({})
+  }
+
+  /** The JSON body every adapter sends: `{ error, error_description }`. */
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.code, error_description: this.description }
+  }
+
+  /** The `WWW-Authenticate` value for this error, or undefined for a 503. */
+  challenge(): string | undefined {
+    if (this.status === 503) return undefined
+    const { realm = DEFAULT_REALM, ...rest } = this.challengeParams
+    const params: ChallengeParams = { realm }
+    if (this.code !== 'missing_token') {
+      params.error = this.code
+      params.error_description = this.description
+    }
+    return formatChallenge('Bearer', { ...params, ...rest })
+  }
+
+  /**
+   * Adds challenge parameters (such as the resource server's `realm`) and recomputes `headers`.
+   * Called where the error is created; returns this error.
+   */
+  withChallenge(params: ChallengeParams): this {
+    this.challengeParams = { ...params, ...this.challengeParams }
+    const value = this.challenge()
+    this.headers = { 'Cache-Control': 'no-store' }
+    if (value !== undefined) this.headers['WWW-Authenticate'] = value
+    return this
+  }
+}
+
+/** 401 without an error code: the request carried no token this server accepts (RFC 6750 §3.1). */
+export class MissingTokenError extends OAuthError {
+  constructor(description = 'No access token was provided', options: OAuthErrorOptions = {}) {
+    super('missing_token', description, { reason: 'no_token', ...options })
+  }
+}
+
+/** 400 `invalid_request`: a malformed request, or a token sent in more than one way. */
+export class InvalidRequestError extends OAuthError {
+  constructor(description: string, options: OAuthErrorOptions = {}) {
+    super('invalid_request', description, options)
+  }
+}
+
+/** 401 `invalid_token`: the token is malformed, expired, or not valid for this server. */
+export class InvalidTokenError extends OAuthError {
+  constructor(description = 'The access token is invalid', options: OAuthErrorOptions = {}) {
+    super('invalid_token', description, options)
+  }
+}
+
+/**
+ * 403 `insufficient_scope`: the token is valid but does not allow this request. When scopes were
+ * required, the challenge lists them in `scope`.
+ */
+export class InsufficientScopeError extends OAuthError {
+  /** The scopes the route required, as sent in the challenge's `scope` parameter. */
+  readonly requiredScopes: readonly string[]
+
+  constructor(
+    requiredScopes: readonly string[] = [],
+    description = 'The access token does not grant the scope this request requires',
+    options: OAuthErrorOptions = {},
+  ) {
+    const challenge = requiredScopes.length > 0 ? { scope: requiredScopes.join(' ') } : {}
+    super('insufficient_scope', description, {
+      reason: requiredScopes.length > 0 ? 'missing_scope' : 'claim_requirement',
+      ...options,
+      challenge: { ...challenge, ...options.challenge },
+    })
+    this.requiredScopes = requiredScopes
+  }
+}
+
+/**
+ * 503: a dependency the server needs to judge the token (the JWKS or metadata endpoint) failed and
+ * nothing usable is cached. Not the client's fault, so never a 401; the cause is kept for logs only.
+ */
+export class TemporarilyUnavailableError extends OAuthError {
+  constructor(
+    description = 'The server cannot verify access tokens right now; try again later',
+    options: OAuthErrorOptions = {},
+  ) {
+    super('temporarily_unavailable', description, { reason: 'key_source_unavailable', ...options })
+  }
+}
+
+/**
+ * True for any error raised by scopeguard for a request, even across duplicate copies of the
+ * package (it checks a `Symbol.for` brand, not `instanceof`).
+ */
+export function isOAuthError(value: unknown): value is OAuthError {
+  return typeof value === 'object' && value !== null && BRAND in value
+}
+
+/** Thrown at construction when options are wrong; the message says what to change. */
+export class ConfigurationError extends TypeError {
+  /** Always `'ERR_SCOPEGUARD_CONFIG'`. */
+  readonly code = 'ERR_SCOPEGUARD_CONFIG'
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`scopeguard: ${message}`, options)
+    this.name = 'ConfigurationError'
+  }
+}

@@ -1,0 +1,191 @@
+import { InvalidRequestError, InvalidTokenError, MissingTokenError } from './errors.js'
+import { headerValue, headerValues, type RequestLike } from './request.js'
+
+/** Where a token may be read from, besides the `Authorization: Bearer` header (RFC 6750 §2). */
+export interface ExtractionOptions {
+  /**
+   * Accept `access_token` in an `application/x-www-form-urlencoded` body of a non-GET/HEAD request
+   * (RFC 6750 §2.2). The framework's URL-encoded body parser must have run.
+   * @default false
+   */
+  body?: boolean
+  /**
+   * Accept a token in the query string (RFC 6750 §2.3): `true` for `access_token`, or the
+   * parameter name to use (e.g. `'ssoToken'`). Meant for single routes such as image links with a
+   * low-privilege token; successful responses should then carry `Cache-Control: private`.
+   * @default false
+   */
+  query?: boolean | string
+  /**
+   * Accept a raw token with no scheme (`Authorization: <token>`) from legacy clients.
+   * @default false
+   */
+  legacyHeader?: boolean
+  /**
+   * Longest token accepted, in characters, checked before any parsing.
+   * @default 8192
+   */
+  maxTokenLength?: number
+}
+
+/** Where the token was found. */
+export type TokenSource = 'header' | 'body' | 'query' | 'legacy-header'
+
+/** A token taken from a request, not yet verified. */
+export interface ExtractedToken {
+  token: string
+  source: TokenSource
+}
+
+/** Extraction options with defaults applied, as the resource server keeps them. */
+export interface ResolvedExtraction {
+  body: boolean
+  queryParam: string | undefined
+  legacyHeader: boolean
+  maxTokenLength: number
+}
+
+/** Applies defaults to {@link ExtractionOptions}. */
+export function resolveExtraction(
+  options: ExtractionOptions = {},
+  base?: ResolvedExtraction,
+): ResolvedExtraction {
+  const query = options.query
+  return {
+    body: options.body ?? base?.body ?? false,
+    queryParam:
+      query === undefined
+        ? base?.queryParam
+        : query === true
+          ? 'access_token'
+          : query === false
+            ? undefined
+            : query,
+    legacyHeader: options.legacyHeader ?? base?.legacyHeader ?? false,
+    maxTokenLength: options.maxTokenLength ?? base?.maxTokenLength ?? 8192,
+  }
+}
+
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+const FORM = 'application/x-www-form-urlencoded'
+
+function tooLong(): InvalidTokenError {
+  return new InvalidTokenError('The access token is too long', { reason: 'token_too_long' })
+}
+
+function fromHeader(
+  request: RequestLike,
+  options: ResolvedExtraction,
+): ExtractedToken | MissingTokenError | undefined {
+  const values = headerValues(request, 'authorization')
+  if (values.length === 0) return undefined
+  if (values.length > 1) {
+    throw new InvalidRequestError('The request has more than one Authorization header', {
+      reason: 'multiple_methods',
+    })
+  }
+  const value = (values[0] as string).trim()
+  if (value.length > options.maxTokenLength + 16) throw tooLong()
+  const space = value.search(/[ \t]/)
+  if (space === -1) {
+    if (value.toLowerCase() === 'bearer') {
+      throw new InvalidRequestError('The Authorization header has no token after Bearer', {
+        reason: 'malformed_header',
+      })
+    }
+    if (options.legacyHeader && B64TOKEN.test(value))
+      return { token: value, source: 'legacy-header' }
+    return new MissingTokenError('The Authorization header does not use the Bearer scheme', {
+      reason: 'unsupported_scheme',
+    })
+  }
+  const scheme = value.slice(0, space)
+  if (scheme.toLowerCase() !== 'bearer') {
+    return new MissingTokenError('The Authorization header does not use the Bearer scheme', {
+      reason: 'unsupported_scheme',
+    })
+  }
+  let start = space
+  while (value[start] === ' ') start++
+  const token = value.slice(start)
+  if (value[space] !== ' ' || !B64TOKEN.test(token)) {
+    throw new InvalidRequestError('The Authorization header is malformed', {
+      reason: 'malformed_header',
+    })
+  }
+  return { token, source: 'header' }
+}
+
+function fromQuery(request: RequestLike, name: string): ExtractedToken | undefined {
+  const url = request.url
+  const q = url.indexOf('?')
+  if (q === -1) return undefined
+  const hash = url.indexOf('#', q)
+  const params = new URLSearchParams(url.slice(q + 1, hash === -1 ? undefined : hash))
+  const values = params.getAll(name)
+  if (values.length === 0) return undefined
+  if (values.length > 1) {
+    throw new InvalidRequestError(`The ${name} query parameter is repeated`, {
+      reason: 'multiple_methods',
+    })
+  }
+  return { token: values[0] as string, source: 'query' }
+}
+
+function fromBody(request: RequestLike): ExtractedToken | undefined {
+  const method = request.method.toUpperCase()
+  if (method === 'GET' || method === 'HEAD') return undefined
+  const body = request.body
+  if (typeof body !== 'object' || body === null) return undefined
+  const type = headerValue(request, 'content-type')
+  if (type === undefined) return undefined
+  const semi = type.indexOf(';')
+  if ((semi === -1 ? type : type.slice(0, semi)).trim().toLowerCase() !== FORM) return undefined
+  const value = (body as Record<string, unknown>)['access_token']
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') {
+    throw new InvalidRequestError('The access_token body parameter is repeated or malformed', {
+      reason: 'multiple_methods',
+    })
+  }
+  return { token: value, source: 'body' }
+}
+
+/**
+ * Finds the access token in a request following RFC 6750 §2: the `Authorization: Bearer` header,
+ * and the form body or query parameter when enabled.
+ *
+ * @throws MissingTokenError (401, no error code) when the request carries no token (a header with
+ *   another scheme counts as none); InvalidRequestError (400) for a malformed header, a repeated
+ *   header or parameter, or a token sent in more than one way; InvalidTokenError (401) for a token
+ *   over the length limit.
+ */
+export function extractToken(request: RequestLike, options: ResolvedExtraction): ExtractedToken {
+  const header = fromHeader(request, options)
+  const found: ExtractedToken[] = []
+  if (header !== undefined && !(header instanceof MissingTokenError)) found.push(header)
+  if (options.queryParam !== undefined) {
+    const query = fromQuery(request, options.queryParam)
+    if (query) found.push(query)
+  }
+  if (options.body) {
+    const body = fromBody(request)
+    if (body) found.push(body)
+  }
+  if (found.length > 1) {
+    throw new InvalidRequestError('The access token was sent in more than one way', {
+      reason: 'multiple_methods',
+    })
+  }
+  const result = found[0]
+  if (result === undefined) {
+    throw header instanceof MissingTokenError ? header : new MissingTokenError()
+  }
+  if (result.token.length > options.maxTokenLength) throw tooLong()
+  if (result.source !== 'header' && !B64TOKEN.test(result.token)) {
+    throw new InvalidRequestError('The access token parameter is malformed', {
+      reason: 'malformed_header',
+    })
+  }
+  return result
+}

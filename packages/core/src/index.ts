@@ -1,0 +1,56 @@
+export { createResourceServer } from './resource-server.js'
+export type { AuthenticateOptions, ResourceServer } from './resource-server.js'
+export type { ResourceServerOptions } from './options.js'
+
+export { extractToken, resolveExtraction } from './extract.js'
+export type {
+  ExtractedToken,
+  ExtractionOptions,
+  ResolvedExtraction,
+  TokenSource,
+} from './extract.js'
+export { headerValue, headerValues } from './request.js'
+export type { HeadersLike, HeaderValue, RequestLike } from './request.js'
+
+export { createJwtVerifier } from './jwt-verify.js'
+export type { ClaimValidator, JwtVerifierConfig, VerifiedJwt } from './jwt-verify.js'
+export {
+  ASYMMETRIC_ALGORITHMS,
+  SYMMETRIC_ALGORITHMS,
+  secretSource,
+  staticJwksSource,
+  usableVerificationKeys,
+} from './key-source.js'
+export type { KeySource, VerificationKey } from './key-source.js'
+export { remoteJwksSource } from './remote-jwks.js'
+export type { RemoteJwksOptions, RemoteJwksTiming } from './remote-jwks.js'
+export { discoverMetadata, DiscoveryError, metadataUrls } from './discovery.js'
+export type { AuthorizationServerMetadata, DiscoveryOptions } from './discovery.js'
+export type { FetchLike } from './internal/fetch-json.js'
+export { isLoopback } from './url-policy.js'
+
+export { createScopeReader } from './scopes.js'
+export type { Register, Scope, ScopeOptions, ScopeReader } from './scopes.js'
+export { checkRequirements, requireAnyScope, requireClaim, requireScope } from './requirements.js'
+export type { ClaimExpectation, Requirement } from './requirements.js'
+export { challengeParamsOf, parseActors } from './auth-info.js'
+export type { AccessTokenClaims, Actor, ActorClaim, AuthInfo } from './auth-info.js'
+
+export {
+  ConfigurationError,
+  DEFAULT_REALM,
+  InsufficientScopeError,
+  InvalidRequestError,
+  InvalidTokenError,
+  isOAuthError,
+  MissingTokenError,
+  OAuthError,
+  TemporarilyUnavailableError,
+} from './errors.js'
+export type { OAuthErrorCode, OAuthErrorOptions, OAuthErrorReason } from './errors.js'
+export { formatChallenge, parseChallenges, sanitizeChallengeValue } from './challenge.js'
+export type { ChallengeParams, ParsedChallenge } from './challenge.js'
+export { errorResponse } from './error-response.js'
+export type { ErrorResponse } from './error-response.js'
+export { consoleLogger, silentLogger } from './logger.js'
+export type { Logger } from './logger.js'

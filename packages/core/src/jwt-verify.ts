@@ -1,0 +1,195 @@
+import { jwtVerify, type JWSHeaderParameters, type JWTPayload, type JWTVerifyOptions } from 'jose'
+import { InvalidTokenError, isOAuthError, type OAuthErrorReason } from './errors.js'
+import type { KeySource, VerificationKey } from './key-source.js'
+import type { Logger } from './logger.js'
+
+/**
+ * A check of your own on verified claims. Return `true`/`undefined` to accept, `false` to reject
+ * with a generic description, or a string to reject with that description (sent to the client:
+ * keep it free of secrets). Throwing an {@link OAuthError} is also allowed.
+ */
+export type ClaimValidator = (
+  claims: Readonly<Record<string, unknown>>,
+  header: Readonly<JWSHeaderParameters>,
+) => boolean | string | undefined | void | Promise<boolean | string | undefined | void>
+
+/** Everything the JWT verifier needs, resolved and validated by the resource server. */
+export interface JwtVerifierConfig {
+  issuer: string
+  audiences: readonly string[]
+  algorithms: readonly string[]
+  keys: KeySource
+  /** Seconds. */
+  clockTolerance: number
+  /** Seconds; undefined for no limit. */
+  maxTokenAge: number | undefined
+  requiredClaims: readonly string[]
+  /** Accept only `typ: at+jwt` (RFC 9068 §4). */
+  strictType: boolean
+  validators: readonly ClaimValidator[]
+  /** Milliseconds since the epoch. */
+  now: () => number
+  logger: Logger
+}
+
+/** A verified JWT. */
+export interface VerifiedJwt {
+  protectedHeader: JWSHeaderParameters
+  payload: JWTPayload
+}
+
+function invalid(
+  description: string,
+  reason: OAuthErrorReason,
+  cause?: unknown,
+): InvalidTokenError {
+  return new InvalidTokenError(description, { reason, cause })
+}
+
+/** `typ` compared as a media type (RFC 7515 §4.1.9): case-insensitive, `application/` optional. */
+function normalizeType(typ: unknown): string | undefined {
+  if (typeof typ !== 'string') return undefined
+  const lower = typ.toLowerCase()
+  return lower.startsWith('application/') ? lower.slice(12) : lower
+}
+
+const CLAIM_REASONS: Record<string, [OAuthErrorReason, string]> = {
+  iss: ['issuer_mismatch', 'The access token was not issued by an accepted issuer'],
+  aud: ['audience_mismatch', 'The access token is not meant for this resource server'],
+  nbf: ['not_yet_valid', 'The access token is not valid yet'],
+  iat: ['issued_in_future', 'The access token was issued in the future'],
+}
+
+/** Translates jose's errors into client-safe `invalid_token` errors with a stable reason. */
+function fromJose(error: unknown): InvalidTokenError {
+  const { code, claim, reason, message } = error as {
+    code?: string
+    claim?: string
+    reason?: string
+    message?: string
+  }
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return claim === 'iat'
+        ? invalid('The access token is too old', 'too_old', error)
+        : invalid('The access token expired', 'expired', error)
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      if (reason === 'missing') {
+        return invalid(`The access token has no ${claim} claim`, 'missing_claim', error)
+      }
+      if (reason === 'invalid') {
+        return invalid(
+          `The ${claim} claim of the access token is malformed`,
+          'invalid_claim',
+          error,
+        )
+      }
+      const known = claim === undefined ? undefined : CLAIM_REASONS[claim]
+      if (known) return invalid(known[1], known[0], error)
+      return invalid('The access token failed a claim check', 'invalid_claim', error)
+    }
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return invalid(
+        'The access token is signed with an algorithm that is not accepted',
+        'algorithm_not_allowed',
+        error,
+      )
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return invalid('No key of the issuer matches the access token', 'no_matching_key', error)
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return invalid('The access token signature is invalid', 'bad_signature', error)
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return message?.includes('crit')
+        ? invalid(
+            'The access token uses an unsupported critical header parameter',
+            'malformed_token',
+            error,
+          )
+        : invalid('The access token uses an unsupported algorithm', 'algorithm_not_allowed', error)
+    default:
+      return invalid('The access token is malformed', 'malformed_token', error)
+  }
+}
+
+/** Creates the function that verifies one JWT access token (RFC 9068 §4, RFC 8725). */
+export function createJwtVerifier(
+  config: JwtVerifierConfig,
+): (token: string) => Promise<VerifiedJwt> {
+  const options: JWTVerifyOptions = {
+    algorithms: [...config.algorithms],
+    issuer: config.issuer,
+    audience: [...config.audiences],
+    clockTolerance: config.clockTolerance,
+    requiredClaims: [...config.requiredClaims],
+    ...(config.maxTokenAge === undefined ? {} : { maxTokenAge: config.maxTokenAge }),
+  }
+  const { keys, strictType, validators, clockTolerance, logger } = config
+
+  /** Header checks run before any key lookup, then the key source resolves the key. */
+  function resolveKey(header: JWSHeaderParameters): Promise<VerificationKey> {
+    const typ = normalizeType(header.typ)
+    const typed = typ === 'at+jwt'
+    if (header.typ !== undefined && typ === undefined)
+      throw invalid('The access token type is malformed', 'unsupported_token_type')
+    if (strictType ? !typed : !(typed || typ === undefined || typ === 'jwt')) {
+      throw invalid(
+        'The token is not an access token (its typ header is not at+jwt)',
+        'unsupported_token_type',
+      )
+    }
+    if (header.kid !== undefined && typeof header.kid !== 'string') {
+      throw invalid('The access token kid header is malformed', 'malformed_token')
+    }
+    return keys.getKey(header)
+  }
+
+  async function verifyWithEachKey(token: string, error: unknown): Promise<VerifiedJwt> {
+    // No kid and several candidate keys: jose hands them over one by one (an async iterator).
+    for await (const key of error as AsyncIterable<VerificationKey>) {
+      try {
+        return await jwtVerify(token, key, options)
+      } catch (inner) {
+        if ((inner as { code?: string }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
+          throw inner
+      }
+    }
+    throw invalid('The access token signature is invalid', 'bad_signature')
+  }
+
+  return async function verifyJwt(token) {
+    let result: VerifiedJwt
+    try {
+      try {
+        result = await jwtVerify(token, resolveKey, options)
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error
+        result = await verifyWithEachKey(token, error)
+      }
+    } catch (error) {
+      if (isOAuthError(error)) throw error
+      const mapped = fromJose(error)
+      if (!(error instanceof Error && 'code' in error)) {
+        logger.warn(
+          `unexpected error while verifying a token: ${String((error as Error)?.message ?? error)}`,
+        )
+      }
+      throw mapped
+    }
+    const { protectedHeader: header, payload } = result
+    const now = config.now() / 1000
+    if (typeof payload.iat === 'number' && payload.iat > now + clockTolerance) {
+      throw invalid('The access token was issued in the future', 'issued_in_future')
+    }
+    if (normalizeType(header.typ) !== 'at+jwt' && ('nonce' in payload || 'at_hash' in payload)) {
+      throw invalid('The token is an ID token, not an access token', 'unsupported_token_type')
+    }
+    for (const validate of validators) {
+      const verdict = await validate(payload, header)
+      if (verdict === false) {
+        throw invalid('The access token failed a claim check', 'claim_validator')
+      }
+      if (typeof verdict === 'string') throw invalid(verdict, 'claim_validator')
+    }
+    return result
+  }
+}
