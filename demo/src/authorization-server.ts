@@ -1,0 +1,144 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { ClientMetadata, Configuration } from 'oidc-provider'
+import { API_SCOPES, type DemoClient, type DemoClients } from './clients.js'
+import { createMemoryAdapter } from './memory-adapter.js'
+import { generateSigningKey } from './signing-key.js'
+
+export interface AuthorizationServer {
+  readonly issuer: string
+  readonly tokenEndpoint: string
+  close(): Promise<void>
+}
+
+export interface AuthorizationServerOptions {
+  /** 0 picks a free port. */
+  readonly port: number
+  /** The API's audience: the only resource indicator this server issues tokens for. */
+  readonly audience: string
+  readonly clients: DemoClients
+}
+
+const ACCESS_TOKEN_TTL = 600
+
+/**
+ * oidc-provider warns at import time that Node.js 20 is not an LTS it supports; the demo runs fine
+ * on it, so that one notice is dropped to keep the demo's output free of confusing warnings.
+ */
+async function loadOidcProvider(): Promise<typeof import('oidc-provider')> {
+  const warn = console.warn
+  console.warn = (...args: unknown[]) => {
+    if (!String(args[0]).includes('oidc-provider WARNING: Unsupported runtime')) warn(...args)
+  }
+  try {
+    return await import('oidc-provider')
+  } finally {
+    console.warn = warn
+  }
+}
+
+const sameResource = (a: string, b: string): boolean => URL.parse(a)?.href === URL.parse(b)?.href
+
+function clientMetadata(client: DemoClient): ClientMetadata {
+  return {
+    client_id: client.id,
+    client_secret: client.secret,
+    grant_types: ['client_credentials'],
+    response_types: [],
+    redirect_uris: [],
+    token_endpoint_auth_method: 'client_secret_basic',
+    scope: client.scopes.join(' '),
+  }
+}
+
+type InvalidTarget = new (description?: string) => Error
+
+function configuration(
+  { audience, clients }: AuthorizationServerOptions,
+  InvalidTarget: InvalidTarget,
+): Configuration {
+  return {
+    adapter: createMemoryAdapter(),
+    jwks: { keys: [generateSigningKey()] },
+    clients: [clientMetadata(clients.app), clientMetadata(clients.reader)],
+    // A client's `scope` metadata only restricts scopes the server knows as its own, so the API
+    // scopes are registered here; demo-reader asking for files:write then gets invalid_scope.
+    scopes: ['openid', 'offline_access', ...API_SCOPES],
+    clientBasedCORS: () => false,
+    ttl: {
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ACCESS_TOKEN_TTL,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ACCESS_TOKEN_TTL,
+    },
+    // JWT access tokens already default `sub` to the client id; this also puts it in
+    // introspection responses, as RFC 9068 expects for client_credentials tokens.
+    extraTokenClaims: async (_ctx, token) =>
+      token.kind === 'ClientCredentials' && token.clientId
+        ? { sub: token.clientId, client_id: token.clientId }
+        : undefined,
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none',
+      },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
+      },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async () => audience,
+        useGrantedResource: () => true,
+        getResourceServerInfo: async (_ctx, resourceIndicator) => {
+          if (!sameResource(resourceIndicator, audience)) {
+            throw new InvalidTarget(`unknown resource; this server only issues for ${audience}`)
+          }
+          return {
+            scope: API_SCOPES.join(' '),
+            audience,
+            accessTokenTTL: ACCESS_TOKEN_TTL,
+            accessTokenFormat: 'jwt',
+            jwt: { sign: { alg: 'RS256' } },
+          }
+        },
+      },
+    },
+  }
+}
+
+/** Starts oidc-provider in-process on http://127.0.0.1:<port>. */
+export async function startAuthorizationServer(
+  options: AuthorizationServerOptions,
+): Promise<AuthorizationServer> {
+  const { default: Provider, errors } = await loadOidcProvider()
+
+  let handle = (_req: IncomingMessage, res: ServerResponse): void => {
+    res.writeHead(503).end()
+  }
+  const server = createServer((req, res) => handle(req, res))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, '127.0.0.1', resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  const issuer = `http://127.0.0.1:${port}`
+
+  try {
+    const provider = new Provider(issuer, configuration(options, errors.InvalidTarget))
+    handle = provider.callback()
+  } catch (error) {
+    server.close()
+    throw error
+  }
+
+  return {
+    issuer,
+    tokenEndpoint: `${issuer}/token`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
+  }
+}

@@ -1,0 +1,99 @@
+// Minimal typings for the parts of oidc-provider (which ships no types) that the demo uses.
+declare module 'oidc-provider' {
+  import type { JsonWebKey } from 'node:crypto'
+  import type { IncomingMessage, ServerResponse } from 'node:http'
+
+  export interface ClientMetadata {
+    client_id: string
+    client_secret?: string
+    grant_types?: string[]
+    response_types?: string[]
+    redirect_uris?: string[]
+    token_endpoint_auth_method?: string
+    scope?: string
+  }
+
+  export interface Client {
+    readonly clientId: string
+    readonly clientAuthMethod: string
+    readonly scope?: string
+  }
+
+  export interface ResourceServerInfo {
+    scope: string
+    audience?: string
+    accessTokenTTL?: number
+    accessTokenFormat?: 'jwt' | 'opaque'
+    jwt?: { sign?: { alg?: string; kid?: string } }
+  }
+
+  export interface Token {
+    readonly kind: string
+    readonly clientId?: string
+    readonly resourceServer?: ResourceServerInfo
+  }
+
+  export interface KoaContextWithOIDC {
+    readonly oidc: { readonly client?: Client }
+  }
+
+  export type AdapterPayload = Record<string, unknown> & {
+    uid?: string
+    userCode?: string
+    grantId?: string
+    consumed?: number
+  }
+
+  export interface Adapter {
+    upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void>
+    find(id: string): Promise<AdapterPayload | undefined>
+    findByUserCode(userCode: string): Promise<AdapterPayload | undefined>
+    findByUid(uid: string): Promise<AdapterPayload | undefined>
+    consume(id: string): Promise<void>
+    destroy(id: string): Promise<void>
+    revokeByGrantId(grantId: string): Promise<void>
+  }
+
+  type Feature<Extra = object> = { enabled: boolean } & Extra
+  type Ctx = KoaContextWithOIDC
+
+  export interface Configuration {
+    adapter?: (name: string) => Adapter
+    clients?: ClientMetadata[]
+    jwks?: { keys: JsonWebKey[] }
+    scopes?: string[]
+    clientBasedCORS?: (ctx: Ctx, origin: string, client: Client) => boolean
+    extraTokenClaims?: (ctx: Ctx, token: Token) => Promise<Record<string, unknown> | undefined>
+    ttl?: Record<string, (ctx: Ctx, token: Token, client: Client) => number>
+    features?: {
+      clientCredentials?: Feature
+      devInteractions?: Feature
+      introspection?: Feature<{
+        allowedPolicy?: (ctx: Ctx, client: Client, token: Token) => Promise<boolean>
+      }>
+      revocation?: Feature<{
+        allowedPolicy?: (ctx: Ctx, client: Client, token: Token) => Promise<boolean>
+      }>
+      resourceIndicators?: Feature<{
+        defaultResource?: (ctx: Ctx, client: Client) => Promise<string | string[] | undefined>
+        useGrantedResource?: (ctx: Ctx) => Promise<boolean> | boolean
+        getResourceServerInfo?: (
+          ctx: Ctx,
+          resourceIndicator: string,
+          client: Client,
+        ) => Promise<ResourceServerInfo>
+      }>
+    }
+  }
+
+  export default class Provider {
+    constructor(issuer: string, configuration?: Configuration)
+    readonly issuer: string
+    callback(): (req: IncomingMessage, res: ServerResponse) => void
+    on(event: string, listener: (...args: unknown[]) => void): this
+  }
+
+  export const errors: {
+    InvalidTarget: new (description?: string) => Error
+  }
+}

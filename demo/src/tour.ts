@@ -1,0 +1,160 @@
+import type { DemoClient, DemoClients } from './clients.js'
+import { exchange, type DemoRequest, type DemoResponse } from './exchange.js'
+import { describe, field, problemsWith, type Expectation } from './expectation.js'
+import { bold, dim, green, red, yellow } from './paint.js'
+import { decodeJwt, formatJson, tamperSignature } from './token-text.js'
+
+export interface TourSetup {
+  readonly tokenEndpoint: string
+  readonly apiUrl: string
+  readonly audience: string
+  readonly clients: DemoClients
+}
+
+export interface TourResult {
+  readonly passed: number
+  readonly failures: readonly string[]
+}
+
+class TourAborted extends Error {}
+
+class Tour {
+  passed = 0
+  readonly failures: string[] = []
+
+  step(label: string, title: string): void {
+    console.log(`\n${bold(yellow(`(${label})`))} ${bold(title)}`)
+  }
+
+  /** Records one check: ✔ when there are no problems, ✘ with the problems otherwise. */
+  verdict(what: string, problems: readonly string[]): boolean {
+    if (problems.length === 0) {
+      this.passed++
+      console.log(`  ${green('✔')} ${what}`)
+      return true
+    }
+    this.failures.push(`${what}: ${problems.join('; ')}`)
+    console.log(`  ${red('✘')} ${what}`)
+    for (const problem of problems) console.log(`      ${red(problem)}`)
+    return false
+  }
+
+  async send(request: DemoRequest, expected: Expectation, what?: string): Promise<DemoResponse> {
+    const response = await exchange(request)
+    this.verdict(what ?? `expected ${describe(expected)}`, problemsWith(response, expected))
+    return response
+  }
+}
+
+const basic = (client: DemoClient): string =>
+  `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`
+
+const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` })
+
+function tokenRequest(setup: TourSetup, client: DemoClient, scope: string): DemoRequest {
+  return {
+    method: 'POST',
+    url: setup.tokenEndpoint,
+    headers: { Authorization: basic(client) },
+    form: { grant_type: 'client_credentials', scope, resource: setup.audience },
+  }
+}
+
+/** Gets a client_credentials token, prints its decoded claims and checks them. */
+async function getToken(tour: Tour, setup: TourSetup, client: DemoClient, scope: string) {
+  const response = await tour.send(tokenRequest(setup, client, scope), {
+    status: 200,
+    body: [field('token_type', 'Bearer')],
+  })
+  const body = response.body as Record<string, unknown> | undefined
+  const token = body?.['access_token']
+  if (response.status !== 200 || typeof token !== 'string') {
+    throw new TourAborted(`could not get a token for ${client.id}; the tour cannot go on`)
+  }
+  const { header, payload } = decodeJwt(token)
+  console.log(dim('    decoded access token (the signature is not shown):'))
+  console.log(`    header  ${JSON.stringify(header)}`)
+  console.log(`    payload ${formatJson(payload).replace(/\n/g, '\n    ')}`)
+  const problems: string[] = []
+  const want = (name: string, actual: unknown, value: unknown): void => {
+    if (actual !== value)
+      problems.push(`${name} should be ${JSON.stringify(value)}, got ${JSON.stringify(actual)}`)
+  }
+  want('typ', header['typ'], 'at+jwt')
+  want('aud', payload['aud'], setup.audience)
+  want('scope', payload['scope'], scope)
+  want('sub', payload['sub'], client.id)
+  want('client_id', payload['client_id'], client.id)
+  tour.verdict(
+    `a JWT access token (typ at+jwt) for ${client.id}, aud = the API, scope "${scope}"`,
+    problems,
+  )
+  return token
+}
+
+/** The scripted walk through the example API's RFC 6750 behaviour. */
+export async function runTour(setup: TourSetup): Promise<TourResult> {
+  const tour = new Tour()
+  const { app, reader } = setup.clients
+  const api = (path: string): string => `${setup.apiUrl}${path}`
+  try {
+    tour.step('a', `${app.id} asks the authorization server for a token with all three scopes`)
+    const appToken = await getToken(tour, setup, app, 'files:read files:write account:read')
+
+    tour.step('b', 'GET /files with that token (needs files:read)')
+    await tour.send(
+      { method: 'GET', url: api('/files'), headers: bearer(appToken) },
+      { status: 200 },
+    )
+
+    tour.step('c', `${reader.id} may only have files:read, so it cannot write`)
+    console.log(
+      dim(`  The authorization server refuses to even issue files:write to ${reader.id}:`),
+    )
+    await tour.send(
+      tokenRequest(setup, reader, 'files:read files:write'),
+      {
+        status: 400,
+        body: [field('error', 'invalid_scope')],
+      },
+      'expected 400 invalid_scope from the authorization server',
+    )
+    console.log(dim('  A files:read token it can get; the API turns it away from POST /files:'))
+    const readerToken = await getToken(tour, setup, reader, 'files:read')
+    await tour.send(
+      {
+        method: 'POST',
+        url: api('/files'),
+        headers: bearer(readerToken),
+        json: { name: 'notes.txt', content: 'written by the demo' },
+      },
+      { status: 403, error: 'insufficient_scope', challengeScope: 'files:write' },
+    )
+
+    tour.step('d', 'GET /files without any token')
+    await tour.send({ method: 'GET', url: api('/files') }, { status: 401, error: null })
+
+    tour.step('e', 'GET /files with a tampered token')
+    const tampered = tamperSignature(appToken)
+    const at = [...appToken].findIndex((char, i) => char !== tampered[i])
+    console.log(
+      dim(`  ${app.id}'s token with character ${at + 1} of ${appToken.length} (in the signature)`) +
+        dim(` changed from "${appToken[at]}" to "${tampered[at]}":`),
+    )
+    await tour.send(
+      { method: 'GET', url: api('/files'), headers: bearer(tampered) },
+      { status: 401, error: 'invalid_token' },
+    )
+
+    tour.step('f', 'GET /me shows who the API thinks is calling')
+    await tour.send(
+      { method: 'GET', url: api('/me'), headers: bearer(appToken) },
+      { status: 200, body: [field('sub', app.id), field('client_id', app.id)] },
+    )
+  } catch (error) {
+    if (!(error instanceof TourAborted)) throw error
+    tour.failures.push(error.message)
+    console.log(`  ${red('✘')} ${error.message}`)
+  }
+  return { passed: tour.passed, failures: tour.failures }
+}
