@@ -1,0 +1,41 @@
+import type { AuthInfo } from '@scopeguard/core'
+import type { Request } from 'express'
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /** The verified access token, set by scopeguard's `protect()` middleware. */
+      auth?: AuthInfo
+    }
+  }
+}
+
+const AUTH = Symbol.for('scopeguard.auth')
+
+/** Stores the auth object on the request (`req.auth`, branded so other libraries' `auth` is not mistaken for ours). */
+export function setAuth(req: Request, auth: AuthInfo<object>): void {
+  req.auth = auth as AuthInfo
+  ;(req as unknown as Record<symbol, unknown>)[AUTH] = auth
+}
+
+/** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
+export function hasAuth(req: Request): boolean {
+  return (req as unknown as Record<symbol, unknown>)[AUTH] !== undefined
+}
+
+/**
+ * The auth object `protect()` stored on the request, typed with your claims.
+ * @throws Error when `protect()` did not run for this request, or let it through anonymously.
+ */
+export function getAuth<Claims extends object = Record<string, unknown>>(
+  req: Request,
+): AuthInfo<Claims> {
+  const auth = (req as unknown as Record<symbol, unknown>)[AUTH]
+  if (auth === undefined) {
+    throw new Error(
+      'scopeguard: no authenticated token on this request; register protect() before this handler (or handle anonymous requests on optional routes)',
+    )
+  }
+  return auth as AuthInfo<Claims>
+}

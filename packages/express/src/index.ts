@@ -1,0 +1,6 @@
+export { protect } from './protect.js'
+export type { ProtectOptions } from './protect.js'
+export { requireAnyScope, requireClaim, requireScope, requirement } from './requirements.js'
+export { errorHandler, sendError } from './errors.js'
+export { getAuth, hasAuth } from './auth.js'
+export type { AuthInfo, ResourceServer, ResourceServerOptions } from '@scopeguard/core'

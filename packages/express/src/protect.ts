@@ -1,0 +1,63 @@
+import {
+  createResourceServer,
+  type AuthenticateOptions,
+  type ResourceServer,
+  type ResourceServerOptions,
+} from '@scopeguard/core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { setAuth } from './auth.js'
+import { sendError } from './errors.js'
+
+/** Per-route options of {@link protect}. */
+export interface ProtectOptions extends AuthenticateOptions {
+  /**
+   * `respond` sends the RFC 6750 answer directly; `next` passes the error to `next(err)` for your
+   * error handler (see `errorHandler()`). The error carries `status` and `headers` either way.
+   * @default 'respond'
+   */
+  errors?: 'respond' | 'next'
+}
+
+/**
+ * Middleware that authenticates the request's access token and sets `req.auth`. Give it a
+ * resource server (to share one across routes) or resource server options.
+ *
+ * ```ts
+ * const rs = createResourceServer({ issuer, audience })
+ * app.get('/files', protect(rs), requireScope('files:read'), listFiles)
+ * ```
+ */
+export function protect(
+  server: ResourceServer<object> | ResourceServerOptions,
+  options: ProtectOptions = {},
+): RequestHandler {
+  const rs = 'authenticate' in server ? server : createResourceServer(server)
+  const { errors = 'respond', ...authenticateOptions } = options
+  if (errors !== 'respond' && errors !== 'next') {
+    throw new TypeError(`scopeguard: protect() option errors must be 'respond' or 'next'`)
+  }
+  return function scopeguardProtect(req: Request, res: Response, next: NextFunction): void {
+    rs.authenticate(
+      {
+        method: req.method,
+        url: req.originalUrl ?? req.url,
+        headers: req.headers,
+        rawHeaders: req.rawHeaders,
+        body: req.body,
+      },
+      authenticateOptions,
+    ).then(
+      (auth) => {
+        if (auth !== undefined) {
+          setAuth(req, auth)
+          // RFC 6750 §2.3: a response to a request authorized by a query token is private.
+          if (auth.source === 'query') res.setHeader('Cache-Control', 'private')
+        }
+        next()
+      },
+      (error: unknown) => {
+        if (errors === 'next' || !sendError(res, error)) next(error)
+      },
+    )
+  }
+}
