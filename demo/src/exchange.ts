@@ -21,7 +21,7 @@ export interface DemoResponse {
   readonly text: string
 }
 
-const indent = (text: string): string => text.replace(/^/gm, '    ')
+const indent = (text: string): string => text.replace(/^(?=.)/gm, '    ')
 
 function prepare(request: DemoRequest): { headers: Record<string, string>; body?: string } {
   const headers: Record<string, string> = { ...request.headers }

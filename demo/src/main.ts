@@ -24,7 +24,7 @@ async function shutdown(code: number): Promise<never> {
 
 function fail(message: string, detail?: string): Promise<never> {
   console.error(`\n${red('✘')} ${bold(message)}`)
-  if (detail) console.error(detail.replace(/^/gm, '    '))
+  if (detail) console.error(detail.replace(/^(?=.)/gm, '    '))
   return shutdown(1)
 }
 
@@ -60,7 +60,7 @@ async function run(flags: Flags): Promise<void> {
     const output = exampleApi.output()
     await fail(
       `${result.failures.length} of ${total} checks failed`,
-      output ? `${list}\n\nexample API output:\n${output}` : list,
+      output ? `${list}\n\nexample API log:\n${output}` : list,
     )
   }
   console.log(`\n${green('✔')} ${bold(`all ${total} checks passed`)}`)
@@ -97,7 +97,9 @@ function main(): void {
 
   run(flags).catch((error: unknown) => {
     if (error instanceof ExampleApiError) return fail(error.message, error.output)
-    return fail(error instanceof Error ? error.message : String(error), (error as Error).stack)
+    // System errors (EADDRINUSE, ...) speak for themselves; anything else gets its stack.
+    const stack = error instanceof Error && !('code' in error) ? error.stack : undefined
+    return fail(error instanceof Error ? error.message : String(error), stack)
   })
 }
 

@@ -21,8 +21,10 @@ class TourAborted extends Error {}
 class Tour {
   passed = 0
   readonly failures: string[] = []
+  private label = ''
 
   step(label: string, title: string): void {
+    this.label = label
     console.log(`\n${bold(yellow(`(${label})`))} ${bold(title)}`)
   }
 
@@ -33,7 +35,7 @@ class Tour {
       console.log(`  ${green('✔')} ${what}`)
       return true
     }
-    this.failures.push(`${what}: ${problems.join('; ')}`)
+    this.failures.push(`(${this.label}) ${what}: ${problems.join('; ')}`)
     console.log(`  ${red('✘')} ${what}`)
     for (const problem of problems) console.log(`      ${red(problem)}`)
     return false
