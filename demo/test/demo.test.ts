@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+
+// Runs the built demo (turbo builds it, and the example API, before testing).
+const demoDir = fileURLToPath(new URL('..', import.meta.url))
+const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
+
+function runDemo(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [main, ...args], {
+      cwd: demoDir,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const timer = setTimeout(() => child.kill('SIGTERM'), 50_000)
+    child.once('error', reject)
+    child.once('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
+}
+
+describe('node dist/main.js', () => {
+  it('is built', () => {
+    expect(existsSync(main), 'run the build first (pnpm --filter @scopeguard/demo... build)').toBe(
+      true,
+    )
+  })
+
+  it('--once runs the whole tour against oidc-provider and the example API', async () => {
+    const { code, output } = await runDemo(['--once'])
+    expect(output, output).toMatch(/all \d+ checks passed/)
+    expect(code, output).toBe(0)
+    expect(output).not.toContain('✘')
+    expect(output).not.toContain('oidc-provider WARNING')
+    expect(output).not.toContain('oidc-provider NOTICE')
+    // (a) token, (b) GET /files, (f) GET /me
+    expect(output).toContain('"typ":"at+jwt"')
+    expect(output.match(/← 200 OK/g)?.length).toBeGreaterThanOrEqual(4)
+    // (c) demo-reader: no files:write from the server, and 403 from the API
+    expect(output).toContain('"error": "invalid_scope"')
+    expect(output).toContain('← 403 Forbidden')
+    expect(output).toMatch(/WWW-Authenticate: Bearer .*error="insufficient_scope"/)
+    expect(output).toMatch(/WWW-Authenticate: Bearer .*scope="files:write"/)
+    // (d) no token: 401 without an error code; (e) tampered: 401 invalid_token
+    const challenges = [...output.matchAll(/← 401 Unauthorized\n\s+WWW-Authenticate: (.*)/g)]
+    expect(challenges).toHaveLength(2)
+    expect(challenges[0]?.[1]).toMatch(/^Bearer /)
+    expect(challenges[0]?.[1]).not.toContain('error=')
+    expect(challenges[1]?.[1]).toContain('error="invalid_token"')
+    // tokens are shortened, never printed whole
+    expect(output).toMatch(/Bearer eyJhbGciOi…\(\d+ chars\)/)
+    expect(output).not.toMatch(/eyJ[\w-]{200,}/)
+  }, 60_000)
+
+  it('rejects unknown flags with the usage text', async () => {
+    const { code, output } = await runDemo(['--bogus'])
+    expect(code).toBe(2)
+    expect(output).toContain('unknown argument: --bogus')
+    expect(output).toContain('usage: node demo/dist/main.js')
+  })
+})
