@@ -33,18 +33,19 @@ export interface IssuerLocations {
 
 const PATH = /^(?:\/[\w\-.~%!$&'()*+,;=:@]*)*$/
 
-/** Checks an issuer path: empty, or `/`-prefixed URL path characters only (no query or fragment). */
+/** Checks an issuer path: empty, or `/`-prefixed URL path characters (no query or fragment). */
 export function assertIssuerPath(path: string): void {
   if (!PATH.test(path)) {
     throw new TypeError(
-      `TestIssuerOptions.path must be '' or start with '/' and hold only URL path characters, got ${JSON.stringify(path)}`,
+      `TestIssuerOptions.path must be '' or a URL path starting with '/', got ${JSON.stringify(path)}`,
     )
   }
 }
 
 /**
  * Derives the issuer's locations. The issuer is `origin + path` verbatim; a trailing `/` is
- * dropped before building the RFC 8414 (inserted) and OIDC (appended) metadata URLs and the JWKS URL.
+ * dropped before building the JWKS URL and the RFC 8414 (inserted) and OIDC (appended) metadata
+ * URLs.
  */
 export function issuerLocations(origin: string, path: string): IssuerLocations {
   const base = path.endsWith('/') ? path.slice(0, -1) : path

@@ -137,7 +137,7 @@ describe('sign', () => {
     await expect(issuer.sign({}, { alg: 'HS256' })).rejects.toThrow(/secret/)
   })
 
-  it('builds a key-confusion token: HS256 keyed with the RSA public key PEM and its kid', async () => {
+  it('builds a key-confusion token: HS256 keyed with the RSA public PEM, under its kid', async () => {
     const pem = issuer.publicKeyPem('RS256')
     const token = await issuer.sign({}, { alg: 'HS256', secret: pem })
     expect(decodeProtectedHeader(token).kid).toBe(issuer.publicJwk('RS256').kid)

@@ -31,7 +31,10 @@ export interface SignOptions {
    * @default 'at+jwt'
    */
   typ?: string | null
-  /** Extra protected header parameters (`crit`, `jku`, `jwk`, ...); they override `alg`/`typ`/`kid` and `undefined` removes one. */
+  /**
+   * Extra protected header parameters (`crit`, `jku`, `jwk`, ...). They override `alg`, `typ`
+   * and `kid` (the signature still uses `alg` from the options); `undefined` removes one.
+   */
   header?: Record<string, unknown>
   /** HMAC key for HS256/HS384/HS512, e.g. `issuer.publicKeyPem()` for key-confusion tests. */
   secret?: Uint8Array | string

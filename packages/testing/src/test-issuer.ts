@@ -70,7 +70,7 @@ export interface TestIssuer {
   metadata(kind: MetadataKind): Record<string, unknown>
   /** Public JWK of the current key for `alg` (default: the issuer's algorithm). */
   publicJwk(alg?: TestAlgorithm): Record<string, unknown>
-  /** SPKI PEM of the current key for `alg` (default: the issuer's algorithm), for key-confusion tests. */
+  /** SPKI PEM of the current key for `alg` (default: the issuer's algorithm), for key confusion. */
   publicKeyPem(alg?: TestAlgorithm): string
   /**
    * Adds a new key for `alg` (new kid) and makes it the signing key. The old key stays published
