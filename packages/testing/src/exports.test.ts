@@ -8,6 +8,7 @@ describe('public API', () => {
       'DEFAULT_SUBJECT',
       'createTestIssuer',
       'generateTestKey',
+      'rawRequest',
       'tamper',
     ])
   })
