@@ -2,6 +2,7 @@ import { getAuth, protect, requireScope } from '@scopeguard/express'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import express, { type Express } from 'express'
 import type { ExampleConfig } from './config.js'
+import './scopes.js'
 
 /** An in-memory file list, enough to show reads and writes. */
 interface FileEntry {
