@@ -42,7 +42,7 @@ const [task, ...rest] = process.argv.slice(2)
 switch (task) {
   case 'test': {
     install()
-    const status = run(bin('turbo'), ['run', 'test', '--output-logs=new-only', ...rest])
+    const status = run(bin('turbo'), ['run', 'test', '--continue', '--output-logs=new-only', ...rest])
     const summary = run(process.execPath, [join(root, 'scripts', 'test-summary.mjs')])
     process.exit(status || summary)
   }

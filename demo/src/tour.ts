@@ -103,10 +103,15 @@ export async function runTour(setup: TourSetup): Promise<TourResult> {
     tour.step('a', `${app.id} asks the authorization server for a token with all three scopes`)
     const appToken = await getToken(tour, setup, app, 'files:read files:write account:read')
 
-    tour.step('b', 'GET /files with that token (needs files:read)')
+    tour.step('b', 'GET /files with that token (needs files:read), then POST /files (files:write)')
     await tour.send(
       { method: 'GET', url: api('/files'), headers: bearer(appToken) },
       { status: 200 },
+    )
+    const file = { name: 'notes.txt' }
+    await tour.send(
+      { method: 'POST', url: api('/files'), headers: bearer(appToken), json: file },
+      { status: 201 },
     )
 
     tour.step('c', `${reader.id} may only have files:read, so it cannot write`)
@@ -128,7 +133,7 @@ export async function runTour(setup: TourSetup): Promise<TourResult> {
         method: 'POST',
         url: api('/files'),
         headers: bearer(readerToken),
-        json: { name: 'notes.txt', content: 'written by the demo' },
+        json: file,
       },
       { status: 403, error: 'insufficient_scope', challengeScope: 'files:write' },
     )
