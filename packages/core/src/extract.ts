@@ -151,6 +151,25 @@ function fromBody(request: RequestLike): ExtractedToken | undefined {
   return { token: value, source: 'body' }
 }
 
+/** Whether `access_token` appears in the query or form body where this route does not read it. */
+function sentElsewhere(request: RequestLike, options: ResolvedExtraction): boolean {
+  if (options.queryParam !== 'access_token' && request.url.includes('access_token')) {
+    try {
+      if (fromQuery(request, 'access_token') !== undefined) return true
+    } catch {
+      return true
+    }
+  }
+  if (!options.body && request.body !== undefined) {
+    try {
+      if (fromBody(request) !== undefined) return true
+    } catch {
+      return true
+    }
+  }
+  return false
+}
+
 /**
  * Finds the access token in a request following RFC 6750 §2: the `Authorization: Bearer` header,
  * and the form body or query parameter when enabled.
@@ -172,6 +191,10 @@ export function extractToken(request: RequestLike, options: ResolvedExtraction):
     const body = fromBody(request)
     if (body) found.push(body)
   }
+  // RFC 6750 §2: a client must use one method. A standard `access_token` parameter in a place
+  // this route does not read is not a token source, but sent together with another token it is
+  // still a second method.
+  if (found.length === 1 && sentElsewhere(request, options)) found.push(found[0] as ExtractedToken)
   if (found.length > 1) {
     throw new InvalidRequestError('The access token was sent in more than one way', {
       reason: 'multiple_methods',

@@ -219,6 +219,32 @@ describe('authenticate options', () => {
     expect(auth.source).toBe('query')
   })
 
+  it('answers 400 for a header token plus an access_token parameter the route does not read', async () => {
+    const token = await issuer.sign()
+    const query = await rejection(
+      rs().authenticate(bearer(token, { url: `/files?access_token=${token}` })),
+    )
+    expect(query.status).toBe(400)
+    expect(query.reason).toBe('multiple_methods')
+    const body = await rejection(
+      rs().authenticate(
+        bearer(token, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/x-www-form-urlencoded',
+          },
+          body: { access_token: token },
+        }),
+      ),
+    )
+    expect(body.status).toBe(400)
+    const alone = await rejection(
+      rs().authenticate({ method: 'GET', url: `/files?access_token=${token}`, headers: {} }),
+    )
+    expect(alone.code).toBe('missing_token')
+  })
+
   it('applies scope implications to requirements but reports the granted scopes', async () => {
     const server = createResourceServer({
       issuer: issuer.issuer,
