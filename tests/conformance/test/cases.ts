@@ -1,0 +1,394 @@
+import { generateTestKey, tamper, type TestIssuer } from '@scopeguard/testing'
+
+/** An HTTP request, sent byte for byte (so duplicate headers and tabs are possible). */
+export interface RequestSpec {
+  method?: string
+  path: string
+  headers?: [string, string][]
+  body?: string
+}
+
+/** What every adapter must answer. */
+export interface Expectation {
+  status: number
+  /**
+   * Parameters the `Bearer` challenge must have (a subset; `error_description` is checked against
+   * the body instead), or `null` when no `WWW-Authenticate` header may be sent.
+   */
+  challenge?: Record<string, string> | null
+  /** The JSON body's `error`, for error answers. */
+  error?: string
+  /** A subset of the JSON body, for successful answers. */
+  body?: Record<string, unknown>
+}
+
+/** What a case can use to build its request. */
+export interface CaseContext {
+  issuer: TestIssuer
+  audience: string
+}
+
+/** One row of the matrix. */
+export interface ConformanceCase {
+  name: string
+  request(context: CaseContext): Promise<RequestSpec>
+  expect: Expectation
+}
+
+const now = (): number => Math.floor(Date.now() / 1000)
+const bearer = (token: string): [string, string][] => [['Authorization', `Bearer ${token}`]]
+const get = (path: string, headers: [string, string][] = []): RequestSpec => ({ path, headers })
+const files = (token: string): RequestSpec => get('/files', bearer(token))
+const read = { scope: 'files:read' }
+
+const ok = (body?: Record<string, unknown>): Expectation => ({
+  status: 200,
+  ...(body ? { body } : {}),
+})
+const noToken: Expectation = { status: 401, challenge: { realm: 'api' }, error: 'missing_token' }
+const badRequest: Expectation = {
+  status: 400,
+  challenge: { realm: 'api', error: 'invalid_request' },
+  error: 'invalid_request',
+}
+const invalidToken: Expectation = {
+  status: 401,
+  challenge: { realm: 'api', error: 'invalid_token' },
+  error: 'invalid_token',
+}
+const insufficient = (scope: string): Expectation => ({
+  status: 403,
+  challenge: { realm: 'api', error: 'insufficient_scope', scope },
+  error: 'insufficient_scope',
+})
+
+/** The conformance matrix, in the order it runs (POSTs change state the same way everywhere). */
+export const CASES: readonly ConformanceCase[] = [
+  // --- accepted ---
+  {
+    name: 'GET /health needs no token',
+    request: async () => get('/health'),
+    expect: ok({ status: 'ok' }),
+  },
+  {
+    name: 'GET /health ignores a garbage token',
+    request: async () => get('/health', bearer('garbage')),
+    expect: ok({ status: 'ok' }),
+  },
+  {
+    name: 'a valid RS256 token with files:read lists files',
+    request: async ({ issuer }) => files(await issuer.sign(read)),
+    expect: ok(),
+  },
+  {
+    name: 'an ES256 token is accepted',
+    request: async ({ issuer }) => files(await issuer.sign(read, { alg: 'ES256' })),
+    expect: ok(),
+  },
+  {
+    name: 'an EdDSA token is accepted',
+    request: async ({ issuer }) => files(await issuer.sign(read, { alg: 'EdDSA' })),
+    expect: ok(),
+  },
+  {
+    name: 'the scheme is case-insensitive: bearer',
+    request: async ({ issuer }) =>
+      get('/files', [['Authorization', `bearer ${await issuer.sign(read)}`]]),
+    expect: ok(),
+  },
+  {
+    name: 'the scheme is case-insensitive: BEARER',
+    request: async ({ issuer }) =>
+      get('/files', [['Authorization', `BEARER ${await issuer.sign(read)}`]]),
+    expect: ok(),
+  },
+  {
+    name: 'several spaces after the scheme are allowed',
+    request: async ({ issuer }) =>
+      get('/files', [['Authorization', `Bearer    ${await issuer.sign(read)}`]]),
+    expect: ok(),
+  },
+  {
+    name: 'an aud array containing the API is accepted',
+    request: async ({ issuer, audience }) =>
+      files(await issuer.sign({ ...read, aud: ['https://other.example', audience] })),
+    expect: ok(),
+  },
+  {
+    name: 'scp as an array (Okta) grants scopes',
+    request: async ({ issuer }) => files(await issuer.sign({ scp: ['files:read'] })),
+    expect: ok(),
+  },
+  {
+    name: 'scp as a string (Entra ID) grants scopes',
+    request: async ({ issuer }) => files(await issuer.sign({ scp: 'openid files:read' })),
+    expect: ok(),
+  },
+  {
+    name: 'permissions (Auth0) grant scopes',
+    request: async ({ issuer }) => files(await issuer.sign({ permissions: ['files:read'] })),
+    expect: ok(),
+  },
+  {
+    name: 'typ application/at+jwt is accepted',
+    request: async ({ issuer }) => files(await issuer.sign(read, { typ: 'application/at+jwt' })),
+    expect: ok(),
+  },
+  {
+    name: 'an untyped JWT is accepted by default',
+    request: async ({ issuer }) => files(await issuer.sign(read, { typ: null })),
+    expect: ok(),
+  },
+  {
+    name: 'a token expired within the clock tolerance is accepted',
+    request: async ({ issuer }) => files(await issuer.sign({ ...read, exp: now() - 2 })),
+    expect: ok(),
+  },
+  {
+    name: 'POST /files with files:write creates a file',
+    request: async ({ issuer }) => ({
+      method: 'POST',
+      path: '/files',
+      headers: [
+        ...bearer(await issuer.sign({ scope: 'files:write' })),
+        ['Content-Type', 'application/json'],
+      ],
+      body: JSON.stringify({ name: 'report.pdf' }),
+    }),
+    expect: { status: 201, body: { name: 'report.pdf', owner: 'user-123' } },
+  },
+  {
+    name: 'GET /me describes the token',
+    request: async ({ issuer }) =>
+      get('/me', bearer(await issuer.sign({ scope: 'account:read files:read' }))),
+    expect: ok({
+      sub: 'user-123',
+      client_id: 'client-abc',
+      scopes: ['account:read', 'files:read'],
+    }),
+  },
+  // --- no token ---
+  {
+    name: 'no token: 401 without an error code',
+    request: async () => get('/files'),
+    expect: noToken,
+  },
+  {
+    name: 'a Basic header counts as no token',
+    request: async () => get('/files', [['Authorization', 'Basic dXNlcjpwYXNz']]),
+    expect: noToken,
+  },
+  {
+    name: 'a query access_token is not read where not enabled',
+    request: async ({ issuer }) => get(`/files?access_token=${await issuer.sign(read)}`),
+    expect: noToken,
+  },
+  {
+    name: 'GET /me without a token is 401',
+    request: async () => get('/me'),
+    expect: noToken,
+  },
+  // --- malformed requests ---
+  {
+    name: 'Bearer with no token is 400',
+    request: async () => get('/files', [['Authorization', 'Bearer']]),
+    expect: badRequest,
+  },
+  {
+    name: 'Bearer with two words is 400',
+    request: async () => get('/files', [['Authorization', 'Bearer a b']]),
+    expect: badRequest,
+  },
+  {
+    name: 'Bearer with a comma is 400',
+    request: async () => get('/files', [['Authorization', 'Bearer a,b']]),
+    expect: badRequest,
+  },
+  {
+    name: 'an = inside the token is 400',
+    request: async () => get('/files', [['Authorization', 'Bearer a=b']]),
+    expect: badRequest,
+  },
+  {
+    name: 'a tab after Bearer is 400',
+    request: async () => get('/files', [['Authorization', 'Bearer\tabc']]),
+    expect: badRequest,
+  },
+  {
+    name: 'two Authorization headers are 400',
+    request: async ({ issuer }) => {
+      const token = await issuer.sign(read)
+      return get('/files', [...bearer(token), ...bearer(token)])
+    },
+    expect: badRequest,
+  },
+  {
+    name: 'a token in the header and the query is 400',
+    request: async ({ issuer }) => {
+      const token = await issuer.sign(read)
+      return get(`/files?access_token=${token}`, bearer(token))
+    },
+    expect: badRequest,
+  },
+  // --- invalid tokens ---
+  {
+    name: 'an expired token is 401 invalid_token',
+    request: async ({ issuer }) => files(await issuer.sign(read, { expiresIn: -60 })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a token not valid yet is 401',
+    request: async ({ issuer }) => files(await issuer.sign({ ...read, nbf: now() + 600 })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a token issued in the future is 401',
+    request: async ({ issuer }) => files(await issuer.sign({ ...read, iat: now() + 600 })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a token from another issuer is 401',
+    request: async ({ issuer }) =>
+      files(await issuer.sign({ ...read, iss: 'https://evil.example' })),
+    expect: invalidToken,
+  },
+  {
+    name: 'an issuer differing by a trailing slash is 401',
+    request: async ({ issuer }) => files(await issuer.sign({ ...read, iss: `${issuer.issuer}/` })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a token for another audience is 401',
+    request: async ({ issuer }) =>
+      files(await issuer.sign({ ...read, aud: 'https://other.example' })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a token without aud is 401',
+    request: async ({ issuer }) => files(await issuer.sign({ ...read, aud: undefined })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a token without exp is 401',
+    request: async ({ issuer }) => files(await issuer.sign({ ...read, exp: undefined })),
+    expect: invalidToken,
+  },
+  {
+    name: 'exp as a string is 401',
+    request: async ({ issuer }) => files(await issuer.sign({ ...read, exp: String(now() + 300) })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a tampered signature is 401',
+    request: async ({ issuer }) => files(tamper(await issuer.sign(read))),
+    expect: invalidToken,
+  },
+  {
+    name: 'alg none is 401',
+    request: async ({ issuer }) => files(await issuer.sign(read, { alg: 'none' })),
+    expect: invalidToken,
+  },
+  {
+    name: 'HS256 signed with the public key (key confusion) is 401',
+    request: async ({ issuer }) =>
+      files(await issuer.sign(read, { alg: 'HS256', secret: issuer.publicKeyPem('RS256') })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a key the issuer never published (unknown kid) is 401',
+    request: async ({ issuer }) => {
+      const attacker = await generateTestKey('RS256')
+      return files(
+        await issuer.sign(read, { privateKey: attacker.privateKey, kid: 'not-published' }),
+      )
+    },
+    expect: invalidToken,
+  },
+  {
+    name: 'an embedded jwk header with the attacker key is 401',
+    request: async ({ issuer }) => {
+      const attacker = await generateTestKey('ES256')
+      return files(
+        await issuer.sign(read, {
+          privateKey: attacker.privateKey,
+          kid: null,
+          header: { jwk: attacker.publicJwk },
+        }),
+      )
+    },
+    expect: invalidToken,
+  },
+  {
+    name: 'an unknown crit header is 401',
+    request: async ({ issuer }) =>
+      files(await issuer.sign(read, { header: { crit: ['urn:example:x'], 'urn:example:x': 1 } })),
+    expect: invalidToken,
+  },
+  {
+    name: 'typ dpop+jwt is 401',
+    request: async ({ issuer }) => files(await issuer.sign(read, { typ: 'dpop+jwt' })),
+    expect: invalidToken,
+  },
+  {
+    name: 'an ID token (typ JWT with nonce) is 401',
+    request: async ({ issuer }) =>
+      files(await issuer.sign({ ...read, nonce: 'n-0S6_WzA2Mj' }, { typ: 'JWT' })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a malformed scope claim is 401',
+    request: async ({ issuer }) => files(await issuer.sign({ scope: 42 })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a two-segment token is 401',
+    request: async () => files('eyJhbGciOiJSUzI1NiJ9.e30'),
+    expect: invalidToken,
+  },
+  {
+    name: 'a five-segment (JWE-looking) token is 401',
+    request: async () => files('eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d'),
+    expect: invalidToken,
+  },
+  {
+    name: 'an opaque non-JWT token is 401',
+    request: async () => files('mF_9.B5f-4.1JqM'),
+    expect: invalidToken,
+  },
+  {
+    name: 'an oversized token is 401',
+    request: async () => files('a'.repeat(9000)),
+    expect: invalidToken,
+  },
+  {
+    name: 'an expired token on GET /me is 401',
+    request: async ({ issuer }) => get('/me', bearer(await issuer.sign({}, { expiresIn: -3600 }))),
+    expect: invalidToken,
+  },
+  // --- valid token, not allowed ---
+  {
+    name: 'POST /files with only files:read is 403 naming files:write',
+    request: async ({ issuer }) => ({
+      method: 'POST',
+      path: '/files',
+      headers: [...bearer(await issuer.sign(read)), ['Content-Type', 'application/json']],
+      body: '{"name":"x"}',
+    }),
+    expect: insufficient('files:write'),
+  },
+  {
+    name: 'GET /files with another scope is 403 naming files:read',
+    request: async ({ issuer }) => files(await issuer.sign({ scope: 'account:read' })),
+    expect: insufficient('files:read'),
+  },
+  {
+    name: 'GET /files with no scope at all is 403',
+    request: async ({ issuer }) => files(await issuer.sign({})),
+    expect: insufficient('files:read'),
+  },
+  {
+    name: 'scopes are case-sensitive: FILES:READ is not files:read',
+    request: async ({ issuer }) => files(await issuer.sign({ scope: 'FILES:READ' })),
+    expect: insufficient('files:read'),
+  },
+]
