@@ -1,15 +1,18 @@
-/** Parses the auth-params of a single `WWW-Authenticate` challenge (quoted or token values). */
+import { parseChallenges } from '@scopeguard/core'
+
+/**
+ * The scheme and auth-params of the first `WWW-Authenticate` challenge, read with the core's
+ * RFC 9110 parser; a missing or unparsable header gives no scheme and no params.
+ */
 export function parseChallenge(header: string | null | undefined): {
   scheme: string | undefined
   params: Record<string, string>
 } {
-  const params: Record<string, string> = {}
-  if (!header) return { scheme: undefined, params }
-  const scheme = /^\s*([!#$%&'*+.^_`|~\w-]+)/.exec(header)?.[1]
-  const rest = header.slice(header.indexOf(scheme ?? '') + (scheme?.length ?? 0))
-  for (const match of rest.matchAll(/([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/g)) {
-    const name = match[1]
-    if (name) params[name.toLowerCase()] = (match[2] ?? match[3] ?? '').replace(/\\(.)/g, '$1')
+  if (!header) return { scheme: undefined, params: {} }
+  try {
+    const [first] = parseChallenges(header)
+    return { scheme: first?.scheme, params: { ...first?.params } }
+  } catch {
+    return { scheme: undefined, params: {} }
   }
-  return { scheme, params }
 }

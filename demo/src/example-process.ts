@@ -3,12 +3,14 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-/** The example API's entry point, found relative to this package (not the working directory). */
-export const EXAMPLE_SERVER = fileURLToPath(
-  new URL('../../examples/express/dist/server.js', import.meta.url),
-)
+/** An example API's entry point, found relative to this package (not the working directory). */
+export function exampleServer(adapter: string): string {
+  return fileURLToPath(new URL(`../../examples/${adapter}/dist/server.js`, import.meta.url))
+}
 
 export interface ExampleApiOptions {
+  /** Which example to start (a folder under examples/). */
+  readonly adapter: string
   readonly port: number
   readonly issuer: string
   readonly audience: string
@@ -60,17 +62,18 @@ async function healthy(url: string): Promise<boolean> {
   }
 }
 
-/** Spawns `node examples/express/dist/server.js` and waits until GET /health answers 200. */
+/** Spawns `node examples/<adapter>/dist/server.js` and waits until GET /health answers 200. */
 export async function startExampleApi(options: ExampleApiOptions): Promise<ExampleApi> {
-  if (!existsSync(EXAMPLE_SERVER)) {
+  const server = exampleServer(options.adapter)
+  if (!existsSync(server)) {
     throw new ExampleApiError(
-      `the example API is not built: ${EXAMPLE_SERVER} does not exist.\n` +
+      `the example API is not built: ${server} does not exist.\n` +
         'Build it first, e.g. `pnpm --filter @scopeguard/demo... build` (npm run demo does this).',
       '',
     )
   }
   const url = `http://127.0.0.1:${options.port}`
-  const child = spawn(process.execPath, [EXAMPLE_SERVER], {
+  const child = spawn(process.execPath, [server], {
     env: {
       ...process.env,
       PORT: String(options.port),

@@ -1,4 +1,10 @@
+/** The example servers the tour can run against (examples/<adapter>). */
+export const ADAPTERS = ['express', 'koa', 'nestjs', 'passport'] as const
+export type Adapter = (typeof ADAPTERS)[number]
+
 export interface Flags {
+  /** Which example API to start. */
+  readonly adapter: Adapter
   /** Run the tour once and exit (0 when every check passed). */
   readonly once: boolean
   /** Authorization server port; 0 picks a free one. */
@@ -8,9 +14,10 @@ export interface Flags {
   readonly help: boolean
 }
 
-export const USAGE = `usage: node demo/dist/main.js [--once] [--port-as N] [--port-api N]
+export const USAGE = `usage: node demo/dist/main.js [--once] [--adapter NAME] [--port-as N] [--port-api N]
 
   --once          run the scripted tour, then exit (0 if every check passed, 1 otherwise)
+  --adapter NAME  which example API to run: ${ADAPTERS.join(', ')} (default: express)
   --port-as N     port for the embedded authorization server (default: a free port)
   --port-api N    port for the example API (default: a free port)
   -h, --help      show this help`
@@ -28,7 +35,7 @@ function parsePort(flag: string, value: string | undefined): number {
 
 /** Parses `--flag value` and `--flag=value` forms; unknown flags are an error. */
 export function parseFlags(argv: readonly string[]): Flags {
-  let flags: Flags = { once: false, asPort: 0, apiPort: 0, help: false }
+  let flags: Flags = { adapter: 'express', once: false, asPort: 0, apiPort: 0, help: false }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? ''
     const eq = arg.indexOf('=')
@@ -39,6 +46,16 @@ export function parseFlags(argv: readonly string[]): Flags {
         if (eq >= 0) throw new FlagError('--once takes no value')
         flags = { ...flags, once: true }
         break
+      case '--adapter': {
+        const adapter = value()
+        if (!ADAPTERS.includes(adapter as Adapter)) {
+          throw new FlagError(
+            `--adapter needs one of ${ADAPTERS.join(', ')}, got ${adapter ?? 'nothing'}`,
+          )
+        }
+        flags = { ...flags, adapter: adapter as Adapter }
+        break
+      }
       case '--port-as':
         flags = { ...flags, asPort: parsePort(name, value()) }
         break

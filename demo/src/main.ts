@@ -28,10 +28,12 @@ function fail(message: string, detail?: string): Promise<never> {
   return shutdown(1)
 }
 
-function printSetup(clients: DemoClients, issuer: string, apiUrl: string): void {
+function printSetup(clients: DemoClients, issuer: string, apiUrl: string, adapter: string): void {
   console.log(bold('scopeguard demo'))
   console.log(`  authorization server (oidc-provider, in-process)  ${cyan(issuer)}`)
-  console.log(`  example API (examples/express, child process)     ${cyan(apiUrl)}`)
+  console.log(
+    `  example API (examples/${adapter}, child process)${' '.repeat(Math.max(1, 13 - adapter.length))}${cyan(apiUrl)}`,
+  )
   for (const client of [clients.app, clients.reader]) {
     console.log(
       `  client ${bold(client.id)}  secret ${client.secret}  scopes: ${client.scopes.join(' ')}`,
@@ -45,13 +47,13 @@ async function run(flags: Flags): Promise<void> {
   const audience = `http://127.0.0.1:${apiPort}`
   authorizationServer = await startAuthorizationServer({ port: flags.asPort, audience, clients })
   const { issuer, tokenEndpoint } = authorizationServer
-  exampleApi = await startExampleApi({ port: apiPort, issuer, audience })
+  exampleApi = await startExampleApi({ adapter: flags.adapter, port: apiPort, issuer, audience })
   const apiUrl = exampleApi.url
   exampleApi.child.once('exit', (code, signal) => {
     if (!shuttingDown)
       void fail(`the example API exited unexpectedly (${code ?? signal})`, exampleApi?.output())
   })
-  printSetup(clients, issuer, apiUrl)
+  printSetup(clients, issuer, apiUrl, flags.adapter)
 
   const result = await runTour({ tokenEndpoint, apiUrl, audience, clients })
   const total = result.passed + result.failures.length

@@ -3,15 +3,26 @@ import { FlagError, parseFlags } from '../src/flags.js'
 
 describe('parseFlags', () => {
   it('defaults to the interactive mode on free ports', () => {
-    expect(parseFlags([])).toEqual({ once: false, asPort: 0, apiPort: 0, help: false })
+    expect(parseFlags([])).toEqual({
+      adapter: 'express',
+      once: false,
+      asPort: 0,
+      apiPort: 0,
+      help: false,
+    })
   })
   it('reads --once and both port forms', () => {
     expect(parseFlags(['--once', '--port-as', '4000', '--port-api=4001'])).toEqual({
+      adapter: 'express',
       once: true,
       asPort: 4000,
       apiPort: 4001,
       help: false,
     })
+  })
+  it('reads --adapter in both forms', () => {
+    expect(parseFlags(['--adapter', 'koa']).adapter).toBe('koa')
+    expect(parseFlags(['--adapter=passport']).adapter).toBe('passport')
   })
   it('reads --help and -h', () => {
     expect(parseFlags(['-h']).help).toBe(true)
@@ -24,6 +35,8 @@ describe('parseFlags', () => {
     [['--port-as=-1']],
     [['--once=yes']],
     [['--nope']],
+    [['--adapter', 'hapi']],
+    [['--adapter']],
     [['--port-as', '4000', '--port-api', '4000']],
   ])('rejects %j', (argv) => {
     expect(() => parseFlags(argv)).toThrow(FlagError)
