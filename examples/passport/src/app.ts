@@ -1,0 +1,66 @@
+import { createResourceServer, type ResourceServer } from '@scopeguard/core'
+import { errorHandler, getAuth, requireScope, ScopeguardStrategy } from '@scopeguard/passport'
+import express, { type Express } from 'express'
+import passport from 'passport'
+import type { ExampleConfig } from './config.js'
+import './scopes.js'
+
+/** An in-memory file list, enough to show reads and writes. */
+interface FileEntry {
+  id: number
+  name: string
+  owner: string | undefined
+}
+
+/** Builds the resource server the example uses from its configuration. */
+export function createExampleResourceServer(config: ExampleConfig): ResourceServer {
+  return createResourceServer({
+    issuer: config.issuer,
+    audience: config.audience,
+    ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+  })
+}
+
+/** The example API: the routes of the examples contract, authenticated through Passport. */
+export function createApp(rs: ResourceServer): Express {
+  passport.use(new ScopeguardStrategy(rs))
+  const files: FileEntry[] = [{ id: 1, name: 'welcome.txt', owner: undefined }]
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(express.json())
+  // failWithError hands failures to errorHandler() below, which answers with the same JSON body
+  // as every other scopeguard adapter instead of Passport's plain-text "Unauthorized".
+  const authenticated = passport.authenticate('scopeguard', { session: false, failWithError: true })
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' })
+  })
+
+  app.get('/files', authenticated, requireScope('files:read'), (_req, res) => {
+    res.json({ files })
+  })
+
+  app.post('/files', authenticated, requireScope('files:write'), (req, res) => {
+    const auth = getAuth(req)
+    const body = req.body as { name?: unknown } | undefined
+    const name = typeof body?.name === 'string' ? body.name : `file-${files.length + 1}.txt`
+    const file = { id: files.length + 1, name, owner: auth.subject }
+    files.push(file)
+    res.status(201).json(file)
+  })
+
+  app.get('/me', authenticated, (req, res) => {
+    // req.user is the same auth object; getAuth(req) returns it typed.
+    const auth = getAuth(req)
+    res.json({
+      sub: auth.subject,
+      client_id: auth.clientId,
+      scopes: auth.scopes,
+      issuer: auth.issuer,
+      expires_at: auth.expiresAt?.toISOString(),
+    })
+  })
+
+  app.use(errorHandler())
+  return app
+}
