@@ -13,4 +13,4 @@ const example = (name: string): AdapterUnderTest => ({
 })
 
 /** The matrix: every adapter answers every case, identically. */
-export const ADAPTERS: readonly AdapterUnderTest[] = [example('express')]
+export const ADAPTERS: readonly AdapterUnderTest[] = [example('express'), example('passport')]
