@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest'
+import * as api from './index.js'
+
+// The public API of @scopeguard/core: every runtime export and its kind. A change here
+// changes what users can import, so it must be deliberate (update with `vitest -u`, and add a
+// changeset).
+describe('public API', () => {
+  it('exports exactly these runtime values', () => {
+    const exports = Object.fromEntries(
+      Object.keys(api)
+        .sort()
+        .map((name) => [name, typeof api[name as keyof typeof api]]),
+    )
+    expect(exports).toMatchInlineSnapshot(`
+      {
+        "ASYMMETRIC_ALGORITHMS": "object",
+        "ConfigurationError": "function",
+        "DEFAULT_REALM": "string",
+        "DiscoveryError": "function",
+        "InsufficientScopeError": "function",
+        "InvalidRequestError": "function",
+        "InvalidTokenError": "function",
+        "MissingTokenError": "function",
+        "OAuthError": "function",
+        "SYMMETRIC_ALGORITHMS": "object",
+        "TemporarilyUnavailableError": "function",
+        "challengeParamsOf": "function",
+        "checkRequirements": "function",
+        "consoleLogger": "object",
+        "createJwtVerifier": "function",
+        "createResourceServer": "function",
+        "createScopeReader": "function",
+        "discoverMetadata": "function",
+        "errorResponse": "function",
+        "extractToken": "function",
+        "formatChallenge": "function",
+        "headerValue": "function",
+        "headerValues": "function",
+        "isLoopback": "function",
+        "isOAuthError": "function",
+        "metadataUrls": "function",
+        "parseActors": "function",
+        "parseChallenges": "function",
+        "remoteJwksSource": "function",
+        "requireAnyScope": "function",
+        "requireClaim": "function",
+        "requireScope": "function",
+        "resolveExtraction": "function",
+        "sanitizeChallengeValue": "function",
+        "secretSource": "function",
+        "silentLogger": "object",
+        "staticJwksSource": "function",
+        "usableVerificationKeys": "function",
+      }
+    `)
+  })
+})
