@@ -1,4 +1,5 @@
 import {
+  ConfigurationError,
   InvalidTokenError,
   isOAuthError,
   type AuthenticateOptions,
@@ -64,12 +65,10 @@ export class ScopeguardStrategy extends Strategy {
     super()
     const resolved = resolveStrategyOptions(options)
     if (verify !== undefined && typeof verify !== 'function') {
-      throw new TypeError('scopeguard: ScopeguardStrategy: verify must be a function')
+      throw new ConfigurationError('ScopeguardStrategy: verify must be a function')
     }
     if (resolved.passReqToCallback && verify === undefined) {
-      throw new TypeError(
-        'scopeguard: ScopeguardStrategy: passReqToCallback needs a verify function',
-      )
+      throw new ConfigurationError('ScopeguardStrategy: passReqToCallback needs a verify function')
     }
     this.name = resolved.name
     this.resourceServer = resolved.server

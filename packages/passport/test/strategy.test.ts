@@ -1,4 +1,5 @@
 import {
+  ConfigurationError,
   createResourceServer,
   InvalidRequestError,
   isOAuthError,
@@ -210,5 +211,6 @@ describe('ScopeguardStrategy options', () => {
     ).toThrow(/passReqToCallback needs a verify function/)
     expect(() => new ScopeguardStrategy(rs, 'verify' as never)).toThrow(/verify must be a function/)
     expect(() => new ScopeguardStrategy(undefined as never)).toThrow(/needs options/)
+    expect(() => new ScopeguardStrategy(rs, 1 as never)).toThrow(ConfigurationError)
   })
 })
