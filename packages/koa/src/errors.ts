@@ -1,0 +1,46 @@
+import { ConfigurationError, errorResponse } from '@scopeguard/core'
+import type { Middleware, ParameterizedContext } from 'koa'
+
+/** How `protect()` and the requirement middleware deliver an error. */
+export type ErrorMode = 'respond' | 'throw'
+
+/** Throws a clear configuration error for a wrong `errors` option. */
+export function errorMode(name: string, value: unknown): ErrorMode {
+  if (value === undefined) return 'respond'
+  if (value !== 'respond' && value !== 'throw') {
+    throw new ConfigurationError(`${name}() option errors must be 'respond' or 'throw'`)
+  }
+  return value
+}
+
+/**
+ * Answers with scopeguard's RFC 6750 rendering of an error: status, `WWW-Authenticate`,
+ * `Cache-Control: no-store` and the JSON body `{ error, error_description }`.
+ * @returns false (changing nothing) when the error is not scopeguard's.
+ */
+export function sendError(ctx: ParameterizedContext, error: unknown): boolean {
+  const response = errorResponse(error)
+  if (response === undefined) return false
+  ctx.status = response.status
+  ctx.set(response.headers)
+  ctx.body = response.body
+  return true
+}
+
+/**
+ * Upstream middleware rendering scopeguard errors thrown downstream as JSON (like the default
+ * `errors: 'respond'` mode) and rethrowing anything else. Use it with `protect(rs, { errors: 'throw' })`:
+ *
+ * ```ts
+ * app.use(errorHandler())
+ * ```
+ */
+export function errorHandler(): Middleware {
+  return async function scopeguardErrorHandler(ctx, next) {
+    try {
+      await next()
+    } catch (error) {
+      if (ctx.headerSent || !sendError(ctx, error)) throw error
+    }
+  }
+}

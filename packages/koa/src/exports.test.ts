@@ -1,0 +1,18 @@
+import { expect, it } from 'vitest'
+import * as api from './index.js'
+
+it('exports exactly the documented runtime API', () => {
+  expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
+    [
+      "errorHandler",
+      "getAuth",
+      "hasAuth",
+      "protect",
+      "requireAnyScope",
+      "requireClaim",
+      "requireScope",
+      "requirement",
+      "sendError",
+    ]
+  `)
+})

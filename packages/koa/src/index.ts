@@ -1,0 +1,8 @@
+export { protect } from './protect.js'
+export type { ProtectedState, ProtectOptions } from './protect.js'
+export { requireAnyScope, requireClaim, requireScope, requirement } from './requirements.js'
+export { errorHandler, sendError } from './errors.js'
+export type { ErrorMode } from './errors.js'
+export { getAuth, hasAuth } from './auth.js'
+export type { OAuthState, StateContext } from './auth.js'
+export type { AuthInfo, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
