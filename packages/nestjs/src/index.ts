@@ -1,0 +1,26 @@
+export { ScopeguardModule } from './scopeguard.module.js'
+export type {
+  ScopeguardModuleAsyncOptions,
+  ScopeguardModuleExtras,
+  ScopeguardModuleOptions,
+  ScopeguardOptionsFactory,
+} from './scopeguard.module-definition.js'
+export { ScopeguardGuard } from './scopeguard.guard.js'
+export type { GuardedRequest } from './scopeguard.guard.js'
+export { ScopeguardException, toScopeguardException } from './scopeguard.exception.js'
+export type { ScopeguardExceptionBody } from './scopeguard.exception.js'
+export { ScopeguardExceptionFilter } from './scopeguard.filter.js'
+export { AnyScope, RequireClaim, Scopes } from './scopes.decorator.js'
+export { Public } from './public.decorator.js'
+export { OptionalAuth } from './optional-auth.decorator.js'
+export { Auth } from './auth.decorator.js'
+export {
+  ANY_SCOPE_METADATA,
+  CLAIMS_METADATA,
+  OPTIONAL_AUTH_METADATA,
+  PUBLIC_METADATA,
+  SCOPEGUARD_MODULE_OPTIONS,
+  SCOPEGUARD_RESOURCE_SERVER,
+  SCOPES_METADATA,
+} from './scopeguard.constants.js'
+export type { AuthInfo, ResourceServer, ResourceServerOptions } from '@scopeguard/core'

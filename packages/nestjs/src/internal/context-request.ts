@@ -1,0 +1,67 @@
+import type { ExecutionContext } from '@nestjs/common'
+import type { RequestLike } from '@scopeguard/core'
+
+/** The slice of `@nestjs/graphql` the guard uses; the package is loaded only for GraphQL requests. */
+interface GraphqlPackage {
+  GqlExecutionContext: {
+    create(context: ExecutionContext): { getContext(): unknown }
+  }
+}
+
+// A variable, so that neither TypeScript nor bundlers treat @nestjs/graphql as a dependency.
+const GRAPHQL_PACKAGE = '@nestjs/graphql'
+let graphql: GraphqlPackage | undefined
+
+/** Loads `@nestjs/graphql` once; it is an optional peer dependency. */
+export async function loadGraphql(): Promise<GraphqlPackage> {
+  if (graphql === undefined) {
+    try {
+      graphql = (await import(GRAPHQL_PACKAGE)) as GraphqlPackage
+    } catch (error) {
+      throw new Error(
+        'scopeguard: a GraphQL request reached ScopeguardGuard, but @nestjs/graphql cannot be loaded from @scopeguard/nestjs; install it next to @scopeguard/nestjs',
+        { cause: error },
+      )
+    }
+  }
+  return graphql
+}
+
+/** The request object a context carries: HTTP directly, GraphQL through its context's `req`. */
+export function requestOf(context: ExecutionContext): object | undefined {
+  const type = context.getType<string>()
+  if (type === 'http') return context.switchToHttp().getRequest<object>()
+  if (type === 'graphql' && graphql !== undefined) {
+    const gqlContext = graphql.GqlExecutionContext.create(context).getContext()
+    const request = (gqlContext as { req?: unknown } | undefined)?.req
+    return typeof request === 'object' && request !== null ? request : undefined
+  }
+  return undefined
+}
+
+interface PlatformRequest {
+  headers: RequestLike['headers']
+  body?: unknown
+  method?: string
+  url?: string
+  originalUrl?: string
+  rawHeaders?: string[]
+  raw?: PlatformRequest
+}
+
+/**
+ * The core's request shape from an Express `Request` or a Fastify `FastifyRequest` (whose Node
+ * request is `raw`): the same method, URL (with query) and raw headers that Nest's HTTP adapters
+ * report, and the parsed body.
+ */
+export function toRequestLike(request: object): RequestLike {
+  const platform = request as PlatformRequest
+  const node = platform.raw ?? platform
+  return {
+    method: node.method ?? 'GET',
+    url: node.originalUrl ?? node.url ?? '/',
+    headers: platform.headers,
+    rawHeaders: node.rawHeaders,
+    body: platform.body,
+  }
+}
