@@ -687,3 +687,14 @@ describe('a key source that is down', () => {
     }
   })
 })
+
+describe('configuration', () => {
+  it('rejects a wrong configuration at startup with a clear message', () => {
+    expect(
+      () => new ScopeguardStrategy({ issuer: 'http://auth.example.com', audience: AUDIENCE }),
+    ).toThrow(/allowInsecureHttp/)
+    expect(() => requirement(coreRequireScope('files:read'), { errors: 'throw' as never })).toThrow(
+      /errors must be/,
+    )
+  })
+})
