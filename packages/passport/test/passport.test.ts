@@ -520,8 +520,9 @@ describe('verify callbacks', () => {
     passport.use(
       new ScopeguardStrategy(
         { resourceServer: rs, name: 'with-request', passReqToCallback: true },
-        (req, auth, done) => {
-          done(null, { path: req.url, sub: auth.subject })
+        // Annotating Express's Request (narrower than the declared type) is accepted.
+        (req: express.Request, auth, done) => {
+          done(null, { path: req.originalUrl, sub: auth.subject })
         },
       ),
     )
