@@ -1,0 +1,136 @@
+import type { AddressInfo } from 'node:net'
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo'
+import { Module, UseGuards, type INestApplication } from '@nestjs/common'
+import { NestFactory } from '@nestjs/core'
+import { GraphQLModule, Query, Resolver } from '@nestjs/graphql'
+import { ExpressAdapter } from '@nestjs/platform-express'
+import { createTestIssuer, tamper, type TestIssuer } from '@scopeguard/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Auth, ScopeguardGuard, ScopeguardModule, Scopes } from '../src/index.js'
+
+const AUDIENCE = 'https://files.example.test'
+
+@Resolver()
+class FilesResolver {
+  @Query('files')
+  @UseGuards(ScopeguardGuard)
+  @Scopes('files:read')
+  files(@Auth('subject') subject: string | undefined): string[] {
+    return [`${subject ?? 'nobody'}.txt`]
+  }
+
+  @Query('health')
+  health(): string {
+    return 'ok'
+  }
+}
+
+interface GraphqlAnswer {
+  status: number
+  wwwAuthenticate: string | null
+  json: {
+    data?: Record<string, unknown> | null
+    errors?: { message: string; extensions?: Record<string, unknown> }[]
+  }
+}
+
+describe('ScopeguardGuard on GraphQL resolvers (Apollo, Express platform)', () => {
+  let issuer: TestIssuer
+  let app: INestApplication
+  let origin: string
+
+  beforeAll(async () => {
+    issuer = await createTestIssuer({ audience: AUDIENCE })
+    @Module({
+      imports: [
+        ScopeguardModule.forRoot({ issuer: issuer.issuer, audience: AUDIENCE, logger: false }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          typeDefs: 'type Query { files: [String!]!  health: String! }',
+        }),
+      ],
+      providers: [FilesResolver],
+    })
+    class GraphqlAppModule {}
+    app = await NestFactory.create(GraphqlAppModule, new ExpressAdapter(), {
+      logger: false,
+      abortOnError: false,
+    })
+    await app.listen(0, '127.0.0.1')
+    origin = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    await app?.close()
+    await issuer?.close()
+  })
+
+  async function query(source: string, token?: string): Promise<GraphqlAnswer> {
+    const response = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      },
+      body: JSON.stringify({ query: source }),
+    })
+    return {
+      status: response.status,
+      wwwAuthenticate: response.headers.get('www-authenticate'),
+      json: (await response.json()) as GraphqlAnswer['json'],
+    }
+  }
+
+  it('answers a query without a token with an UNAUTHENTICATED error carrying the RFC 6750 code', async () => {
+    const answer = await query('{ files }')
+    // GraphQL over HTTP reports resolver errors in the body, with status 200.
+    expect(answer.status).toBe(200)
+    expect(answer.wwwAuthenticate).toBeNull()
+    expect(answer.json.data).toBeNull()
+    expect(answer.json.errors).toHaveLength(1)
+    const [error] = answer.json.errors ?? []
+    expect(error?.message).toBe('No access token was provided')
+    expect(error?.extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      originalError: {
+        statusCode: 401,
+        error: 'missing_token',
+        error_description: 'No access token was provided',
+      },
+    })
+  })
+
+  it('answers an invalid token with UNAUTHENTICATED and invalid_token', async () => {
+    const answer = await query('{ files }', tamper(await issuer.sign({ scope: 'files:read' })))
+    const [error] = answer.json.errors ?? []
+    expect(error?.extensions).toMatchObject({
+      code: 'UNAUTHENTICATED',
+      originalError: {
+        statusCode: 401,
+        error: 'invalid_token',
+        error_description: 'The access token signature is invalid',
+      },
+    })
+  })
+
+  it('answers a token without the scope with FORBIDDEN and insufficient_scope', async () => {
+    const answer = await query('{ files }', await issuer.sign({ scope: 'other' }))
+    expect(answer.json.data).toBeNull()
+    const [error] = answer.json.errors ?? []
+    expect(error?.message).toBe('The access token does not grant the scope this request requires')
+    expect(error?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      originalError: { statusCode: 403, error: 'insufficient_scope' },
+    })
+  })
+
+  it('resolves the query for a token with the scope, with @Auth() read from the GraphQL context', async () => {
+    const answer = await query('{ files }', await issuer.sign({ scope: 'files:read' }))
+    expect(answer.json.errors).toBeUndefined()
+    expect(answer.json.data).toEqual({ files: ['user-123.txt'] })
+  })
+
+  it('leaves resolvers without the guard alone', async () => {
+    const answer = await query('{ health }')
+    expect(answer.json).toEqual({ data: { health: 'ok' } })
+  })
+})
