@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
-const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1]
+const PNPM_VERSION = JSON.parse(
+  readFileSync(join(root, 'package.json'), 'utf8'),
+).packageManager.split('@')[1]
 const env = {
   ...process.env,
   TURBO_TELEMETRY_DISABLED: '1',
@@ -33,7 +35,8 @@ function install() {
   const localPnpm = join(root, 'node_modules', '.bin', 'pnpm')
   const frozen = existsSync(join(root, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : []
   if (existsSync(localPnpm)) must(localPnpm, ['install', ...frozen, '--reporter=append-only'])
-  else must('npx', ['--yes', `pnpm@${PNPM_VERSION}`, 'install', ...frozen, '--reporter=append-only'])
+  else
+    must('npx', ['--yes', `pnpm@${PNPM_VERSION}`, 'install', ...frozen, '--reporter=append-only'])
 }
 
 const bin = (name) => join(root, 'node_modules', '.bin', name)
@@ -42,7 +45,13 @@ const [task, ...rest] = process.argv.slice(2)
 switch (task) {
   case 'test': {
     install()
-    const status = run(bin('turbo'), ['run', 'test', '--continue', '--output-logs=new-only', ...rest])
+    const status = run(bin('turbo'), [
+      'run',
+      'test',
+      '--continue',
+      '--output-logs=new-only',
+      ...rest,
+    ])
     const summary = run(process.execPath, [join(root, 'scripts', 'test-summary.mjs')])
     process.exit(status || summary)
   }
@@ -54,7 +63,12 @@ switch (task) {
   }
   case 'demo': {
     install()
-    must(bin('turbo'), ['run', 'build', '--filter=@scopeguard/demo...', '--output-logs=errors-only'])
+    must(bin('turbo'), [
+      'run',
+      'build',
+      '--filter=@scopeguard/demo...',
+      '--output-logs=errors-only',
+    ])
     process.exit(run(process.execPath, [join(root, 'demo', 'dist', 'main.js'), ...rest]))
   }
   default:

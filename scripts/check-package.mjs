@@ -21,7 +21,10 @@ function run(cmd, args) {
 
 try {
   run(bin('pnpm'), ['pack', '--pack-destination', out])
-  const tarball = join(out, readdirSync(out).find((f) => f.endsWith('.tgz')))
+  const tarball = join(
+    out,
+    readdirSync(out).find((f) => f.endsWith('.tgz')),
+  )
   run(bin('publint'), ['run', tarball, '--strict'])
   run(bin('attw'), [tarball, '--profile', 'esm-only', '--format', 'table-flipped'])
 } finally {
