@@ -99,7 +99,8 @@ function fromJose(error: unknown): InvalidTokenError {
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
       return invalid('The access token signature is invalid', 'bad_signature', error)
     case 'ERR_JOSE_NOT_SUPPORTED':
-      return message?.includes('crit')
+      // jose reports an unrecognised `crit` member as `Extension Header Parameter "x" is not recognized`
+      return message?.includes('crit') || message?.includes('Extension Header Parameter')
         ? invalid(
             'The access token uses an unsupported critical header parameter',
             'malformed_token',
@@ -147,7 +148,7 @@ export function createJwtVerifier(
     // No kid and several candidate keys: jose hands them over one by one (an async iterator).
     for await (const key of error as AsyncIterable<VerificationKey>) {
       try {
-        return await jwtVerify(token, key, options)
+        return await jwtVerify(token, key, { ...options, currentDate: new Date(config.now()) })
       } catch (inner) {
         if ((inner as { code?: string }).code !== 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED')
           throw inner
@@ -160,7 +161,10 @@ export function createJwtVerifier(
     let result: VerifiedJwt
     try {
       try {
-        result = await jwtVerify(token, resolveKey, options)
+        result = await jwtVerify(token, resolveKey, {
+          ...options,
+          currentDate: new Date(config.now()),
+        })
       } catch (error) {
         if ((error as { code?: string }).code !== 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw error
         result = await verifyWithEachKey(token, error)
