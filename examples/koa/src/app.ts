@@ -1,0 +1,64 @@
+import { bodyParser } from '@koa/bodyparser'
+import Router from '@koa/router'
+import { createResourceServer, type ResourceServer } from '@scopeguard/core'
+import { getAuth, protect, requireScope, type OAuthState } from '@scopeguard/koa'
+import Koa from 'koa'
+import type { ExampleConfig } from './config.js'
+import './scopes.js'
+
+/** An in-memory file list, enough to show reads and writes. */
+interface FileEntry {
+  id: number
+  name: string
+  owner: string | undefined
+}
+
+/** Builds the resource server the example uses from its configuration. */
+export function createExampleResourceServer(config: ExampleConfig): ResourceServer {
+  return createResourceServer({
+    issuer: config.issuer,
+    audience: config.audience,
+    ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
+  })
+}
+
+/** The example API: the routes of the examples contract. */
+export function createApp(rs: ResourceServer): Koa {
+  const files: FileEntry[] = [{ id: 1, name: 'welcome.txt', owner: undefined }]
+  const app = new Koa()
+  // JSON only, like the Express example: a form body is never parsed, so never read for a token.
+  app.use(bodyParser({ enableTypes: ['json'] }))
+  const router = new Router<OAuthState>()
+  const authenticated = protect(rs)
+
+  router.get('/health', (ctx) => {
+    ctx.body = { status: 'ok' }
+  })
+
+  router.get('/files', authenticated, requireScope('files:read'), (ctx) => {
+    ctx.body = { files }
+  })
+
+  router.post('/files', authenticated, requireScope('files:write'), (ctx) => {
+    const body = ctx.request.body as { name?: unknown } | undefined
+    const name = typeof body?.name === 'string' ? body.name : `file-${files.length + 1}.txt`
+    const file = { id: files.length + 1, name, owner: ctx.state.auth.subject }
+    files.push(file)
+    ctx.status = 201
+    ctx.body = file
+  })
+
+  router.get('/me', authenticated, (ctx) => {
+    const auth = getAuth(ctx)
+    ctx.body = {
+      sub: auth.subject,
+      client_id: auth.clientId,
+      scopes: auth.scopes,
+      issuer: auth.issuer,
+      expires_at: auth.expiresAt?.toISOString(),
+    }
+  })
+
+  app.use(router.routes())
+  return app
+}

@@ -1,0 +1,32 @@
+import { readConfig } from './config.js'
+import { createApp, createExampleResourceServer } from './app.js'
+
+let config
+let rs
+try {
+  config = readConfig()
+  rs = createExampleResourceServer(config)
+} catch (error) {
+  console.error(`example-koa: ${(error as Error).message}`)
+  process.exit(1)
+}
+const app = createApp(rs)
+const server = app.listen(config.port, '127.0.0.1', () => {
+  const address = server.address()
+  const port = typeof address === 'object' && address ? address.port : config.port
+  console.log(`example-koa listening on http://127.0.0.1:${port}`)
+})
+server.on('error', (error: Error) => {
+  console.error(`example-koa: cannot listen on 127.0.0.1:${config.port}: ${error.message}`)
+  process.exit(1)
+})
+// Load the issuer's metadata and keys now so that a wrong OAUTH_ISSUER shows up at startup. The
+// server still starts: requests get 503 until the keys can be loaded.
+rs.warmUp().catch((error: Error) => console.error(`example-koa: ${error.message}`))
+
+const stop = (): void => {
+  server.close(() => process.exit(0))
+  server.closeAllConnections()
+}
+process.on('SIGTERM', stop)
+process.on('SIGINT', stop)
