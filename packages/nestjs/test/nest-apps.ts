@@ -219,3 +219,15 @@ export async function startNest(module: object, platform: Platform): Promise<Run
   const { port } = app.getHttpServer().address() as AddressInfo
   return { origin: `http://127.0.0.1:${port}`, app, errors, close: () => app.close() }
 }
+
+/**
+ * The version of `@nestjs/common` that modules of this package (the guard's included) resolve
+ * under the running test configuration: 12 here, 11 in tests/nestjs-11.
+ */
+export async function resolvedNestVersion(): Promise<string> {
+  const specifier = '@nestjs/common/package.json'
+  const json = (await import(specifier, { with: { type: 'json' } })) as {
+    default: { version: string }
+  }
+  return json.default.version
+}
