@@ -5,8 +5,8 @@
 //   node scripts/bootstrap.mjs check         typecheck + lint (publint, attw, prettier)
 //   node scripts/bootstrap.mjs demo [--once] the embedded authorization server + example tour
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { delimiter, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -15,6 +15,11 @@ const PNPM_VERSION = JSON.parse(
 ).packageManager.split('@')[1]
 const env = {
   ...process.env,
+  // turbo runs each package's scripts with pnpm, which must be on PATH
+  PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
+  // turbo runs tasks with the package manager named in packageManager, so pnpm must be on PATH
+  // even when this script is started with plain `node` (the workspace installs pnpm here).
+  PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].filter(Boolean).join(delimiter),
   TURBO_TELEMETRY_DISABLED: '1',
   TURBO_NO_UPDATE_NOTIFIER: '1',
   DO_NOT_TRACK: '1',
@@ -40,6 +45,24 @@ function install() {
 }
 
 const bin = (name) => join(root, 'node_modules', '.bin', name)
+
+/** The directories whose test task a `turbo run test ...args` would run, from a dry run. */
+function testDirs(args) {
+  const result = spawnSync(bin('turbo'), ['run', 'test', '--dry=json', ...args], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  if (result.status !== 0) {
+    process.stderr.write(result.stderr ?? '')
+    process.exit(result.status ?? 1)
+  }
+  return JSON.parse(result.stdout)
+    .tasks.filter((t) => t.task === 'test' && t.command !== '<NONEXISTENT>')
+    .map((t) => t.directory)
+}
+
 const [task, ...rest] = process.argv.slice(2)
 
 switch (task) {

@@ -13,4 +13,8 @@ const example = (name: string): AdapterUnderTest => ({
 })
 
 /** The matrix: every adapter answers every case, identically. */
-export const ADAPTERS: readonly AdapterUnderTest[] = [example('express'), example('passport')]
+export const ADAPTERS: readonly AdapterUnderTest[] = [
+  example('express'),
+  example('koa'),
+  example('passport'),
+]
