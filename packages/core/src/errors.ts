@@ -40,6 +40,8 @@ export type OAuthErrorReason =
   | 'missing_scope'
   | 'claim_requirement'
   | 'key_source_unavailable'
+  | 'introspection_unavailable'
+  | 'inactive'
 
 const BRAND = Symbol.for('scopeguard.error')
 /** The realm used when the resource server sets none (a Bearer challenge needs one parameter). */

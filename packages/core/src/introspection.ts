@@ -1,0 +1,296 @@
+import { jwtVerify, type JWSHeaderParameters } from 'jose'
+import {
+  createClientAuthenticator,
+  type ClientAuthMethod,
+  type ClientCredentials,
+} from './client-auth.js'
+import { InvalidTokenError, TemporarilyUnavailableError, type OAuthErrorReason } from './errors.js'
+import type { FetchLike } from './internal/fetch-json.js'
+import type { KeySource, VerificationKey } from './key-source.js'
+import type { Logger } from './logger.js'
+import type { Store } from './store.js'
+import { hashToken } from './token-hash.js'
+
+/** Caching of introspection results. */
+export interface IntrospectionCacheOptions {
+  /** Longest time an active result is reused, in seconds (never past the token's `exp`). @default 300 */
+  maxTtlSeconds?: number
+  /** How long an inactive result is reused, in seconds. @default 10 */
+  negativeTtlSeconds?: number
+}
+
+/** Token introspection (RFC 7662) settings for an issuer. */
+export interface IntrospectionOptions {
+  /** The introspection endpoint. @default the issuer metadata's `introspection_endpoint` */
+  endpoint?: string
+  /** This resource server's client id at the authorization server. */
+  clientId: string
+  /** Its secret, for `client_secret_basic` (default) and `client_secret_post`. */
+  clientSecret?: string
+  /** How to authenticate. @default 'client_secret_basic' ('private_key_jwt' with only a privateKey) */
+  authMethod?: ClientAuthMethod
+  /** For `private_key_jwt`: a private JWK or CryptoKey. */
+  privateKey?: ClientCredentials['privateKey']
+  /** For `private_key_jwt`: the assertion's algorithm. @default the JWK's `alg`, else RS256 */
+  privateKeyAlg?: string
+  /** For `private_key_jwt`: the assertion's `kid`. */
+  privateKeyId?: string
+  /** For `private_key_jwt`: the assertion's `aud`. @default the issuer identifier */
+  assertionAudience?: string
+  /**
+   * Ask for JWT-secured responses (RFC 9701, `application/token-introspection+jwt`), verified with
+   * the issuer's keys: `typ`, `iss`, `aud` = clientId and signature.
+   * @default false
+   */
+  jwtResponse?: boolean
+  /** Result caching, keyed by the token's SHA-256; `false` to ask every time. */
+  cache?: IntrospectionCacheOptions | false
+  /** Abort an introspection request after this many milliseconds. @default 5000 */
+  timeoutMs?: number
+}
+
+/** What an introspector needs from the resource server. */
+export interface IntrospectorConfig {
+  issuer: string
+  audiences: readonly string[]
+  options: IntrospectionOptions
+  /** Resolves the endpoint (from `options.endpoint` or discovery). */
+  endpoint: () => Promise<string>
+  /** The issuer's signing keys, for RFC 9701 responses. */
+  keys: KeySource
+  store: Store
+  fetch: FetchLike
+  logger: Logger
+  /** Seconds. */
+  clockTolerance: number
+  /** Milliseconds since the epoch. */
+  now: () => number
+}
+
+const JWT_RESPONSE = 'application/token-introspection+jwt'
+
+function invalid(description: string, reason: OAuthErrorReason): InvalidTokenError {
+  return new InvalidTokenError(description, { reason })
+}
+
+function unavailable(cause: unknown): TemporarilyUnavailableError {
+  return new TemporarilyUnavailableError(
+    'The server cannot check access tokens right now; try again later',
+    { reason: 'introspection_unavailable', cause },
+  )
+}
+
+/** Cached form of a result, versioned so that a later format cannot be misread. */
+interface CachedResult {
+  v: 1
+  active: boolean
+  claims?: Record<string, unknown>
+}
+
+/**
+ * Creates the function that introspects one token and returns its claims when active. Results
+ * are cached by token hash in the store (never past `exp`; inactive ones briefly), concurrent
+ * lookups of one token share one request, and an unreachable or misbehaving endpoint is a 503,
+ * never a 401.
+ */
+export function createIntrospector(
+  config: IntrospectorConfig,
+): (token: string) => Promise<Record<string, unknown>> {
+  const { options, store, logger, issuer, now } = config
+  const authenticate = createClientAuthenticator(
+    {
+      clientId: options.clientId,
+      ...(options.clientSecret === undefined ? {} : { clientSecret: options.clientSecret }),
+      ...(options.authMethod === undefined ? {} : { method: options.authMethod }),
+      ...(options.privateKey === undefined ? {} : { privateKey: options.privateKey }),
+      ...(options.privateKeyAlg === undefined ? {} : { privateKeyAlg: options.privateKeyAlg }),
+      ...(options.privateKeyId === undefined ? {} : { privateKeyId: options.privateKeyId }),
+      ...(options.assertionAudience === undefined
+        ? {}
+        : { assertionAudience: options.assertionAudience }),
+    },
+    issuer,
+  )
+  const cache = options.cache === false ? undefined : (options.cache ?? {})
+  const maxTtlMs = (cache?.maxTtlSeconds ?? 300) * 1000
+  const negativeTtlMs = (cache?.negativeTtlSeconds ?? 10) * 1000
+  const timeoutMs = options.timeoutMs ?? 5000
+  const pending = new Map<string, Promise<CachedResult>>()
+  const tolerance = config.clockTolerance
+
+  async function request(token: string): Promise<CachedResult> {
+    const url = await config.endpoint()
+    const form = new URLSearchParams({ token, token_type_hint: 'access_token' })
+    const headers: Record<string, string> = {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: options.jwtResponse ? JWT_RESPONSE : 'application/json',
+    }
+    await authenticate(headers, form)
+    const signal = AbortSignal.timeout(timeoutMs)
+    let response: Response
+    let text: string
+    try {
+      response = await config.fetch(url, {
+        method: 'POST',
+        headers,
+        body: form.toString(),
+        redirect: 'manual',
+        signal,
+      })
+      text = await response.text()
+    } catch (cause) {
+      throw new Error(
+        signal.aborted
+          ? `introspection at ${url} timed out after ${timeoutMs} ms`
+          : `introspection at ${url} failed`,
+        { cause },
+      )
+    }
+    if (response.status === 401 || response.status === 403) {
+      throw new Error(
+        `introspection at ${url} refused this resource server's credentials (${response.status}); check the client id, secret and authentication method`,
+      )
+    }
+    if (response.status !== 200)
+      throw new Error(`introspection at ${url} answered ${response.status}`)
+    const body = options.jwtResponse ? await fromJwt(text) : fromJson(text, url)
+    if (typeof body['active'] !== 'boolean') {
+      throw new Error(`introspection at ${url} answered without a boolean "active"`)
+    }
+    return body['active'] ? { v: 1, active: true, claims: body } : { v: 1, active: false }
+  }
+
+  function fromJson(text: string, url: string): Record<string, unknown> {
+    let json: unknown
+    try {
+      json = JSON.parse(text)
+    } catch {
+      throw new Error(`introspection at ${url} did not answer JSON`)
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new Error(`introspection at ${url} did not answer a JSON object`)
+    }
+    return json as Record<string, unknown>
+  }
+
+  async function fromJwt(text: string): Promise<Record<string, unknown>> {
+    const getKey = (header: JWSHeaderParameters): Promise<VerificationKey> =>
+      config.keys.getKey(header)
+    const { payload } = await jwtVerify(text.trim(), getKey, {
+      typ: 'token-introspection+jwt',
+      issuer,
+      audience: options.clientId,
+      requiredClaims: ['iat'],
+      clockTolerance: tolerance,
+    })
+    const inner = payload['token_introspection']
+    if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) {
+      throw new Error('the introspection JWT has no token_introspection object')
+    }
+    return inner as Record<string, unknown>
+  }
+
+  async function cached(key: string): Promise<CachedResult | undefined> {
+    if (cache === undefined) return undefined
+    try {
+      const raw = await store.get(key)
+      if (raw === undefined) return undefined
+      const value = JSON.parse(raw) as Partial<CachedResult>
+      return value.v === 1 && typeof value.active === 'boolean'
+        ? (value as CachedResult)
+        : undefined
+    } catch (cause) {
+      logger.warn(`introspection cache read failed; asking the endpoint: ${String(cause)}`)
+      return undefined
+    }
+  }
+
+  async function remember(key: string, result: CachedResult): Promise<void> {
+    if (cache === undefined) return
+    let ttl = negativeTtlMs
+    if (result.active) {
+      ttl = maxTtlMs
+      const exp = result.claims?.['exp']
+      if (typeof exp === 'number') ttl = Math.min(ttl, exp * 1000 - now())
+    }
+    if (ttl <= 0) return
+    try {
+      await store.set(key, JSON.stringify(result), ttl)
+    } catch (cause) {
+      logger.warn(`introspection cache write failed: ${String(cause)}`)
+    }
+  }
+
+  async function lookup(token: string): Promise<CachedResult> {
+    const key = `introspection:v1:${issuer}:${await hashToken(token)}`
+    const hit = await cached(key)
+    if (hit !== undefined) return hit
+    let flight = pending.get(key)
+    if (flight === undefined) {
+      flight = request(token)
+        .then(async (result) => {
+          await remember(key, result)
+          return result
+        })
+        .catch((cause: unknown) => {
+          logger.error(cause instanceof Error ? cause.message : 'introspection failed', {
+            issuer,
+          })
+          throw unavailable(cause)
+        })
+        .finally(() => pending.delete(key))
+      pending.set(key, flight)
+    }
+    return flight
+  }
+
+  return async function introspect(token) {
+    const result = await lookup(token)
+    if (!result.active || result.claims === undefined) {
+      throw invalid('The access token is not active', 'inactive')
+    }
+    return checkActiveClaims(
+      result.claims,
+      config.issuer,
+      config.audiences,
+      now() / 1000,
+      tolerance,
+    )
+  }
+}
+
+/**
+ * Checks an active introspection response against this server's policy (RFC 7662 §4): `iss`,
+ * `aud`, `exp`, `nbf` and `token_type` when present.
+ */
+export function checkActiveClaims(
+  claims: Record<string, unknown>,
+  issuer: string,
+  audiences: readonly string[],
+  nowSeconds: number,
+  tolerance: number,
+): Record<string, unknown> {
+  const { iss, aud, exp, nbf, token_type: tokenType } = claims
+  if (iss !== undefined && iss !== issuer) {
+    throw invalid('The access token was not issued by an accepted issuer', 'issuer_mismatch')
+  }
+  if (aud !== undefined) {
+    const list = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+    if (!list.some((value) => audiences.includes(value as string))) {
+      throw invalid('The access token is not meant for this resource server', 'audience_mismatch')
+    }
+  }
+  if (exp !== undefined && (typeof exp !== 'number' || exp <= nowSeconds - tolerance)) {
+    throw invalid('The access token expired', 'expired')
+  }
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSeconds + tolerance)) {
+    throw invalid('The access token is not valid yet', 'not_yet_valid')
+  }
+  if (
+    tokenType !== undefined &&
+    !(typeof tokenType === 'string' && ['bearer', 'dpop'].includes(tokenType.toLowerCase()))
+  ) {
+    throw invalid('The token is not an access token', 'unsupported_token_type')
+  }
+  return { ...claims, iss: issuer }
+}
