@@ -15,8 +15,6 @@ const PNPM_VERSION = JSON.parse(
 ).packageManager.split('@')[1]
 const env = {
   ...process.env,
-  // turbo runs each package's scripts with pnpm, which must be on PATH
-  PATH: `${join(root, 'node_modules', '.bin')}${delimiter}${process.env.PATH ?? ''}`,
   // turbo runs tasks with the package manager named in packageManager, so pnpm must be on PATH
   // even when this script is started with plain `node` (the workspace installs pnpm here).
   PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].filter(Boolean).join(delimiter),
@@ -68,6 +66,10 @@ const [task, ...rest] = process.argv.slice(2)
 switch (task) {
   case 'test': {
     install()
+    // An earlier run's report would pass for a package whose tests cannot start now (turbo
+    // restores the reports of cached runs), so the reports of this run's packages go first.
+    const dirs = testDirs(rest)
+    for (const dir of dirs) rmSync(join(root, dir, 'test-results.json'), { force: true })
     const status = run(bin('turbo'), [
       'run',
       'test',
@@ -75,7 +77,7 @@ switch (task) {
       '--output-logs=new-only',
       ...rest,
     ])
-    const summary = run(process.execPath, [join(root, 'scripts', 'test-summary.mjs')])
+    const summary = run(process.execPath, [join(root, 'scripts', 'test-summary.mjs'), ...dirs])
     process.exit(status || summary)
   }
   case 'check': {
