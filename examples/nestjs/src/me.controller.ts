@@ -1,0 +1,17 @@
+import { Controller, Get } from '@nestjs/common'
+import { Auth, type AuthInfo } from '@scopeguard/nestjs'
+
+/** `GET /me`: any valid token; describes the caller. */
+@Controller('me')
+export class MeController {
+  @Get()
+  me(@Auth() auth: AuthInfo): Record<string, unknown> {
+    return {
+      sub: auth.subject,
+      client_id: auth.clientId,
+      scopes: auth.scopes,
+      issuer: auth.issuer,
+      expires_at: auth.expiresAt?.toISOString(),
+    }
+  }
+}
