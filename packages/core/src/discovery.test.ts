@@ -309,6 +309,20 @@ describe('discoverMetadata: documents that must not be used', () => {
     expect(allowed.jwks_uri).toBe('http://keys.example.test/jwks')
   })
 
+  it('does not fetch metadata over http outside loopback unless allowInsecureHttp is set', async () => {
+    const error = await discoveryFailure(discoverMetadata('http://issuer.example.test/tenant'))
+    for (const url of metadataUrls('http://issuer.example.test/tenant')) {
+      expect(error.message).toContain(`${url} uses http:`)
+    }
+    const override = await discoveryFailure(
+      discoverMetadata('https://issuer.example.test', {
+        metadataUrl: 'http://issuer.example.test/.well-known/oauth-authorization-server',
+      }),
+    )
+    expect(override.message).toContain('uses http:')
+    expect(override.message).not.toContain('GET ')
+  })
+
   it('accepts an http jwks_uri on loopback', async () => {
     const local = await issuerWith({})
     expect((await discoverMetadata(local.issuer)).jwks_uri).toMatch(/^http:\/\/127\.0\.0\.1:/)

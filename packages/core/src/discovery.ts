@@ -64,6 +64,16 @@ export async function discoverMetadata(
   const problems: string[] = []
   let lastCause: unknown
   for (const url of candidates) {
+    let urlProblem: string | undefined
+    try {
+      urlProblem = insecureUrlProblem(new URL(url), allowInsecure)
+    } catch {
+      urlProblem = `metadata URL ${JSON.stringify(url)} is not a URL`
+    }
+    if (urlProblem !== undefined) {
+      problems.push(urlProblem)
+      continue
+    }
     let document: Record<string, unknown>
     try {
       document = await fetchJson(url, { fetch, timeoutMs })
