@@ -189,6 +189,11 @@ describe('requireClaim', () => {
     expect(failure(requireClaim('level', 2), authWith({ level: '2' })).status).toBe(403)
   })
 
+  it('an expectation read from an unset variable fails at construction, not open', () => {
+    const unset = process.env['SCOPEGUARD_TEST_UNSET_TENANT'] as string
+    expect(() => requireClaim('tenant', unset)).toThrow(ConfigurationError)
+  })
+
   it('fails when the claim is missing', () => {
     expect(failure(requireClaim('tenant', 'acme'), authWith({})).status).toBe(403)
   })
@@ -249,6 +254,9 @@ describe('configuration errors', () => {
     ['a non-string scope', () => requireScope(42 as unknown as string)],
     ['an empty claim name', () => requireClaim('', 'x')],
     ['a non-string claim name', () => requireClaim(undefined as unknown as string, 'x')],
+    ['an undefined expected value', () => requireClaim('tenant', undefined as unknown as string)],
+    ['a null expected value', () => requireClaim('tenant', null as unknown as string)],
+    ['an object as expected value', () => requireClaim('tenant', {} as unknown as string)],
   ])('throws a ConfigurationError at construction for %s', (_what, make) => {
     let error: unknown
     try {

@@ -80,6 +80,13 @@ export function requireClaim(name: string, expected: ClaimExpectation): Requirem
   if (typeof name !== 'string' || name === '') {
     throw new ConfigurationError('requireClaim() needs a claim name')
   }
+  // An undefined expectation (e.g. an unset environment variable) would match every token that
+  // lacks the claim, so only the documented kinds are accepted.
+  if (!['string', 'number', 'boolean', 'function'].includes(typeof expected)) {
+    throw new ConfigurationError(
+      `requireClaim(): the expected value of ${JSON.stringify(name)} must be a string, number, boolean or predicate, got ${expected === null ? 'null' : typeof expected}`,
+    )
+  }
   const matches =
     typeof expected === 'function'
       ? expected
