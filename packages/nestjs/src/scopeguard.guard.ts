@@ -1,4 +1,10 @@
-import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common'
+import {
+  Inject,
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+  type Type,
+} from '@nestjs/common'
 import { HttpAdapterHost, Reflector } from '@nestjs/core'
 import {
   requireAnyScope,
@@ -119,9 +125,11 @@ export class ScopeguardGuard implements CanActivate {
     return plan
   }
 
-  private readPlan(handler: object, controller: object): RoutePlan {
-    const override = [handler, controller] as Parameters<Reflector['getAllAndOverride']>[1]
-    const merge = [controller, handler] as Parameters<Reflector['getAllAndMerge']>[1]
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's handler type
+  private readPlan(handler: Function, controller: Type<unknown>): RoutePlan {
+    // The handler's @Public()/@OptionalAuth() win over the class's; requirements accumulate.
+    const override = [handler, controller]
+    const merge = [controller, handler]
     const scopes = [...new Set(this.reflector.getAllAndMerge<string[]>(SCOPES_METADATA, merge))]
     const anyScopes = this.reflector.getAllAndMerge<string[][]>(ANY_SCOPE_METADATA, merge)
     const claims = this.reflector.getAllAndMerge<Requirement[]>(CLAIMS_METADATA, merge)

@@ -64,12 +64,16 @@ describe('ScopeguardGuard on GraphQL resolvers (Apollo, Express platform)', () =
     await issuer?.close()
   })
 
-  async function query(source: string, token?: string): Promise<GraphqlAnswer> {
+  async function query(
+    source: string,
+    token?: string,
+    authorization = token === undefined ? undefined : `Bearer ${token}`,
+  ): Promise<GraphqlAnswer> {
     const response = await fetch(`${origin}/graphql`, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        ...(authorization === undefined ? {} : { authorization }),
       },
       body: JSON.stringify({ query: source }),
     })
@@ -109,6 +113,15 @@ describe('ScopeguardGuard on GraphQL resolvers (Apollo, Express platform)', () =
         error: 'invalid_token',
         error_description: 'The access token signature is invalid',
       },
+    })
+  })
+
+  it('answers a malformed Authorization header with BAD_REQUEST and invalid_request', async () => {
+    const answer = await query('{ files }', undefined, 'Bearer a b')
+    const [error] = answer.json.errors ?? []
+    expect(error?.extensions).toMatchObject({
+      code: 'BAD_REQUEST',
+      originalError: { statusCode: 400, error: 'invalid_request' },
     })
   })
 
