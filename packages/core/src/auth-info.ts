@@ -55,17 +55,17 @@ export interface AuthInfo<Claims extends object = Record<string, unknown>> {
   tokenType: 'Bearer'
   /** Where in the request the token was found. */
   source: TokenSource
-  /** How the token was verified. */
-  format: 'jwt'
+  /** How the token was verified: locally as a JWT, or by introspection (`opaque`). */
+  format: 'jwt' | 'opaque'
   /** The token's verified claims. */
   claims: Readonly<AccessTokenClaims & Claims>
-  /** The token's protected header (`alg`, `kid`, `typ`). */
+  /** The JWT's protected header (`alg`, `kid`, `typ`); empty for opaque tokens. */
   header: Readonly<Record<string, unknown>>
   /** `sub`: the resource owner, or the client for client-credentials tokens. */
   subject: string | undefined
   /** `client_id` (or `azp` when absent): the client the token was issued to. */
   clientId: string | undefined
-  /** `iss`: the issuer, identical to the configured one. */
+  /** The issuer whose rules verified the token (identical to a JWT's `iss`). */
   issuer: string
   /** `aud` as an array. */
   audience: readonly string[]

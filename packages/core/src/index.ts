@@ -1,6 +1,18 @@
 export { createResourceServer } from './resource-server.js'
 export type { AuthenticateOptions, ResourceServer } from './resource-server.js'
-export type { ResourceServerOptions } from './options.js'
+export type {
+  IssuerOptions,
+  IssuerResolver,
+  ResourceServerOptions,
+  TokenFormat,
+} from './options.js'
+export type { IntrospectionCacheOptions, IntrospectionOptions } from './introspection.js'
+export { basicAuthorization, formEncodeCredential } from './client-auth.js'
+export type { ClientAuthMethod } from './client-auth.js'
+export { createMemoryStore } from './memory-store.js'
+export type { MemoryStoreOptions } from './memory-store.js'
+export type { Store } from './store.js'
+export { hashToken } from './token-hash.js'
 
 export { extractToken, resolveExtraction } from './extract.js'
 export type {

@@ -6,18 +6,25 @@ import type { ClaimValidator } from './jwt-verify.js'
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './key-source.js'
 import type { Logger } from './logger.js'
 import type { RemoteJwksTiming } from './remote-jwks.js'
+import type { IntrospectionOptions } from './introspection.js'
+import type { RequestLike } from './request.js'
 import type { ScopeOptions } from './scopes.js'
+import type { Store } from './store.js'
 import { insecureUrlProblem } from './url-policy.js'
 
+/** How tokens are verified: locally as JWTs, by introspection, or JWT-shaped ones locally and the rest by introspection. */
+export type TokenFormat = 'jwt' | 'opaque' | 'auto'
+
 /**
- * Options of {@link createResourceServer}. Keys come from exactly one of `jwksUri`, `jwks` or
- * `secret`; with none of them, the JWKS URI is discovered from the issuer's metadata.
+ * One trusted issuer: its identifier, this API's audience for it, and where its keys (or its
+ * introspection endpoint) are. Keys come from exactly one of `jwksUri`, `jwks` or `secret`; with
+ * none of them, the JWKS URI is discovered from the issuer's metadata when a JWT arrives.
  */
-export interface ResourceServerOptions {
+export interface IssuerOptions {
   /** The issuer identifier, compared exactly with each token's `iss` (no normalisation). */
   issuer: string
-  /** This API's identifier(s); a token's `aud` must contain one of them. */
-  audience: string | readonly string[]
+  /** This API's identifier(s) for this issuer. @default the resource server's `audience` */
+  audience?: string | readonly string[]
   /** The issuer's JWKS URL. Without it (and without `jwks`/`secret`), it is discovered. */
   jwksUri?: string
   /** A fixed JWK Set of public keys. */
@@ -31,6 +38,41 @@ export interface ResourceServerOptions {
    * @default all of RS, PS, ES (256/384/512) and EdDSA; or ['HS256'] with `secret`
    */
   algorithms?: readonly string[]
+  /** Verify opaque tokens by token introspection (RFC 7662) at this issuer. */
+  introspection?: IntrospectionOptions
+  /**
+   * Which tokens are verified how. `auto` verifies JWT-shaped tokens locally and introspects the
+   * rest; `opaque` introspects everything.
+   * @default 'auto' with `introspection`, else 'jwt'
+   */
+  tokenFormat?: TokenFormat
+}
+
+/** Picks the issuer configuration for a request (tenants by host, path or header). */
+export type IssuerResolver = (
+  request: RequestLike,
+) => string | IssuerOptions | undefined | Promise<string | IssuerOptions | undefined>
+
+/**
+ * Options of {@link createResourceServer}: one issuer (`issuer` and its key options at the top
+ * level), several (`issuers`), or issuers chosen per request (`resolveIssuer`).
+ */
+export interface ResourceServerOptions extends Partial<IssuerOptions> {
+  /** The issuer identifier, for a resource server that trusts one issuer. */
+  issuer?: string
+  /**
+   * Several trusted issuers. A JWT's unverified `iss` only selects among them: keys and metadata
+   * are never fetched for an issuer that is not listed.
+   */
+  issuers?: readonly IssuerOptions[]
+  /**
+   * Chooses the issuer per request: return an issuer identifier from `issuers`, a full
+   * {@link IssuerOptions} (cached by its `issuer`: the first configuration seen for an issuer is
+   * kept), or undefined when the request belongs to no known tenant (401).
+   */
+  resolveIssuer?: IssuerResolver
+  /** This API's identifier(s); a token's `aud` must contain one of them. */
+  audience?: string | readonly string[]
   /**
    * Accept only tokens typed `at+jwt` (RFC 9068 §4) and require all RFC 9068 claims (`iss`,
    * `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`). By default untyped tokens (`typ` absent or
@@ -42,7 +84,7 @@ export interface ResourceServerOptions {
   clockTolerance?: number
   /** Reject tokens whose `iat` is older than this many seconds. */
   maxTokenAge?: number
-  /** Claims that must be present, in addition to `iss`, `aud` and `exp`. */
+  /** Claims that must be present in JWTs, in addition to `iss`, `aud` and `exp`. */
   requiredClaims?: readonly string[]
   /** Checks of your own on verified claims, run in order. */
   validators?: readonly ClaimValidator[]
@@ -57,21 +99,37 @@ export interface ResourceServerOptions {
   /** Timeout of metadata requests, in milliseconds. @default 5000 */
   discoveryTimeoutMs?: number
   /**
-   * Allow `http:` issuer, metadata and JWKS URLs outside loopback. Loopback (`127.0.0.1`,
-   * `localhost`, `[::1]`) is always allowed. For local testing only.
+   * Allow `http:` issuer, metadata, JWKS and introspection URLs outside loopback. Loopback
+   * (`127.0.0.1`, `localhost`, `[::1]`) is always allowed. For local testing only.
    * @default false
    */
   allowInsecureHttp?: boolean
+  /** Where introspection results are cached. @default an in-memory LRU of 10,000 entries */
+  store?: Store
   /** Where server-side problems are reported; `false` for silence. @default console */
   logger?: Logger | false
-  /** The fetch used for metadata and keys. @default globalThis.fetch */
+  /** The fetch used for metadata, keys and introspection. @default globalThis.fetch */
   fetch?: FetchLike
   /** Clock in milliseconds since the epoch (for tests). @default Date.now */
   now?: () => number
 }
 
-const KNOWN_OPTIONS = new Set<string>([
+const ISSUER_KEYS = [
   'issuer',
+  'audience',
+  'jwksUri',
+  'jwks',
+  'secret',
+  'metadataUrl',
+  'algorithms',
+  'introspection',
+  'tokenFormat',
+]
+const KNOWN_OPTIONS = new Set<string>([
+  ...ISSUER_KEYS,
+  'issuers',
+  'resolveIssuer',
+  'store',
   'audience',
   'jwksUri',
   'jwks',
@@ -132,19 +190,27 @@ function positive(name: string, value: unknown, allowZero = true): void {
   }
 }
 
+const ISSUER_OPTION_KEYS = new Set(ISSUER_KEYS)
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt']
+
 /**
- * Validates options once, at construction, with messages that say what to change.
+ * Validates one issuer's options (with the resource server's defaults already merged in).
+ * @param where how to name the options in messages, e.g. `issuers[1]`
  * @throws ConfigurationError
  */
-export function validateOptions(options: ResourceServerOptions): void {
+export function validateIssuerOptions(
+  options: IssuerOptions,
+  where: string,
+  allowInsecureHttp: boolean,
+): void {
+  const name = (key: string): string => (where === '' ? key : `${where}.${key}`)
   if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('createResourceServer() needs an options object')
+    throw new ConfigurationError(`${where} must be an object with an issuer`)
   }
   for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new ConfigurationError(`unknown option "${key}"`)
+    if (!ISSUER_OPTION_KEYS.has(key)) throw new ConfigurationError(`unknown option "${name(key)}"`)
   }
-  const insecure = options.allowInsecureHttp === true
-  url('issuer', options.issuer, insecure, true)
+  url(name('issuer'), options.issuer, allowInsecureHttp, true)
   const audiences = typeof options.audience === 'string' ? [options.audience] : options.audience
   if (
     !Array.isArray(audiences) ||
@@ -152,25 +218,28 @@ export function validateOptions(options: ResourceServerOptions): void {
     audiences.some((a) => typeof a !== 'string' || a === '')
   ) {
     throw new ConfigurationError(
-      `audience must be this API's identifier (a non-empty string or array of strings), got ${describe(options.audience)}`,
+      `${name('audience')} must be this API's identifier (a non-empty string or array of strings), got ${describe(options.audience)}`,
     )
   }
   const sources = (['jwksUri', 'jwks', 'secret'] as const).filter((k) => options[k] !== undefined)
   if (sources.length > 1) {
-    throw new ConfigurationError(`give only one key source; got ${sources.join(' and ')}`)
+    throw new ConfigurationError(`give only one key source; got ${sources.map(name).join(' and ')}`)
   }
-  if (options.jwksUri !== undefined) url('jwksUri', options.jwksUri, insecure)
-  if (options.metadataUrl !== undefined) url('metadataUrl', options.metadataUrl, insecure)
+  if (options.jwksUri !== undefined) url(name('jwksUri'), options.jwksUri, allowInsecureHttp)
+  if (options.metadataUrl !== undefined)
+    url(name('metadataUrl'), options.metadataUrl, allowInsecureHttp)
   if (
     options.secret !== undefined &&
     typeof options.secret !== 'string' &&
     !(options.secret instanceof Uint8Array)
   ) {
-    throw new ConfigurationError('secret must be a string or a Uint8Array')
+    throw new ConfigurationError(`${name('secret')} must be a string or a Uint8Array`)
   }
   if (options.algorithms !== undefined) {
     if (!Array.isArray(options.algorithms) || options.algorithms.length === 0) {
-      throw new ConfigurationError('algorithms must be a non-empty array, e.g. ["RS256"]')
+      throw new ConfigurationError(
+        `${name('algorithms')} must be a non-empty array, e.g. ["RS256"]`,
+      )
     }
     const allowed = options.secret !== undefined ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS
     for (const alg of options.algorithms) {
@@ -184,6 +253,143 @@ export function validateOptions(options: ResourceServerOptions): void {
               : `unsupported algorithm ${JSON.stringify(alg)}; use one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`,
         )
       }
+    }
+  }
+  const format = options.tokenFormat
+  if (format !== undefined && !['jwt', 'opaque', 'auto'].includes(format)) {
+    throw new ConfigurationError(`${name('tokenFormat')} must be 'jwt', 'opaque' or 'auto'`)
+  }
+  const introspection = options.introspection
+  if (introspection === undefined) {
+    if (format === 'opaque' || format === 'auto') {
+      throw new ConfigurationError(
+        `${name('tokenFormat')} '${format}' needs ${name('introspection')} settings to check opaque tokens`,
+      )
+    }
+    return
+  }
+  const at = (key: string): string => name(`introspection.${key}`)
+  if (typeof introspection.clientId !== 'string' || introspection.clientId === '') {
+    throw new ConfigurationError(
+      `${at('clientId')} is required: this API's client id at the authorization server`,
+    )
+  }
+  if (introspection.endpoint !== undefined)
+    url(at('endpoint'), introspection.endpoint, allowInsecureHttp)
+  const method =
+    introspection.authMethod ??
+    (introspection.privateKey !== undefined && introspection.clientSecret === undefined
+      ? 'private_key_jwt'
+      : 'client_secret_basic')
+  if (!CLIENT_AUTH_METHODS.includes(method)) {
+    throw new ConfigurationError(
+      `${at('authMethod')} must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
+    )
+  }
+  if (method === 'private_key_jwt') {
+    if (introspection.privateKey === undefined) {
+      throw new ConfigurationError(`${at('privateKey')} is required for private_key_jwt`)
+    }
+  } else if (typeof introspection.clientSecret !== 'string' || introspection.clientSecret === '') {
+    throw new ConfigurationError(`${at('clientSecret')} is required for ${method}`)
+  }
+  if (introspection.cache !== undefined && introspection.cache !== false) {
+    positive(at('cache.maxTtlSeconds'), introspection.cache.maxTtlSeconds)
+    positive(at('cache.negativeTtlSeconds'), introspection.cache.negativeTtlSeconds)
+  }
+  positive(at('timeoutMs'), introspection.timeoutMs, false)
+  if (introspection.jwtResponse === true && options.secret !== undefined) {
+    throw new ConfigurationError(
+      `${at('jwtResponse')} needs the issuer's public keys, not a secret`,
+    )
+  }
+}
+
+/** The issuer options given at the top level, merged with the resource server's defaults. */
+export function topLevelIssuer(options: ResourceServerOptions): IssuerOptions | undefined {
+  if (options.issuer === undefined) return undefined
+  const issuer: Record<string, unknown> = {}
+  for (const key of ISSUER_KEYS) {
+    const value = (options as Record<string, unknown>)[key]
+    if (value !== undefined) issuer[key] = value
+  }
+  return issuer as unknown as IssuerOptions
+}
+
+/** An issuer from `issuers` or a resolver, with the resource server's `audience` as default. */
+export function withDefaults(issuer: IssuerOptions, options: ResourceServerOptions): IssuerOptions {
+  return issuer.audience !== undefined || options.audience === undefined
+    ? issuer
+    : { ...issuer, audience: options.audience }
+}
+
+/**
+ * Validates options once, at construction, with messages that say what to change.
+ * @throws ConfigurationError
+ */
+export function validateOptions(options: ResourceServerOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new ConfigurationError('createResourceServer() needs an options object')
+  }
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new ConfigurationError(`unknown option "${key}"`)
+  }
+  const insecure = options.allowInsecureHttp === true
+  if (options.issuer !== undefined && options.issuers !== undefined) {
+    throw new ConfigurationError('give either issuer or issuers, not both')
+  }
+  const single = topLevelIssuer(options)
+  if (single !== undefined) validateIssuerOptions(single, '', insecure)
+  else {
+    const keyOptions = ISSUER_KEYS.filter(
+      (key) => key !== 'audience' && (options as Record<string, unknown>)[key] !== undefined,
+    )
+    if (keyOptions.length > 0) {
+      throw new ConfigurationError(
+        `${keyOptions.join(', ')} belong to an issuer: set issuer, or move them into issuers[]`,
+      )
+    }
+  }
+  if (options.issuers !== undefined) {
+    if (!Array.isArray(options.issuers) || options.issuers.length === 0) {
+      throw new ConfigurationError('issuers must be a non-empty array of issuer options')
+    }
+    const seen = new Set<string>()
+    let introspecting = 0
+    options.issuers.forEach((issuer, index) => {
+      validateIssuerOptions(withDefaults(issuer, options), `issuers[${index}]`, insecure)
+      if (seen.has(issuer.issuer)) {
+        throw new ConfigurationError(`issuers lists ${issuer.issuer} twice`)
+      }
+      seen.add(issuer.issuer)
+      if (issuer.introspection !== undefined) introspecting++
+    })
+    if (introspecting > 1 && options.resolveIssuer === undefined) {
+      throw new ConfigurationError(
+        'several issuers introspect opaque tokens, and an opaque token does not say which issuer it is from: add resolveIssuer to choose per request',
+      )
+    }
+  }
+  if (options.resolveIssuer !== undefined && typeof options.resolveIssuer !== 'function') {
+    throw new ConfigurationError('resolveIssuer must be a function (request) => issuer')
+  }
+  if (
+    single === undefined &&
+    options.issuers === undefined &&
+    options.resolveIssuer === undefined
+  ) {
+    throw new ConfigurationError(
+      'issuer is required: the authorization server whose tokens this API accepts (or issuers, or resolveIssuer)',
+    )
+  }
+  if (options.audience !== undefined && single === undefined) {
+    const list = typeof options.audience === 'string' ? [options.audience] : options.audience
+    if (
+      !Array.isArray(list) ||
+      list.length === 0 ||
+      list.some((a) => typeof a !== 'string' || a === '')
+    ) {
+      throw new ConfigurationError('audience must be a non-empty string or array of strings')
     }
   }
   positive('clockTolerance', options.clockTolerance)
@@ -223,5 +429,16 @@ export function validateOptions(options: ResourceServerOptions): void {
   }
   if (options.realm !== undefined && (typeof options.realm !== 'string' || options.realm === '')) {
     throw new ConfigurationError('realm must be a non-empty string')
+  }
+  const store = options.store
+  if (
+    store !== undefined &&
+    (typeof store !== 'object' ||
+      store === null ||
+      !['get', 'set', 'setIfAbsent', 'delete'].every(
+        (m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function',
+      ))
+  ) {
+    throw new ConfigurationError('store must implement get, set, setIfAbsent and delete')
   }
 }

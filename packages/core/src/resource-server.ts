@@ -1,3 +1,5 @@
+import { decodeJwt } from 'jose'
+import { LRUCache } from 'lru-cache'
 import {
   attachChallengeParams,
   parseActors,
@@ -5,8 +7,7 @@ import {
   type AuthInfo,
 } from './auth-info.js'
 import type { ChallengeParams } from './challenge.js'
-import { DiscoveryError, discoverMetadata } from './discovery.js'
-import { isOAuthError, MissingTokenError } from './errors.js'
+import { InvalidTokenError, isOAuthError, MissingTokenError } from './errors.js'
 import {
   extractToken,
   resolveExtraction,
@@ -14,16 +15,22 @@ import {
   type ResolvedExtraction,
   type TokenSource,
 } from './extract.js'
-import { createJwtVerifier } from './jwt-verify.js'
 import {
-  ASYMMETRIC_ALGORITHMS,
-  secretSource,
-  staticJwksSource,
-  type KeySource,
-} from './key-source.js'
+  createIssuerVerifier,
+  looksLikeJwt,
+  type IssuerVerifier,
+  type SharedVerification,
+} from './issuer-verifier.js'
 import { consoleLogger, silentLogger } from './logger.js'
-import { validateOptions, type ResourceServerOptions } from './options.js'
-import { remoteJwksSource } from './remote-jwks.js'
+import { createMemoryStore } from './memory-store.js'
+import {
+  topLevelIssuer,
+  validateIssuerOptions,
+  validateOptions,
+  withDefaults,
+  type IssuerOptions,
+  type ResourceServerOptions,
+} from './options.js'
 import type { RequestLike } from './request.js'
 import { checkRequirements, type Requirement } from './requirements.js'
 import { createScopeReader, type Scope } from './scopes.js'
@@ -40,16 +47,18 @@ export interface AuthenticateOptions extends ExtractionOptions {
 
 /** A resource server: created once from options, used for every request. */
 export interface ResourceServer<Claims extends object = Record<string, unknown>> {
-  /** The configured issuer. */
-  readonly issuer: string
-  /** The accepted audiences. */
+  /** The issuers configured up front (resolved tenants are not listed). */
+  readonly issuers: readonly string[]
+  /** The configured issuer, when there is exactly one. */
+  readonly issuer: string | undefined
+  /** The accepted audiences of the configured issuers. */
   readonly audiences: readonly string[]
   /** Parameters every challenge of this server carries (`realm`). */
   readonly challengeParams: Readonly<ChallengeParams>
   /**
    * Finds, verifies and decodes the request's access token.
    * @throws OAuthError — 401 `missing_token`/`invalid_token`, 400 `invalid_request`, or 503 when
-   *   keys cannot be obtained; its `headers` carry the `WWW-Authenticate` challenge.
+   *   keys or the introspection endpoint cannot be reached; its `headers` carry the challenge.
    */
   authenticate(
     request: RequestLike,
@@ -63,44 +72,25 @@ export interface ResourceServer<Claims extends object = Record<string, unknown>>
     request: RequestLike,
     options?: AuthenticateOptions,
   ): Promise<AuthInfo<Claims> | undefined>
-  /** Verifies a token obtained some other way (e.g. a WebSocket message). */
-  verifyToken(token: string, source?: TokenSource): Promise<AuthInfo<Claims>>
+  /**
+   * Verifies a token obtained some other way (e.g. a WebSocket message). With `resolveIssuer`,
+   * pass the request the token belongs to.
+   */
+  verifyToken(token: string, source?: TokenSource, request?: RequestLike): Promise<AuthInfo<Claims>>
   /** Runs requirements against an authenticated request; throws the first failure (403). */
   authorize(auth: AuthInfo<Claims>, ...requirements: Requirement[]): void
   /**
-   * Fetches metadata and keys now, so that configuration problems surface at startup.
+   * Fetches metadata and keys of the configured issuers now, so that configuration problems
+   * surface at startup.
    * @throws Error describing what could not be loaded.
    */
   warmUp(): Promise<void>
 }
 
-const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
+const UNKNOWN_ISSUER = 'The access token was not issued by an accepted issuer'
 
-function keySourceFor(
-  options: ResourceServerOptions,
-  algorithms: readonly string[],
-  now: () => number,
-): KeySource {
-  const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
-  if (options.secret !== undefined) return secretSource(options.secret, algorithms)
-  if (options.jwks !== undefined) return staticJwksSource(options.jwks)
-  const fetch = options.fetch ?? globalThis.fetch
-  const jwksUri = options.jwksUri
-  const url =
-    jwksUri ??
-    (async () => {
-      const metadata = await discoverMetadata(options.issuer, {
-        metadataUrl: options.metadataUrl,
-        fetch,
-        timeoutMs: options.discoveryTimeoutMs,
-        allowInsecureHttp: options.allowInsecureHttp,
-      })
-      if (typeof metadata.jwks_uri !== 'string') {
-        throw new DiscoveryError(`the metadata of issuer ${options.issuer} has no jwks_uri`)
-      }
-      return metadata.jwks_uri
-    })
-  return remoteJwksSource({ ...options.jwksTiming, url, fetch, logger, now })
+function unknownIssuer(): InvalidTokenError {
+  return new InvalidTokenError(UNKNOWN_ISSUER, { reason: 'issuer_mismatch' })
 }
 
 /**
@@ -118,31 +108,77 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   options: ResourceServerOptions,
 ): ResourceServer<Claims> {
   validateOptions(options)
-  const now = options.now ?? Date.now
-  const audiences =
-    typeof options.audience === 'string' ? [options.audience] : [...options.audience]
-  const algorithms =
-    options.algorithms ?? (options.secret !== undefined ? ['HS256'] : ASYMMETRIC_ALGORITHMS)
-  const keys = keySourceFor(options, algorithms, now)
   const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
-  const strict = options.strict === true
-  const requiredClaims = new Set([
-    ...(strict ? RFC9068_CLAIMS : ['exp']),
-    ...(options.requiredClaims ?? []),
-  ])
-  const verifyJwt = createJwtVerifier({
-    issuer: options.issuer,
-    audiences,
-    algorithms,
-    keys,
+  const shared: SharedVerification = {
+    strict: options.strict === true,
     clockTolerance: options.clockTolerance ?? 5,
     maxTokenAge: options.maxTokenAge,
-    requiredClaims: [...requiredClaims],
-    strictType: strict,
+    requiredClaims: options.requiredClaims ?? [],
     validators: options.validators ?? [],
-    now,
+    jwksTiming: options.jwksTiming,
+    discoveryTimeoutMs: options.discoveryTimeoutMs,
+    allowInsecureHttp: options.allowInsecureHttp === true,
+    store: options.store ?? createMemoryStore({ maxEntries: 10_000 }),
     logger,
-  })
+    fetch: options.fetch ?? globalThis.fetch,
+    now: options.now ?? Date.now,
+  }
+
+  const configured = new Map<string, IssuerVerifier>()
+  const single = topLevelIssuer(options)
+  for (const issuerOptions of single ? [single] : (options.issuers ?? [])) {
+    const verifier = createIssuerVerifier(withDefaults(issuerOptions, options), shared)
+    configured.set(verifier.issuer, verifier)
+  }
+  const verifiers = [...configured.values()]
+  const onlyVerifier = verifiers.length === 1 ? verifiers[0] : undefined
+  const introspecting = verifiers.filter((v) => v.introspects)
+  const resolved = new LRUCache<string, IssuerVerifier>({ max: 1000 })
+  const resolveIssuer = options.resolveIssuer
+
+  function fromResolved(choice: string | IssuerOptions | undefined): IssuerVerifier {
+    if (choice === undefined) throw unknownIssuer()
+    if (typeof choice === 'string') {
+      const verifier = configured.get(choice) ?? resolved.get(choice)
+      if (verifier === undefined) {
+        logger.warn(`resolveIssuer returned ${choice}, which is not in issuers`)
+        throw unknownIssuer()
+      }
+      return verifier
+    }
+    const known = configured.get(choice.issuer) ?? resolved.get(choice.issuer)
+    if (known !== undefined) return known
+    const issuerOptions = withDefaults(choice, options)
+    validateIssuerOptions(issuerOptions, 'resolveIssuer()', shared.allowInsecureHttp)
+    const verifier = createIssuerVerifier(issuerOptions, shared)
+    resolved.set(verifier.issuer, verifier)
+    return verifier
+  }
+
+  /** Picks the issuer whose rules verify this token. Never fetches for an unlisted issuer. */
+  async function verifierFor(
+    token: string,
+    request: RequestLike | undefined,
+  ): Promise<IssuerVerifier> {
+    if (resolveIssuer !== undefined && request !== undefined) {
+      return fromResolved(await resolveIssuer(request))
+    }
+    if (onlyVerifier !== undefined) return onlyVerifier
+    if (looksLikeJwt(token)) {
+      let iss: unknown
+      try {
+        iss = decodeJwt(token).iss
+      } catch {
+        throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
+      }
+      const verifier = typeof iss === 'string' ? configured.get(iss) : undefined
+      if (verifier === undefined) throw unknownIssuer()
+      return verifier
+    }
+    if (introspecting.length === 1) return introspecting[0] as IssuerVerifier
+    throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
+  }
+
   const scopeReader = createScopeReader(options.scopes)
   const challengeParams: ChallengeParams = Object.freeze({ realm: options.realm ?? 'api' })
   const baseExtraction = resolveExtraction(options.extraction)
@@ -150,26 +186,31 @@ export function createResourceServer<Claims extends object = Record<string, unkn
 
   function extractionFor(routeOptions: AuthenticateOptions | undefined): ResolvedExtraction {
     if (routeOptions === undefined) return baseExtraction
-    let resolved = perRoute.get(routeOptions)
-    if (resolved === undefined) {
-      resolved = resolveExtraction(routeOptions, baseExtraction)
-      perRoute.set(routeOptions, resolved)
+    let resolvedExtraction = perRoute.get(routeOptions)
+    if (resolvedExtraction === undefined) {
+      resolvedExtraction = resolveExtraction(routeOptions, baseExtraction)
+      perRoute.set(routeOptions, resolvedExtraction)
     }
-    return resolved
+    return resolvedExtraction
   }
 
-  async function verify(token: string, source: TokenSource): Promise<AuthInfo<Claims>> {
-    const { protectedHeader: header, payload } = await verifyJwt(token)
-    const claims = payload as AccessTokenClaims & Claims
+  async function verify(
+    token: string,
+    source: TokenSource,
+    request: RequestLike | undefined,
+  ): Promise<AuthInfo<Claims>> {
+    const verifier = await verifierFor(token, request)
+    const { claims: raw, header, format } = await verifier.verify(token)
+    const claims = raw as AccessTokenClaims & Claims
     const scopes = scopeReader.granted(claims)
     const aud = claims.aud
     const auth: AuthInfo<Claims> = {
       token,
       tokenType: 'Bearer',
       source,
-      format: 'jwt',
+      format,
       claims,
-      header: header as Record<string, unknown>,
+      header,
       subject: typeof claims.sub === 'string' ? claims.sub : undefined,
       clientId:
         typeof claims.client_id === 'string'
@@ -177,8 +218,8 @@ export function createResourceServer<Claims extends object = Record<string, unkn
           : typeof claims.azp === 'string'
             ? claims.azp
             : undefined,
-      issuer: claims.iss as string,
-      audience: typeof aud === 'string' ? [aud] : (aud ?? []),
+      issuer: verifier.issuer,
+      audience: typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [],
       scopes: scopes as Scope[],
       effectiveScopes: scopeReader.effective(scopes),
       expiresAt: typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined,
@@ -206,20 +247,21 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       throw withChallenge(error)
     }
     try {
-      return await verify(extracted.token, extracted.source)
+      return await verify(extracted.token, extracted.source, request)
     } catch (error) {
       throw withChallenge(error)
     }
   }
 
   return {
-    issuer: options.issuer,
-    audiences,
+    issuers: [...configured.keys()],
+    issuer: onlyVerifier?.issuer,
+    audiences: [...new Set(verifiers.flatMap((v) => v.audiences))],
     challengeParams,
     authenticate: authenticate as ResourceServer<Claims>['authenticate'],
-    async verifyToken(token, source = 'header') {
+    async verifyToken(token, source = 'header', request) {
       try {
-        return await verify(token, source)
+        return await verify(token, source, request)
       } catch (error) {
         throw withChallenge(error)
       }
@@ -227,6 +269,8 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     authorize(auth, ...requirements) {
       checkRequirements(auth, requirements)
     },
-    warmUp: () => keys.warmUp(),
+    async warmUp() {
+      await Promise.all(verifiers.map((verifier) => verifier.warmUp()))
+    },
   }
 }

@@ -1,0 +1,204 @@
+import { DiscoveryError, discoverMetadata, type AuthorizationServerMetadata } from './discovery.js'
+import { InvalidTokenError } from './errors.js'
+import type { FetchLike } from './internal/fetch-json.js'
+import { createIntrospector } from './introspection.js'
+import { createJwtVerifier, type ClaimValidator } from './jwt-verify.js'
+import {
+  ASYMMETRIC_ALGORITHMS,
+  secretSource,
+  staticJwksSource,
+  type KeySource,
+} from './key-source.js'
+import type { Logger } from './logger.js'
+import type { IssuerOptions, TokenFormat } from './options.js'
+import { remoteJwksSource, type RemoteJwksTiming } from './remote-jwks.js'
+import type { Store } from './store.js'
+
+/** Settings shared by every issuer of a resource server. */
+export interface SharedVerification {
+  strict: boolean
+  clockTolerance: number
+  maxTokenAge: number | undefined
+  requiredClaims: readonly string[]
+  validators: readonly ClaimValidator[]
+  jwksTiming: RemoteJwksTiming | undefined
+  discoveryTimeoutMs: number | undefined
+  allowInsecureHttp: boolean
+  store: Store
+  logger: Logger
+  fetch: FetchLike
+  now: () => number
+}
+
+/** A token verified by one issuer's rules. */
+export interface IssuerVerification {
+  claims: Record<string, unknown>
+  header: Record<string, unknown>
+  format: 'jwt' | 'opaque'
+}
+
+/** Everything needed to verify one issuer's tokens, built once per issuer. */
+export interface IssuerVerifier {
+  readonly issuer: string
+  readonly audiences: readonly string[]
+  /** Whether opaque tokens can be verified (introspection is configured). */
+  readonly introspects: boolean
+  verify(token: string): Promise<IssuerVerification>
+  warmUp(): Promise<void>
+}
+
+const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
+
+/**
+ * Whether a token is shaped like a JWS (three base64url segments whose first decodes to a JSON
+ * object with an `alg`). Decides, in `auto` mode, between local verification and introspection.
+ */
+export function looksLikeJwt(token: string): boolean {
+  const first = token.indexOf('.')
+  if (first <= 0) return false
+  const second = token.indexOf('.', first + 1)
+  if (second === -1 || token.indexOf('.', second + 1) !== -1) return false
+  try {
+    const header = JSON.parse(
+      atob(token.slice(0, first).replace(/-/g, '+').replace(/_/g, '/')),
+    ) as unknown
+    return typeof header === 'object' && header !== null && 'alg' in header
+  } catch {
+    return false
+  }
+}
+
+/** Builds the verifier for one issuer; options must already be validated. */
+export function createIssuerVerifier(
+  options: IssuerOptions,
+  shared: SharedVerification,
+): IssuerVerifier {
+  const { issuer } = options
+  const audience = options.audience as string | readonly string[]
+  const audiences = typeof audience === 'string' ? [audience] : [...audience]
+  const { fetch, logger, now } = shared
+
+  let metadata: Promise<AuthorizationServerMetadata> | undefined
+  const loadMetadata = (): Promise<AuthorizationServerMetadata> => {
+    metadata ??= discoverMetadata(issuer, {
+      metadataUrl: options.metadataUrl,
+      fetch,
+      timeoutMs: shared.discoveryTimeoutMs,
+      allowInsecureHttp: shared.allowInsecureHttp,
+    }).catch((error: unknown) => {
+      metadata = undefined
+      throw error
+    })
+    return metadata
+  }
+
+  const algorithms =
+    options.algorithms ?? (options.secret !== undefined ? ['HS256'] : ASYMMETRIC_ALGORITHMS)
+  let keys: KeySource
+  if (options.secret !== undefined) keys = secretSource(options.secret, algorithms)
+  else if (options.jwks !== undefined) keys = staticJwksSource(options.jwks)
+  else {
+    const url =
+      options.jwksUri ??
+      (async () => {
+        const document = await loadMetadata()
+        if (typeof document.jwks_uri !== 'string') {
+          throw new DiscoveryError(`the metadata of issuer ${issuer} has no jwks_uri`)
+        }
+        return document.jwks_uri
+      })
+    keys = remoteJwksSource({ ...shared.jwksTiming, url, fetch, logger, now })
+  }
+
+  const requiredClaims = new Set([
+    ...(shared.strict ? RFC9068_CLAIMS : ['exp']),
+    ...shared.requiredClaims,
+  ])
+  const verifyJwt = createJwtVerifier({
+    issuer,
+    audiences,
+    algorithms,
+    keys,
+    clockTolerance: shared.clockTolerance,
+    maxTokenAge: shared.maxTokenAge,
+    requiredClaims: [...requiredClaims],
+    strictType: shared.strict,
+    validators: shared.validators,
+    now,
+    logger,
+  })
+
+  const introspection = options.introspection
+  const introspect =
+    introspection === undefined
+      ? undefined
+      : createIntrospector({
+          issuer,
+          audiences,
+          options: introspection,
+          keys,
+          store: shared.store,
+          fetch,
+          logger,
+          clockTolerance: shared.clockTolerance,
+          now,
+          endpoint: async () => {
+            if (introspection.endpoint !== undefined) return introspection.endpoint
+            const document = await loadMetadata()
+            const endpoint = document.introspection_endpoint
+            if (typeof endpoint !== 'string') {
+              throw new DiscoveryError(
+                `the metadata of issuer ${issuer} has no introspection_endpoint; set introspection.endpoint`,
+              )
+            }
+            return endpoint
+          },
+        })
+  const format: TokenFormat = options.tokenFormat ?? (introspect ? 'auto' : 'jwt')
+
+  return {
+    issuer,
+    audiences,
+    introspects: introspect !== undefined,
+    async verify(token) {
+      const useJwt = format === 'jwt' || (format === 'auto' && looksLikeJwt(token))
+      if (useJwt) {
+        const { protectedHeader, payload } = await verifyJwt(token)
+        return {
+          claims: payload,
+          header: protectedHeader as Record<string, unknown>,
+          format: 'jwt',
+        }
+      }
+      if (introspect === undefined) {
+        throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
+      }
+      const claims = await introspect(token)
+      for (const validate of shared.validators) {
+        const verdict = await validate(claims, {})
+        if (verdict === false) {
+          throw new InvalidTokenError('The access token failed a claim check', {
+            reason: 'claim_validator',
+          })
+        }
+        if (typeof verdict === 'string') {
+          throw new InvalidTokenError(verdict, { reason: 'claim_validator' })
+        }
+      }
+      return { claims, header: {}, format: 'opaque' }
+    },
+    async warmUp() {
+      if (format !== 'opaque') await keys.warmUp()
+      if (introspection !== undefined && introspection.endpoint === undefined) {
+        try {
+          const document = await loadMetadata()
+          if (typeof document.introspection_endpoint !== 'string') {
+            throw new Error(`the metadata of issuer ${issuer} has no introspection_endpoint`)
+          }
+        } catch (error) {
+          throw new Error(`scopeguard: ${(error as Error).message}`, { cause: error })
+        }
+      }
+    },
+  }
+}
