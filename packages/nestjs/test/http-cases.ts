@@ -42,6 +42,8 @@ interface Observed {
   wwwAuthenticate: string[] | undefined
   cacheControl: string[] | undefined
   contentType: string | undefined
+  /** The body as sent, so that "identical" means byte for byte. */
+  text: string
   body: unknown
 }
 
@@ -58,6 +60,7 @@ async function observe(origin: string, request: RawRequestOptions): Promise<Obse
     wwwAuthenticate: response.headers['www-authenticate'],
     cacheControl: response.headers['cache-control'],
     contentType: response.headers['content-type']?.[0]?.replace(/\s+/g, '').toLowerCase(),
+    text: response.body,
     body,
   }
 }
