@@ -1,22 +1,42 @@
 import type { AddressInfo } from 'node:net'
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo'
-import { Module, UseGuards, type INestApplication } from '@nestjs/common'
-import { NestFactory } from '@nestjs/core'
+import { Inject, Module, UseGuards, type INestApplication } from '@nestjs/common'
+import { APP_FILTER, NestFactory } from '@nestjs/core'
 import { GraphQLModule, Query, Resolver } from '@nestjs/graphql'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { createTestIssuer, tamper, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Auth, ScopeguardGuard, ScopeguardModule, Scopes } from '../src/index.js'
+import { requireClaim } from '@scopeguard/core'
+import {
+  Auth,
+  SCOPEGUARD_RESOURCE_SERVER,
+  ScopeguardExceptionFilter,
+  ScopeguardGuard,
+  ScopeguardModule,
+  Scopes,
+  type AuthInfo,
+  type ResourceServer,
+} from '../src/index.js'
 
 const AUDIENCE = 'https://files.example.test'
 
 @Resolver()
 class FilesResolver {
+  constructor(@Inject(SCOPEGUARD_RESOURCE_SERVER) private readonly rs: ResourceServer) {}
+
   @Query('files')
   @UseGuards(ScopeguardGuard)
   @Scopes('files:read')
   files(@Auth('subject') subject: string | undefined): string[] {
     return [`${subject ?? 'nobody'}.txt`]
+  }
+
+  @Query('tenantFiles')
+  @UseGuards(ScopeguardGuard)
+  tenantFiles(@Auth() auth: AuthInfo): string[] {
+    // A core error thrown by the resolver itself: reported through ScopeguardExceptionFilter.
+    this.rs.authorize(auth, requireClaim('tenant', 'acme'))
+    return ['acme.txt']
   }
 
   @Query('health')
@@ -46,10 +66,10 @@ describe('ScopeguardGuard on GraphQL resolvers (Apollo, Express platform)', () =
         ScopeguardModule.forRoot({ issuer: issuer.issuer, audience: AUDIENCE, logger: false }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
-          typeDefs: 'type Query { files: [String!]!  health: String! }',
+          typeDefs: 'type Query { files: [String!]!  tenantFiles: [String!]!  health: String! }',
         }),
       ],
-      providers: [FilesResolver],
+      providers: [FilesResolver, { provide: APP_FILTER, useClass: ScopeguardExceptionFilter }],
     })
     class GraphqlAppModule {}
     app = await NestFactory.create(GraphqlAppModule, new ExpressAdapter(), {
@@ -140,6 +160,18 @@ describe('ScopeguardGuard on GraphQL resolvers (Apollo, Express platform)', () =
     const answer = await query('{ files }', await issuer.sign({ scope: 'files:read' }))
     expect(answer.json.errors).toBeUndefined()
     expect(answer.json.data).toEqual({ files: ['user-123.txt'] })
+  })
+
+  it('reports a core error thrown in a resolver through ScopeguardExceptionFilter', async () => {
+    const denied = await query('{ tenantFiles }', await issuer.sign({ tenant: 'globex' }))
+    const [error] = denied.json.errors ?? []
+    expect(error?.message).toBe("The access token's tenant claim does not allow this request")
+    expect(error?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      originalError: { statusCode: 403, error: 'insufficient_scope' },
+    })
+    const allowed = await query('{ tenantFiles }', await issuer.sign({ tenant: 'acme' }))
+    expect(allowed.json).toEqual({ data: { tenantFiles: ['acme.txt'] } })
   })
 
   it('leaves resolvers without the guard alone', async () => {
