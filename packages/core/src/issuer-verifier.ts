@@ -47,6 +47,7 @@ export interface IssuerVerifier {
   warmUp(): Promise<void>
 }
 
+const METADATA_MAX_AGE_MS = 24 * 60 * 60 * 1000
 const RFC9068_CLAIMS = ['iss', 'exp', 'aud', 'sub', 'client_id', 'iat', 'jti']
 
 /**
@@ -78,14 +79,25 @@ export function createIssuerVerifier(
   const audiences = typeof audience === 'string' ? [audience] : [...audience]
   const { fetch, logger, now } = shared
 
+  // Metadata is fetched on first need and refreshed once it is a day old; until a refresh
+  // succeeds, the previous document keeps being used.
   let metadata: Promise<AuthorizationServerMetadata> | undefined
+  let metadataAt = 0
   const loadMetadata = (): Promise<AuthorizationServerMetadata> => {
-    metadata ??= discoverMetadata(issuer, {
+    const previous = metadata
+    if (previous !== undefined && now() - metadataAt < METADATA_MAX_AGE_MS) return previous
+    metadataAt = now()
+    metadata = discoverMetadata(issuer, {
       metadataUrl: options.metadataUrl,
       fetch,
       timeoutMs: shared.discoveryTimeoutMs,
       allowInsecureHttp: shared.allowInsecureHttp,
     }).catch((error: unknown) => {
+      if (previous !== undefined) {
+        logger.warn(`refreshing the metadata of ${issuer} failed; keeping the previous document`)
+        metadata = previous
+        return previous
+      }
       metadata = undefined
       throw error
     })

@@ -21,7 +21,7 @@ export interface RemoteJwksTiming {
 
 /** Options of {@link remoteJwksSource}. */
 export interface RemoteJwksOptions extends RemoteJwksTiming {
-  /** The JWKS URL, or a function resolving it (e.g. from discovery) on first use. */
+  /** The JWKS URL, or a function resolving it (e.g. from cached discovery) before each fetch. */
   url: string | (() => Promise<string>)
   fetch: FetchLike
   logger: Logger
@@ -52,10 +52,9 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
   let lastAttempt = Number.NEGATIVE_INFINITY
   let lastFailure: unknown
   let pending: Promise<LocalSet> | undefined
-  let url: string | undefined
 
   async function fetchSet(): Promise<LocalSet> {
-    url ??= typeof options.url === 'string' ? options.url : await options.url()
+    const url = typeof options.url === 'string' ? options.url : await options.url()
     const document = await fetchJson(url, { fetch: options.fetch, timeoutMs })
     const usable = usableVerificationKeys(document)
     if (usable === undefined) throw new Error(`${url} did not answer a JWK Set`)
