@@ -8,6 +8,8 @@ import { generateSigningKey } from './signing-key.js'
 export interface AuthorizationServer {
   readonly issuer: string
   readonly tokenEndpoint: string
+  readonly introspectionEndpoint: string
+  readonly revocationEndpoint: string
   close(): Promise<void>
 }
 
@@ -17,6 +19,8 @@ export interface AuthorizationServerOptions {
   /** The API's audience: the only resource indicator this server issues tokens for. */
   readonly audience: string
   readonly clients: DemoClients
+  /** Access tokens as signed JWTs (default) or as opaque strings checked by introspection. */
+  readonly accessTokenFormat?: 'jwt' | 'opaque'
 }
 
 const ACCESS_TOKEN_TTL = 600
@@ -47,20 +51,20 @@ function clientMetadata(client: DemoClient): ClientMetadata {
     response_types: [],
     redirect_uris: [],
     token_endpoint_auth_method: 'client_secret_basic',
-    scope: client.scopes.join(' '),
+    ...(client.scopes.length > 0 ? { scope: client.scopes.join(' ') } : {}),
   }
 }
 
 type InvalidTarget = new (description?: string) => Error
 
 function configuration(
-  { audience, clients }: AuthorizationServerOptions,
+  { audience, clients, accessTokenFormat = 'jwt' }: AuthorizationServerOptions,
   InvalidTarget: InvalidTarget,
 ): Configuration {
   return {
     adapter: createMemoryAdapter(),
     jwks: { keys: [generateSigningKey()] },
-    clients: [clientMetadata(clients.app), clientMetadata(clients.reader)],
+    clients: [clients.app, clients.reader, clients.api].map(clientMetadata),
     // A client's `scope` metadata only restricts scopes the server knows as its own, so the API
     // scopes are registered here; demo-reader asking for files:write then gets invalid_scope.
     scopes: ['openid', 'offline_access', ...API_SCOPES],
@@ -99,8 +103,8 @@ function configuration(
             scope: API_SCOPES.join(' '),
             audience,
             accessTokenTTL: ACCESS_TOKEN_TTL,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
+            accessTokenFormat,
+            ...(accessTokenFormat === 'jwt' ? { jwt: { sign: { alg: 'RS256' } } } : {}),
           }
         },
       },
@@ -136,6 +140,8 @@ export async function startAuthorizationServer(
   return {
     issuer,
     tokenEndpoint: `${issuer}/token`,
+    introspectionEndpoint: `${issuer}/token/introspection`,
+    revocationEndpoint: `${issuer}/token/revocation`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve())

@@ -13,6 +13,8 @@ export interface DemoClient {
 export interface DemoClients {
   readonly app: DemoClient
   readonly reader: DemoClient
+  /** The example API's own client, used to introspect opaque tokens. */
+  readonly api: DemoClient
 }
 
 const secret = (): string => randomBytes(24).toString('base64url')
@@ -22,5 +24,6 @@ export function createDemoClients(): DemoClients {
   return {
     app: { id: 'demo-app', secret: secret(), scopes: API_SCOPES },
     reader: { id: 'demo-reader', secret: secret(), scopes: ['files:read'] },
+    api: { id: 'demo-api', secret: secret(), scopes: [] },
   }
 }

@@ -10,6 +10,7 @@ describe('curlCommands', () => {
       clients: {
         app: { id: 'demo-app', secret: 's3cret', scopes: ['files:read', 'files:write'] },
         reader: { id: 'demo-reader', secret: 'r3ad', scopes: ['files:read'] },
+        api: { id: 'demo-api', secret: 'ap1', scopes: [] },
       },
     }).join('\n')
     expect(text).toContain('curl -s -u demo-app:s3cret')
