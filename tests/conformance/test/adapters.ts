@@ -16,5 +16,6 @@ const example = (name: string): AdapterUnderTest => ({
 export const ADAPTERS: readonly AdapterUnderTest[] = [
   example('express'),
   example('koa'),
+  example('nestjs'),
   example('passport'),
 ]
