@@ -59,6 +59,17 @@ describe('node dist/main.js', () => {
     expect(output).not.toMatch(/eyJ[\w-]{200,}/)
   }, 60_000)
 
+  for (const adapter of ['koa', 'nestjs', 'passport']) {
+    it(`--once --adapter ${adapter} passes the same tour against examples/${adapter}`, async () => {
+      const { code, output } = await runDemo(['--once', '--adapter', adapter])
+      expect(output, output).toMatch(/all \d+ checks passed/)
+      expect(code, output).toBe(0)
+      expect(output).toContain(`examples/${adapter}`)
+      expect(output).toMatch(/WWW-Authenticate: Bearer .*error="insufficient_scope"/)
+      expect(output).not.toContain('✘')
+    }, 60_000)
+  }
+
   it('rejects unknown flags with the usage text', async () => {
     const { code, output } = await runDemo(['--bogus'])
     expect(code).toBe(2)
