@@ -26,9 +26,15 @@ export interface IssuerLocations {
   readonly issuer: string
   readonly origin: string
   readonly jwksUri: string
+  readonly introspectionEndpoint: string
   readonly metadataUrls: { readonly oauth: string; readonly openid: string }
   /** Request paths the server answers, without origin. */
-  readonly paths: { readonly jwks: string; readonly oauth: string; readonly openid: string }
+  readonly paths: {
+    readonly jwks: string
+    readonly introspection: string
+    readonly oauth: string
+    readonly openid: string
+  }
 }
 
 const PATH = /^(?:\/[\w\-.~%!$&'()*+,;=:@]*)*$/
@@ -44,13 +50,14 @@ export function assertIssuerPath(path: string): void {
 
 /**
  * Derives the issuer's locations. The issuer is `origin + path` verbatim; a trailing `/` is
- * dropped before building the JWKS URL and the RFC 8414 (inserted) and OIDC (appended) metadata
- * URLs.
+ * dropped before building the JWKS and introspection URLs and the RFC 8414 (inserted) and OIDC
+ * (appended) metadata URLs.
  */
 export function issuerLocations(origin: string, path: string): IssuerLocations {
   const base = path.endsWith('/') ? path.slice(0, -1) : path
   const paths = {
     jwks: `${base}/jwks`,
+    introspection: `${base}/introspect`,
     oauth: `/.well-known/oauth-authorization-server${base}`,
     openid: `${base}/.well-known/openid-configuration`,
   }
@@ -58,14 +65,22 @@ export function issuerLocations(origin: string, path: string): IssuerLocations {
     issuer: `${origin}${path}`,
     origin,
     jwksUri: `${origin}${paths.jwks}`,
+    introspectionEndpoint: `${origin}${paths.introspection}`,
     metadataUrls: { oauth: `${origin}${paths.oauth}`, openid: `${origin}${paths.openid}` },
     paths,
   }
 }
 
+/** The client authentication methods the introspection endpoint accepts. */
+export const INTROSPECTION_AUTH_METHODS: readonly string[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+]
+
 /**
- * Builds a discovery document. Endpoints other than `jwks_uri` point at paths the server
- * answers with 404. OIDC documents add `subject_types_supported` and
+ * Builds a discovery document. `authorization_endpoint` and `token_endpoint` point at paths the
+ * server answers with 404. OIDC documents add `subject_types_supported` and
  * `id_token_signing_alg_values_supported`; `extra` is merged last.
  */
 export function metadataDocument(
@@ -79,6 +94,8 @@ export function metadataDocument(
     authorization_endpoint: `${base}/authorize`,
     token_endpoint: `${base}/token`,
     jwks_uri: locations.jwksUri,
+    introspection_endpoint: locations.introspectionEndpoint,
+    introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
     response_types_supported: ['code'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],

@@ -1,8 +1,14 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { AddressInfo } from 'node:net'
 
 /** Endpoints on which a fault can be injected. */
-export type FaultEndpoint = 'jwks' | 'metadata'
+export type FaultEndpoint = 'jwks' | 'metadata' | 'introspection'
 
 /** Endpoints whose requests are counted; `all` includes unknown paths. */
 export type CountedEndpoint = FaultEndpoint | 'all'
@@ -25,18 +31,72 @@ export interface Fault {
   destroySocket?: boolean
 }
 
-/** What a request path resolves to: the counted endpoint and its current JSON document. */
-export interface Route {
-  readonly endpoint: FaultEndpoint
-  readonly document: () => unknown
+/** A request as a route sees it: method, headers and the whole body as UTF-8 text. */
+export interface ReceivedRequest {
+  readonly method: string
+  readonly headers: IncomingHttpHeaders
+  readonly body: string
 }
 
-function send(res: ServerResponse, status: number, body: string, contentType: string): void {
+/** A complete response. */
+export interface Reply {
+  readonly status: number
+  readonly body: string
+  /** @default 'application/json' */
+  readonly contentType?: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/**
+ * What a request path resolves to: the counted endpoint, the methods it answers (others get 405)
+ * and how it answers.
+ */
+export interface Route {
+  readonly endpoint: FaultEndpoint
+  /** @default ['GET', 'HEAD'] */
+  readonly methods?: readonly string[]
+  /** Sees every request with an allowed method once its body is read, before any fault applies. */
+  readonly observe?: (request: ReceivedRequest) => void
+  /** The normal response. */
+  readonly respond: (request: ReceivedRequest) => Reply | Promise<Reply>
+}
+
+/** The reply for a JSON document. */
+export function jsonReply(document: unknown, status = 200): Reply {
+  return { status, body: JSON.stringify(document) }
+}
+
+/** Largest request body read, in bytes; a larger one gets 413. */
+const MAX_BODY_BYTES = 64 * 1024
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
   res.writeHead(status, {
+    ...headers,
     'content-type': contentType,
     'content-length': Buffer.byteLength(body),
   })
   res.end(body)
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    })
+    req.on('end', () =>
+      resolve(size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8')),
+    )
+    req.on('error', reject)
+  })
 }
 
 function formatHost(host: string): string {
@@ -49,7 +109,12 @@ export class IssuerServer {
   readonly origin: string
   readonly #server: Server
   readonly #resolve: (pathname: string) => Route | undefined
-  readonly #counts: Record<CountedEndpoint, number> = { jwks: 0, metadata: 0, all: 0 }
+  readonly #counts: Record<CountedEndpoint, number> = {
+    jwks: 0,
+    metadata: 0,
+    introspection: 0,
+    all: 0,
+  }
   readonly #faults = new Map<FaultEndpoint, Fault>()
   readonly #timers = new Set<NodeJS.Timeout>()
   #closing: Promise<void> | undefined
@@ -90,9 +155,9 @@ export class IssuerServer {
 
   /** Sets every request count to zero. */
   resetCounts(): void {
-    this.#counts.jwks = 0
-    this.#counts.metadata = 0
-    this.#counts.all = 0
+    for (const endpoint of Object.keys(this.#counts) as CountedEndpoint[]) {
+      this.#counts[endpoint] = 0
+    }
   }
 
   /** Injects `fault` on `endpoint` for requests arriving from now on; `undefined` clears it. */
@@ -118,12 +183,27 @@ export class IssuerServer {
     const route = this.#resolve(pathname)
     if (!route) return send(res, 404, 'Not Found', 'text/plain; charset=utf-8')
     this.#counts[route.endpoint] += 1
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('allow', 'GET, HEAD')
+    const methods = route.methods ?? ['GET', 'HEAD']
+    if (!methods.includes(req.method ?? '')) {
+      res.setHeader('allow', methods.join(', '))
       return send(res, 405, 'Method Not Allowed', 'text/plain; charset=utf-8')
     }
+    readBody(req).then(
+      (body) => {
+        if (body === undefined) {
+          return send(res, 413, 'Payload Too Large', 'text/plain; charset=utf-8')
+        }
+        const request: ReceivedRequest = { method: req.method ?? '', headers: req.headers, body }
+        route.observe?.(request)
+        this.#answer(req, res, route, request)
+      },
+      () => req.socket.destroy(),
+    )
+  }
+
+  #answer(req: IncomingMessage, res: ServerResponse, route: Route, request: ReceivedRequest): void {
     const fault = this.#faults.get(route.endpoint)
-    if (!fault) return this.#serve(res, route)
+    if (!fault) return this.#serve(res, route, request)
     const respond = (): void => {
       if (fault.destroySocket) req.socket.destroy()
       else if (
@@ -133,7 +213,7 @@ export class IssuerServer {
       ) {
         const status = fault.status ?? (fault.body === undefined ? 500 : 200)
         send(res, status, fault.body ?? '', fault.contentType ?? 'application/json')
-      } else this.#serve(res, route)
+      } else this.#serve(res, route, request)
     }
     if (!fault.delayMs) return respond()
     const timer = setTimeout(() => {
@@ -147,7 +227,25 @@ export class IssuerServer {
     })
   }
 
-  #serve(res: ServerResponse, route: Route): void {
-    send(res, 200, JSON.stringify(route.document()), 'application/json')
+  #serve(res: ServerResponse, route: Route, request: ReceivedRequest): void {
+    Promise.resolve()
+      .then(() => route.respond(request))
+      .then(
+        (reply) =>
+          send(
+            res,
+            reply.status,
+            reply.body,
+            reply.contentType ?? 'application/json',
+            reply.headers,
+          ),
+        (error: unknown) =>
+          send(
+            res,
+            500,
+            JSON.stringify({ error: 'server_error', error_description: String(error) }),
+            'application/json',
+          ),
+      )
   }
 }

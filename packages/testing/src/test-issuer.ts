@@ -1,4 +1,6 @@
+import { copyClient, type TestClient } from './client-auth.js'
 import { KeyRing } from './internal/key-ring.js'
+import { IntrospectionEndpoint, type IntrospectionRequest } from './introspection.js'
 import { TEST_ALGORITHMS, type TestAlgorithm } from './keys.js'
 import {
   assertIssuerPath,
@@ -7,8 +9,15 @@ import {
   type MetadataKind,
   type MetadataOptions,
 } from './metadata.js'
-import { IssuerServer, type CountedEndpoint, type Fault, type FaultEndpoint } from './server.js'
+import {
+  IssuerServer,
+  jsonReply,
+  type CountedEndpoint,
+  type Fault,
+  type FaultEndpoint,
+} from './server.js'
 import { signAccessToken, type SignOptions } from './sign.js'
+import { TokenRegistry, type OpaqueTokenOptions } from './token-registry.js'
 
 /** Options for {@link createTestIssuer}. */
 export interface TestIssuerOptions {
@@ -43,6 +52,8 @@ export interface TestIssuerOptions {
    * @default 300
    */
   tokenLifetime?: number
+  /** Clients allowed to call the introspection endpoint (more with `registerClient`). */
+  clients?: TestClient[]
 }
 
 /** A running local OAuth 2.0 issuer: discovery metadata, a JWKS and a token signer. */
@@ -53,6 +64,8 @@ export interface TestIssuer {
   readonly origin: string
   /** `${origin}${path}/jwks` */
   readonly jwksUri: string
+  /** `${origin}${path}/introspect`: the RFC 7662 endpoint, for registered clients. */
+  readonly introspectionEndpoint: string
   /** The RFC 8414 (path-inserted) and the OIDC (appended) metadata URLs. */
   readonly metadataUrls: { readonly oauth: string; readonly openid: string }
   /** The `aud` of tokens signed with default claims. */
@@ -64,6 +77,30 @@ export interface TestIssuer {
    * `undefined` is removed.
    */
   sign(claims?: Record<string, unknown>, options?: SignOptions): Promise<string>
+  /**
+   * Returns a random opaque token (not a JWT) that the introspection endpoint reports active
+   * with these claims. Unless `defaults: false`, claims default like `sign()` (iss, aud, sub,
+   * client_id, iat, exp = now + lifetime or `expiresIn`, jti) plus `token_type: 'Bearer'`, and
+   * `scope` if given via `options.scope`. Given claims override defaults; a claim set to
+   * `undefined` is removed.
+   */
+  issueOpaque(claims?: Record<string, unknown>, options?: OpaqueTokenOptions): string
+  /**
+   * From now on the introspection endpoint answers `{"active": false}` for `token` (opaque, or
+   * a JWT of this issuer).
+   */
+  revoke(token: string): void
+  /**
+   * Lets a client call the introspection endpoint; replaces a client with the same id.
+   *
+   * @throws TypeError if the client has no id, or neither a secret nor a JWKS.
+   */
+  registerClient(client: TestClient): void
+  /**
+   * Every introspection request received since start or `resetCounts()`: its `Authorization`
+   * header, parsed form and `Accept` header.
+   */
+  introspectionRequests(): IntrospectionRequest[]
   /** The public JWKS currently served. */
   jwks(): { keys: Record<string, unknown>[] }
   /** The discovery document served at `metadataUrls[kind]` (even if that URL is turned off). */
@@ -86,7 +123,7 @@ export interface TestIssuer {
   removeKey(kid: string): void
   /** Requests served per endpoint since start or since `resetCounts()`. */
   requestCount(endpoint: CountedEndpoint): number
-  /** Sets every request count to zero. */
+  /** Sets every request count to zero and forgets the recorded introspection requests. */
   resetCounts(): void
   /** Injects a fault on an endpoint until cleared (pass `undefined` to clear). */
   setFault(endpoint: FaultEndpoint, fault: Fault | undefined): void
@@ -108,6 +145,19 @@ function validate(options: TestIssuerOptions): void {
   }
   if (audience !== undefined && (Array.isArray(audience) ? audience.length === 0 : !audience)) {
     throw new TypeError('TestIssuerOptions.audience must be a non-empty string or array')
+  }
+  if (options.clients !== undefined) {
+    if (!Array.isArray(options.clients)) {
+      throw new TypeError('TestIssuerOptions.clients must be an array of clients')
+    }
+    const ids = new Set<string>()
+    options.clients.forEach((client, index) => {
+      const { clientId } = copyClient(client, `TestIssuerOptions.clients[${index}]`)
+      if (ids.has(clientId)) {
+        throw new TypeError(`TestIssuerOptions.clients lists ${JSON.stringify(clientId)} twice`)
+      }
+      ids.add(clientId)
+    })
   }
 }
 
@@ -134,36 +184,60 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const serveOpenid = options.metadata?.openid ?? true
   const extra = { ...options.metadata?.extra }
 
+  const clients = new Map<string, TestClient>()
+  for (const client of options.clients ?? []) clients.set(client.clientId, copyClient(client, ''))
+
   const keys = await KeyRing.create()
   const { paths } = issuerLocations('', path)
   const server = await IssuerServer.listen(
     options.host ?? '127.0.0.1',
     options.port ?? 0,
     (pathname) => {
-      if (pathname === paths.jwks) return { endpoint: 'jwks', document: () => keys.jwks() }
+      if (pathname === paths.jwks)
+        return { endpoint: 'jwks', respond: () => jsonReply(keys.jwks()) }
+      if (pathname === paths.introspection) return introspection.route()
       if (serveOauth && pathname === paths.oauth) {
-        return { endpoint: 'metadata', document: () => metadataDocument('oauth', locations, extra) }
+        return {
+          endpoint: 'metadata',
+          respond: () => jsonReply(metadataDocument('oauth', locations, extra)),
+        }
       }
       if (serveOpenid && pathname === paths.openid) {
         return {
           endpoint: 'metadata',
-          document: () => metadataDocument('openid', locations, extra),
+          respond: () => jsonReply(metadataDocument('openid', locations, extra)),
         }
       }
       return undefined
     },
   )
-  // The documents read `locations` lazily, after this line has run.
+  // The routes read `locations` and `introspection` lazily, after these lines have run.
   const locations = issuerLocations(server.origin, path)
   const context = { issuer: locations.issuer, audience, tokenLifetime, algorithm, keys }
+  const tokens = new TokenRegistry(context)
+  const introspection = new IntrospectionEndpoint({
+    issuer: locations.issuer,
+    endpoint: locations.introspectionEndpoint,
+    keys,
+    tokens,
+    client: (clientId) => clients.get(clientId),
+  })
 
   return {
     issuer: locations.issuer,
     origin: locations.origin,
     jwksUri: locations.jwksUri,
+    introspectionEndpoint: locations.introspectionEndpoint,
     metadataUrls: { ...locations.metadataUrls },
     audience,
     sign: (claims, signOptions) => signAccessToken(context, claims, signOptions),
+    issueOpaque: (claims, opaqueOptions) => tokens.issue(claims, opaqueOptions),
+    revoke: (token) => tokens.revoke(token),
+    registerClient: (client) => {
+      const copy = copyClient(client, 'registerClient(client)')
+      clients.set(copy.clientId, copy)
+    },
+    introspectionRequests: () => introspection.requests(),
     jwks: () => keys.jwks(),
     metadata: (kind) => metadataDocument(kind, locations, extra),
     publicJwk: (alg = algorithm) => ({ ...keys.currentSync(alg).publicJwk }),
@@ -176,7 +250,10 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       keys.unpublish(kid)
     },
     requestCount: (endpoint) => server.requestCount(endpoint),
-    resetCounts: () => server.resetCounts(),
+    resetCounts: () => {
+      server.resetCounts()
+      introspection.reset()
+    },
     setFault: (endpoint, fault) => server.setFault(endpoint, fault),
     close: () => server.close(),
   }

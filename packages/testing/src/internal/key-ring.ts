@@ -59,6 +59,11 @@ export class KeyRing {
     return this.#all.get(kid)
   }
 
+  /** Every key this ring ever held, published or not, oldest first. */
+  held(): TestKey[] {
+    return [...this.#all.values()]
+  }
+
   /** Adds a held key to the JWKS (no-op if already published). */
   publish(kid: string): void {
     if (this.#all.has(kid) && !this.#published.includes(kid)) this.#published.push(kid)
