@@ -325,6 +325,37 @@ for (const [name, express] of [
   })
 }
 
+describe('cold start', () => {
+  it('100 concurrent requests with an empty key cache cause exactly one JWKS fetch', async () => {
+    const cold = await createTestIssuer({ audience: AUDIENCE })
+    const app = express5()
+    app.get('/files', protect({ issuer: cold.issuer, audience: AUDIENCE }), (_req, res) => {
+      res.json({ ok: true })
+    })
+    const server = await listen(app)
+    try {
+      const token = await cold.sign()
+      cold.resetCounts()
+      const statuses = await Promise.all(
+        Array.from({ length: 100 }, () =>
+          fetch(`${server.origin}/files`, { headers: { authorization: `Bearer ${token}` } }).then(
+            async (response) => {
+              await response.body?.cancel()
+              return response.status
+            },
+          ),
+        ),
+      )
+      expect(statuses).toEqual(Array.from({ length: 100 }, () => 200))
+      expect(cold.requestCount('jwks')).toBe(1)
+      expect(cold.requestCount('metadata')).toBe(1)
+    } finally {
+      await server.close()
+      await cold.close()
+    }
+  })
+})
+
 describe('protect with a key source that is down', () => {
   it('answers 503 temporarily_unavailable without a challenge', async () => {
     const down = await createTestIssuer({ audience: AUDIENCE })
