@@ -3,7 +3,7 @@ import Router from '@koa/router'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import { getAuth, protect, requireScope, type OAuthState } from '@scopeguard/koa'
 import Koa from 'koa'
-import type { ExampleConfig } from './config.js'
+import type { ExampleConfig } from '@scopeguard/example-config'
 import './scopes.js'
 
 /** An in-memory file list, enough to show reads and writes. */
@@ -15,11 +15,7 @@ interface FileEntry {
 
 /** Builds the resource server the example uses from its configuration. */
 export function createExampleResourceServer(config: ExampleConfig): ResourceServer {
-  return createResourceServer({
-    issuer: config.issuer,
-    audience: config.audience,
-    ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
-  })
+  return createResourceServer(config.resourceServer)
 }
 
 /** The example API: the routes of the examples contract. */

@@ -1,4 +1,4 @@
-import { readConfig } from './config.js'
+import { readConfig } from '@scopeguard/example-config'
 import { createApp, createExampleResourceServer } from './app.js'
 
 let config

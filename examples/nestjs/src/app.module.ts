@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common'
 import { ScopeguardModule } from '@scopeguard/nestjs'
-import type { ExampleConfig } from './config.js'
+import type { ExampleConfig } from '@scopeguard/example-config'
 import { FilesController } from './files.controller.js'
 import { HealthController } from './health.controller.js'
 import { MeController } from './me.controller.js'
@@ -12,14 +12,7 @@ export class AppModule {
   static forConfig(config: ExampleConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [
-        ScopeguardModule.forRoot({
-          issuer: config.issuer,
-          audience: config.audience,
-          ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
-          global: true,
-        }),
-      ],
+      imports: [ScopeguardModule.forRoot({ ...config.resourceServer, global: true })],
       controllers: [HealthController, FilesController, MeController],
     }
   }

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express'
 import { SCOPEGUARD_RESOURCE_SERVER, type ResourceServer } from '@scopeguard/nestjs'
 import type { AddressInfo } from 'node:net'
 import { AppModule } from './app.module.js'
-import { readConfig } from './config.js'
+import { readConfig } from '@scopeguard/example-config'
 
 function fail(error: unknown): never {
   console.error(`example-nestjs: ${(error as Error).message}`)

@@ -2,7 +2,7 @@ import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import { errorHandler, getAuth, requireScope, ScopeguardStrategy } from '@scopeguard/passport'
 import express, { type Express } from 'express'
 import passport from 'passport'
-import type { ExampleConfig } from './config.js'
+import type { ExampleConfig } from '@scopeguard/example-config'
 import './scopes.js'
 
 /** An in-memory file list, enough to show reads and writes. */
@@ -14,11 +14,7 @@ interface FileEntry {
 
 /** Builds the resource server the example uses from its configuration. */
 export function createExampleResourceServer(config: ExampleConfig): ResourceServer {
-  return createResourceServer({
-    issuer: config.issuer,
-    audience: config.audience,
-    ...(config.jwksUri ? { jwksUri: config.jwksUri } : {}),
-  })
+  return createResourceServer(config.resourceServer)
 }
 
 /** The example API: the routes of the examples contract, authenticated through Passport. */
