@@ -30,6 +30,7 @@ describe('issuerLocations', () => {
     expect(issuerLocations(origin, '')).toMatchObject({
       issuer: origin,
       jwksUri: `${origin}/jwks`,
+      introspectionEndpoint: `${origin}/introspect`,
       metadataUrls: {
         oauth: `${origin}/.well-known/oauth-authorization-server`,
         openid: `${origin}/.well-known/openid-configuration`,
@@ -41,6 +42,7 @@ describe('issuerLocations', () => {
     expect(issuerLocations(origin, '/tenant1')).toMatchObject({
       issuer: `${origin}/tenant1`,
       jwksUri: `${origin}/tenant1/jwks`,
+      introspectionEndpoint: `${origin}/tenant1/introspect`,
       metadataUrls: {
         oauth: `${origin}/.well-known/oauth-authorization-server/tenant1`,
         openid: `${origin}/tenant1/.well-known/openid-configuration`,
@@ -52,6 +54,7 @@ describe('issuerLocations', () => {
     expect(issuerLocations(origin, '/issuer1/')).toMatchObject({
       issuer: `${origin}/issuer1/`,
       jwksUri: `${origin}/issuer1/jwks`,
+      introspectionEndpoint: `${origin}/issuer1/introspect`,
       metadataUrls: {
         oauth: `${origin}/.well-known/oauth-authorization-server/issuer1`,
         openid: `${origin}/issuer1/.well-known/openid-configuration`,
@@ -114,6 +117,12 @@ describe('served metadata', () => {
         issuer: issuer.issuer,
         jwks_uri: issuer.jwksUri,
         token_endpoint: `${issuer.issuer}/token`,
+        introspection_endpoint: `${issuer.issuer}/introspect`,
+        introspection_endpoint_auth_methods_supported: [
+          'client_secret_basic',
+          'client_secret_post',
+          'private_key_jwt',
+        ],
         response_types_supported: ['code'],
         token_endpoint_auth_methods_supported: expect.any(Array),
       })
@@ -135,7 +144,11 @@ describe('served metadata', () => {
     )
     const oauth = await getJson(issuer.metadataUrls.oauth)
     const openid = await getJson(issuer.metadataUrls.openid)
-    expect(oauth.body).toMatchObject({ issuer: issuer.issuer, jwks_uri: issuer.jwksUri })
+    expect(oauth.body).toMatchObject({
+      issuer: issuer.issuer,
+      jwks_uri: issuer.jwksUri,
+      introspection_endpoint: `${issuer.origin}/tenant1/introspect`,
+    })
     expect(openid.body).toMatchObject({
       issuer: issuer.issuer,
       jwks_uri: `${issuer.origin}/tenant1/jwks`,
@@ -167,7 +180,13 @@ describe('served metadata', () => {
 
   it('answers 404 for unknown paths and the token endpoint', async () => {
     const issuer = await start()
-    for (const path of ['/nope', '/token', '/jwks/extra', '/.well-known/jwks.json']) {
+    for (const path of [
+      '/nope',
+      '/token',
+      '/jwks/extra',
+      '/introspect/x',
+      '/.well-known/jwks.json',
+    ]) {
       expect((await fetch(`${issuer.origin}${path}`)).status).toBe(404)
     }
   })

@@ -167,7 +167,53 @@ describe('createTestIssuer', () => {
     ['an empty audience list', { audience: [] }],
     ['an empty audience', { audience: '' }],
     ['a non-finite lifetime', { tokenLifetime: Number.POSITIVE_INFINITY }],
+    ['clients that are not an array', { clients: {} as [] }],
+    ['a client without credentials', { clients: [{ clientId: 'rs' }] }],
+    [
+      'a client listed twice',
+      {
+        clients: [
+          { clientId: 'rs', clientSecret: 'a' },
+          { clientId: 'rs', clientSecret: 'b' },
+        ],
+      },
+    ],
   ])('rejects %s', async (_, options) => {
     await expect(createTestIssuer(options)).rejects.toThrow(TypeError)
+  })
+})
+
+describe('registerClient', () => {
+  async function status(issuer: TestIssuer, id: string, secret: string): Promise<number> {
+    const response = await fetch(issuer.introspectionEndpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: 'x', client_id: id, client_secret: secret }).toString(),
+    })
+    return response.status
+  }
+
+  it('adds clients next to the configured ones and replaces one with the same id', async () => {
+    const issuer = await start({ clients: [{ clientId: 'a', clientSecret: 'one' }] })
+    expect(await status(issuer, 'b', 'two')).toBe(401)
+    issuer.registerClient({ clientId: 'b', clientSecret: 'two' })
+    expect(await status(issuer, 'a', 'one')).toBe(200)
+    expect(await status(issuer, 'b', 'two')).toBe(200)
+    issuer.registerClient({ clientId: 'a', clientSecret: 'new' })
+    expect(await status(issuer, 'a', 'one')).toBe(401)
+    expect(await status(issuer, 'a', 'new')).toBe(200)
+  })
+
+  it('keeps its own copy of the client', async () => {
+    const client = { clientId: 'a', clientSecret: 'one' }
+    const issuer = await start({ clients: [client] })
+    client.clientSecret = 'changed'
+    expect(await status(issuer, 'a', 'one')).toBe(200)
+  })
+
+  it('throws a TypeError for a malformed client', async () => {
+    const issuer = await start()
+    expect(() => issuer.registerClient({ clientId: '' })).toThrow(TypeError)
+    expect(() => issuer.registerClient({ clientId: 'x' })).toThrow(TypeError)
   })
 })
