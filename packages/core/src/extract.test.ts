@@ -383,6 +383,14 @@ describe('one method per request (RFC 6750 §2)', () => {
 })
 
 describe('maxTokenLength', () => {
+  it('applies only to Bearer tokens: a long header of another scheme is still no token', () => {
+    const error = rejection(() =>
+      extract(withAuthorization(`Basic ${'a'.repeat(200)}`), { maxTokenLength: 10 }),
+    )
+    expect(error.code).toBe('missing_token')
+    expect(error.reason).toBe('unsupported_scheme')
+  })
+
   it('accepts a token of exactly the limit', () => {
     expect(extract(withAuthorization('Bearer 0123456789'), { maxTokenLength: 10 }).token).toBe(
       '0123456789',

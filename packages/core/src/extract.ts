@@ -85,8 +85,17 @@ function fromHeader(
     })
   }
   const value = (values[0] as string).trim()
-  if (value.length > options.maxTokenLength + 16) throw tooLong()
   const space = value.search(/[ \t]/)
+  // The length limit applies to Bearer tokens (and legacy raw tokens); another scheme's
+  // credentials, however long, are simply not a token for us.
+  const bearer =
+    (space === -1 ? value.length : space) === 6 && value.slice(0, 6).toLowerCase() === 'bearer'
+  if (
+    value.length > options.maxTokenLength + 16 &&
+    (bearer || (space === -1 && options.legacyHeader))
+  ) {
+    throw tooLong()
+  }
   if (space === -1) {
     if (value.toLowerCase() === 'bearer') {
       throw new InvalidRequestError('The Authorization header has no token after Bearer', {

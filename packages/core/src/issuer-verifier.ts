@@ -2,7 +2,7 @@ import { DiscoveryError, discoverMetadata, type AuthorizationServerMetadata } fr
 import { InvalidTokenError } from './errors.js'
 import type { FetchLike } from './internal/fetch-json.js'
 import { createIntrospector } from './introspection.js'
-import { createJwtVerifier, type ClaimValidator } from './jwt-verify.js'
+import { applyVerdict, createJwtVerifier, type ClaimValidator } from './jwt-verify.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   secretSource,
@@ -187,15 +187,7 @@ export function createIssuerVerifier(
       }
       const claims = await introspect(token)
       for (const validate of shared.validators) {
-        const verdict = await validate(claims, {})
-        if (verdict === false) {
-          throw new InvalidTokenError('The access token failed a claim check', {
-            reason: 'claim_validator',
-          })
-        }
-        if (typeof verdict === 'string') {
-          throw new InvalidTokenError(verdict, { reason: 'claim_validator' })
-        }
+        applyVerdict(await validate(claims, {}))
       }
       return { claims, header: {}, format: 'opaque' }
     },

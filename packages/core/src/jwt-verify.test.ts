@@ -10,7 +10,7 @@ import {
   type OAuthErrorReason,
 } from './errors.js'
 import { createJwtVerifier, type JwtVerifierConfig } from './jwt-verify.js'
-import { ASYMMETRIC_ALGORITHMS } from './key-source.js'
+import { ASYMMETRIC_ALGORITHMS, secretSource } from './key-source.js'
 import { silentLogger } from './logger.js'
 import { remoteJwksSource } from './remote-jwks.js'
 
@@ -507,6 +507,31 @@ describe('ID tokens presented as access tokens (RFC 8725 §3.12)', () => {
   })
 })
 
+describe('key kind and algorithm family', () => {
+  it('never verifies an RS256 token with a secret source, whatever the algorithm list', async () => {
+    const verify = createJwtVerifier({
+      issuer: issuer.issuer,
+      audiences: [AUDIENCE],
+      algorithms: ['RS256', 'HS256'],
+      keys: secretSource('s'.repeat(32), ['HS256']),
+      clockTolerance: 5,
+      maxTokenAge: undefined,
+      requiredClaims: ['exp'],
+      strictType: false,
+      validators: [],
+      now: Date.now,
+      logger: silentLogger,
+    })
+    await expectRejected(verify, await issuer.sign(), 'algorithm_not_allowed')
+  })
+
+  it('never hands an HS256 token to an asymmetric source, whatever the algorithm list', async () => {
+    const verify = verifier({ algorithms: [...ASYMMETRIC_ALGORITHMS, 'HS256'] })
+    const token = await issuer.sign({}, { alg: 'HS256', secret: issuer.publicKeyPem('RS256') })
+    await expectRejected(verify, token, 'algorithm_not_allowed')
+  })
+})
+
 describe('claim validators', () => {
   it('rejects on false with a generic description', async () => {
     const verify = verifier({ validators: [() => false] })
@@ -526,6 +551,13 @@ describe('claim validators', () => {
     expect(error.description).toBe('Unknown tenant')
     expect(error.headers['WWW-Authenticate']).toContain('error_description="Unknown tenant"')
     await expect(verify(await issuer.sign({ tenant: 'acme' }))).resolves.toBeDefined()
+  })
+
+  it('fails closed when a validator returns something unexpected (null, 0, an object)', async () => {
+    for (const verdict of [null, 0, {}, '']) {
+      const verify = verifier({ validators: [() => verdict as never] })
+      await expectRejected(verify, await issuer.sign(), 'claim_validator')
+    }
   })
 
   it('awaits async validators', async () => {

@@ -46,6 +46,23 @@ function invalid(
   return new InvalidTokenError(description, { reason, cause })
 }
 
+function isSymmetric(alg: unknown): boolean {
+  return typeof alg === 'string' && alg.startsWith('HS')
+}
+
+/**
+ * Applies a validator's verdict: `true` or `undefined` accepts; a string rejects with that
+ * description; anything else (`false`, `null`, `0`, an object…) rejects with a generic one, so a
+ * validator that returns something unexpected fails closed.
+ */
+export function applyVerdict(verdict: unknown): void {
+  if (verdict === true || verdict === undefined) return
+  if (typeof verdict === 'string' && verdict !== '') {
+    throw invalid(verdict, 'claim_validator')
+  }
+  throw invalid('The access token failed a claim check', 'claim_validator')
+}
+
 /** `typ` compared as a media type (RFC 7515 §4.1.9): case-insensitive, `application/` optional. */
 function normalizeType(typ: unknown): string | undefined {
   if (typeof typ !== 'string') return undefined
@@ -141,6 +158,13 @@ export function createJwtVerifier(
     if (header.kid !== undefined && typeof header.kid !== 'string') {
       throw invalid('The access token kid header is malformed', 'malformed_token')
     }
+    // RFC 8725 §3.1: the key source's kind fixes the algorithm family, whatever list was given.
+    if (isSymmetric(header.alg) !== (keys.kind === 'symmetric')) {
+      throw invalid(
+        'The access token is signed with an algorithm that is not accepted',
+        'algorithm_not_allowed',
+      )
+    }
     return keys.getKey(header)
   }
 
@@ -188,11 +212,7 @@ export function createJwtVerifier(
       throw invalid('The token is an ID token, not an access token', 'unsupported_token_type')
     }
     for (const validate of validators) {
-      const verdict = await validate(payload, header)
-      if (verdict === false) {
-        throw invalid('The access token failed a claim check', 'claim_validator')
-      }
-      if (typeof verdict === 'string') throw invalid(verdict, 'claim_validator')
+      applyVerdict(await validate(payload, header))
     }
     return result
   }
