@@ -22,15 +22,26 @@ export interface Expectation {
   body?: Record<string, unknown>
 }
 
+/** How the examples under test verify tokens. */
+export type Mode = 'jwt' | 'opaque'
+
 /** What a case can use to build its request. */
 export interface CaseContext {
   issuer: TestIssuer
   audience: string
+  mode: Mode
+  /**
+   * A token with these claims in the current mode: a signed JWT, or an opaque token that the
+   * issuer's introspection endpoint describes with these claims.
+   */
+  mint(claims?: Record<string, unknown>, options?: { expiresIn?: number }): Promise<string>
 }
 
 /** One row of the matrix. */
 export interface ConformanceCase {
   name: string
+  /** Set for cases that exist in one mode only (JWT header tricks, local clock policy…). */
+  only?: Mode
   request(context: CaseContext): Promise<RequestSpec>
   expect: Expectation
 }
@@ -62,7 +73,10 @@ const insufficient = (scope: string): Expectation => ({
   error: 'insufficient_scope',
 })
 
-/** The conformance matrix, in the order it runs (POSTs change state the same way everywhere). */
+/**
+ * The conformance matrix, in the order it runs (POSTs change state the same way everywhere).
+ * Cases built with `mint` run in both modes; `only` marks the rest.
+ */
 export const CASES: readonly ConformanceCase[] = [
   // --- accepted ---
   {
@@ -76,81 +90,90 @@ export const CASES: readonly ConformanceCase[] = [
     expect: ok({ status: 'ok' }),
   },
   {
-    name: 'a valid RS256 token with files:read lists files',
-    request: async ({ issuer }) => files(await issuer.sign(read)),
+    name: 'a valid token with files:read lists files',
+    request: async ({ mint }) => files(await mint(read)),
     expect: ok(),
   },
   {
     name: 'an ES256 token is accepted',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign(read, { alg: 'ES256' })),
     expect: ok(),
   },
   {
     name: 'an EdDSA token is accepted',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign(read, { alg: 'EdDSA' })),
     expect: ok(),
   },
   {
+    name: 'a JWT is still verified locally next to introspection',
+    only: 'opaque',
+    request: async ({ issuer }) => files(await issuer.sign(read)),
+    expect: ok(),
+  },
+  {
     name: 'the scheme is case-insensitive: bearer',
-    request: async ({ issuer }) =>
-      get('/files', [['Authorization', `bearer ${await issuer.sign(read)}`]]),
+    request: async ({ mint }) => get('/files', [['Authorization', `bearer ${await mint(read)}`]]),
     expect: ok(),
   },
   {
     name: 'the scheme is case-insensitive: BEARER',
-    request: async ({ issuer }) =>
-      get('/files', [['Authorization', `BEARER ${await issuer.sign(read)}`]]),
+    request: async ({ mint }) => get('/files', [['Authorization', `BEARER ${await mint(read)}`]]),
     expect: ok(),
   },
   {
     name: 'several spaces after the scheme are allowed',
-    request: async ({ issuer }) =>
-      get('/files', [['Authorization', `Bearer    ${await issuer.sign(read)}`]]),
+    request: async ({ mint }) =>
+      get('/files', [['Authorization', `Bearer    ${await mint(read)}`]]),
     expect: ok(),
   },
   {
     name: 'an aud array containing the API is accepted',
-    request: async ({ issuer, audience }) =>
-      files(await issuer.sign({ ...read, aud: ['https://other.example', audience] })),
+    request: async ({ mint, audience }) =>
+      files(await mint({ ...read, aud: ['https://other.example', audience] })),
     expect: ok(),
   },
   {
     name: 'scp as an array (Okta) grants scopes',
-    request: async ({ issuer }) => files(await issuer.sign({ scp: ['files:read'] })),
+    request: async ({ mint }) => files(await mint({ scp: ['files:read'] })),
     expect: ok(),
   },
   {
     name: 'scp as a string (Entra ID) grants scopes',
-    request: async ({ issuer }) => files(await issuer.sign({ scp: 'openid files:read' })),
+    request: async ({ mint }) => files(await mint({ scp: 'openid files:read' })),
     expect: ok(),
   },
   {
     name: 'permissions (Auth0) grant scopes',
-    request: async ({ issuer }) => files(await issuer.sign({ permissions: ['files:read'] })),
+    request: async ({ mint }) => files(await mint({ permissions: ['files:read'] })),
     expect: ok(),
   },
   {
     name: 'typ application/at+jwt is accepted',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign(read, { typ: 'application/at+jwt' })),
     expect: ok(),
   },
   {
     name: 'an untyped JWT is accepted by default',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign(read, { typ: null })),
     expect: ok(),
   },
   {
     name: 'a token expired within the clock tolerance is accepted',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign({ ...read, exp: now() - 2 })),
     expect: ok(),
   },
   {
     name: 'POST /files with files:write creates a file',
-    request: async ({ issuer }) => ({
+    request: async ({ mint }) => ({
       method: 'POST',
       path: '/files',
       headers: [
-        ...bearer(await issuer.sign({ scope: 'files:write' })),
+        ...bearer(await mint({ scope: 'files:write' })),
         ['Content-Type', 'application/json'],
       ],
       body: JSON.stringify({ name: 'report.pdf' }),
@@ -159,8 +182,8 @@ export const CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'GET /me describes the token',
-    request: async ({ issuer }) =>
-      get('/me', bearer(await issuer.sign({ scope: 'account:read files:read' }))),
+    request: async ({ mint }) =>
+      get('/me', bearer(await mint({ scope: 'account:read files:read' }))),
     expect: ok({
       sub: 'user-123',
       client_id: 'client-abc',
@@ -180,14 +203,10 @@ export const CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'a query access_token is not read where not enabled',
-    request: async ({ issuer }) => get(`/files?access_token=${await issuer.sign(read)}`),
+    request: async ({ mint }) => get(`/files?access_token=${await mint(read)}`),
     expect: noToken,
   },
-  {
-    name: 'GET /me without a token is 401',
-    request: async () => get('/me'),
-    expect: noToken,
-  },
+  { name: 'GET /me without a token is 401', request: async () => get('/me'), expect: noToken },
   // --- malformed requests ---
   {
     name: 'Bearer with no token is 400',
@@ -216,16 +235,16 @@ export const CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'two Authorization headers are 400',
-    request: async ({ issuer }) => {
-      const token = await issuer.sign(read)
+    request: async ({ mint }) => {
+      const token = await mint(read)
       return get('/files', [...bearer(token), ...bearer(token)])
     },
     expect: badRequest,
   },
   {
     name: 'a token in the header and the query is 400',
-    request: async ({ issuer }) => {
-      const token = await issuer.sign(read)
+    request: async ({ mint }) => {
+      const token = await mint(read)
       return get(`/files?access_token=${token}`, bearer(token))
     },
     expect: badRequest,
@@ -233,69 +252,75 @@ export const CASES: readonly ConformanceCase[] = [
   // --- invalid tokens ---
   {
     name: 'an expired token is 401 invalid_token',
-    request: async ({ issuer }) => files(await issuer.sign(read, { expiresIn: -60 })),
+    request: async ({ mint }) => files(await mint(read, { expiresIn: -60 })),
     expect: invalidToken,
   },
   {
     name: 'a token not valid yet is 401',
-    request: async ({ issuer }) => files(await issuer.sign({ ...read, nbf: now() + 600 })),
+    request: async ({ mint }) => files(await mint({ ...read, nbf: now() + 600 })),
     expect: invalidToken,
   },
   {
     name: 'a token issued in the future is 401',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign({ ...read, iat: now() + 600 })),
     expect: invalidToken,
   },
   {
     name: 'a token from another issuer is 401',
-    request: async ({ issuer }) =>
-      files(await issuer.sign({ ...read, iss: 'https://evil.example' })),
+    request: async ({ mint }) => files(await mint({ ...read, iss: 'https://evil.example' })),
     expect: invalidToken,
   },
   {
     name: 'an issuer differing by a trailing slash is 401',
-    request: async ({ issuer }) => files(await issuer.sign({ ...read, iss: `${issuer.issuer}/` })),
+    request: async ({ mint, issuer }) => files(await mint({ ...read, iss: `${issuer.issuer}/` })),
     expect: invalidToken,
   },
   {
     name: 'a token for another audience is 401',
-    request: async ({ issuer }) =>
-      files(await issuer.sign({ ...read, aud: 'https://other.example' })),
+    request: async ({ mint }) => files(await mint({ ...read, aud: 'https://other.example' })),
     expect: invalidToken,
   },
   {
-    name: 'a token without aud is 401',
+    name: 'a JWT without aud is 401',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign({ ...read, aud: undefined })),
     expect: invalidToken,
   },
   {
-    name: 'a token without exp is 401',
+    name: 'a JWT without exp is 401',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign({ ...read, exp: undefined })),
     expect: invalidToken,
   },
   {
     name: 'exp as a string is 401',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign({ ...read, exp: String(now() + 300) })),
     expect: invalidToken,
   },
   {
     name: 'a tampered signature is 401',
+    only: 'jwt',
     request: async ({ issuer }) => files(tamper(await issuer.sign(read))),
     expect: invalidToken,
   },
   {
     name: 'alg none is 401',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign(read, { alg: 'none' })),
     expect: invalidToken,
   },
   {
     name: 'HS256 signed with the public key (key confusion) is 401',
+    only: 'jwt',
     request: async ({ issuer }) =>
       files(await issuer.sign(read, { alg: 'HS256', secret: issuer.publicKeyPem('RS256') })),
     expect: invalidToken,
   },
   {
     name: 'a key the issuer never published (unknown kid) is 401',
+    only: 'jwt',
     request: async ({ issuer }) => {
       const attacker = await generateTestKey('RS256')
       return files(
@@ -306,6 +331,7 @@ export const CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'an embedded jwk header with the attacker key is 401',
+    only: 'jwt',
     request: async ({ issuer }) => {
       const attacker = await generateTestKey('ES256')
       return files(
@@ -320,24 +346,44 @@ export const CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'an unknown crit header is 401',
+    only: 'jwt',
     request: async ({ issuer }) =>
       files(await issuer.sign(read, { header: { crit: ['urn:example:x'], 'urn:example:x': 1 } })),
     expect: invalidToken,
   },
   {
     name: 'typ dpop+jwt is 401',
+    only: 'jwt',
     request: async ({ issuer }) => files(await issuer.sign(read, { typ: 'dpop+jwt' })),
     expect: invalidToken,
   },
   {
     name: 'an ID token (typ JWT with nonce) is 401',
+    only: 'jwt',
     request: async ({ issuer }) =>
       files(await issuer.sign({ ...read, nonce: 'n-0S6_WzA2Mj' }, { typ: 'JWT' })),
     expect: invalidToken,
   },
   {
     name: 'a malformed scope claim is 401',
-    request: async ({ issuer }) => files(await issuer.sign({ scope: 42 })),
+    request: async ({ mint }) => files(await mint({ scope: 42 })),
+    expect: invalidToken,
+  },
+  {
+    name: 'a revoked opaque token is 401',
+    only: 'opaque',
+    request: async ({ issuer }) => {
+      const token = issuer.issueOpaque(read)
+      issuer.revoke(token)
+      return files(token)
+    },
+    expect: invalidToken,
+  },
+  {
+    name: 'a refresh token presented as an access token is 401',
+    only: 'opaque',
+    request: async ({ issuer }) =>
+      files(issuer.issueOpaque({ ...read, token_type: 'refresh_token' })),
     expect: invalidToken,
   },
   {
@@ -351,7 +397,7 @@ export const CASES: readonly ConformanceCase[] = [
     expect: invalidToken,
   },
   {
-    name: 'an opaque non-JWT token is 401',
+    name: 'an unknown token is 401',
     request: async () => files('mF_9.B5f-4.1JqM'),
     expect: invalidToken,
   },
@@ -362,33 +408,38 @@ export const CASES: readonly ConformanceCase[] = [
   },
   {
     name: 'an expired token on GET /me is 401',
-    request: async ({ issuer }) => get('/me', bearer(await issuer.sign({}, { expiresIn: -3600 }))),
+    request: async ({ mint }) => get('/me', bearer(await mint({}, { expiresIn: -3600 }))),
     expect: invalidToken,
   },
   // --- valid token, not allowed ---
   {
     name: 'POST /files with only files:read is 403 naming files:write',
-    request: async ({ issuer }) => ({
+    request: async ({ mint }) => ({
       method: 'POST',
       path: '/files',
-      headers: [...bearer(await issuer.sign(read)), ['Content-Type', 'application/json']],
+      headers: [...bearer(await mint(read)), ['Content-Type', 'application/json']],
       body: '{"name":"x"}',
     }),
     expect: insufficient('files:write'),
   },
   {
     name: 'GET /files with another scope is 403 naming files:read',
-    request: async ({ issuer }) => files(await issuer.sign({ scope: 'account:read' })),
+    request: async ({ mint }) => files(await mint({ scope: 'account:read' })),
     expect: insufficient('files:read'),
   },
   {
     name: 'GET /files with no scope at all is 403',
-    request: async ({ issuer }) => files(await issuer.sign({})),
+    request: async ({ mint }) => files(await mint({})),
     expect: insufficient('files:read'),
   },
   {
     name: 'scopes are case-sensitive: FILES:READ is not files:read',
-    request: async ({ issuer }) => files(await issuer.sign({ scope: 'FILES:READ' })),
+    request: async ({ mint }) => files(await mint({ scope: 'FILES:READ' })),
     expect: insufficient('files:read'),
   },
 ]
+
+/** The cases of one mode. */
+export function casesFor(mode: Mode): readonly ConformanceCase[] {
+  return CASES.filter((testCase) => testCase.only === undefined || testCase.only === mode)
+}

@@ -16,7 +16,7 @@ export interface RunningExample {
  */
 export async function startExample(
   adapter: AdapterUnderTest,
-  env: { issuer: string; audience: string },
+  env: { issuer: string; audience: string; extra?: Record<string, string> },
 ): Promise<RunningExample> {
   const child: ChildProcess = spawn(process.execPath, [adapter.server], {
     env: {
@@ -24,6 +24,7 @@ export async function startExample(
       PORT: '0',
       OAUTH_ISSUER: env.issuer,
       OAUTH_AUDIENCE: env.audience,
+      ...env.extra,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
