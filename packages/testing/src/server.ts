@@ -190,6 +190,7 @@ export class IssuerServer {
     }
     readBody(req).then(
       (body) => {
+        if (this.#closing) return req.socket.destroy()
         if (body === undefined) {
           return send(res, 413, 'Payload Too Large', 'text/plain; charset=utf-8')
         }

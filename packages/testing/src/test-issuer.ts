@@ -185,7 +185,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
   const extra = { ...options.metadata?.extra }
 
   const clients = new Map<string, TestClient>()
-  for (const client of options.clients ?? []) clients.set(client.clientId, copyClient(client, ''))
+  for (const client of options.clients ?? []) {
+    clients.set(client.clientId, copyClient(client, 'TestIssuerOptions.clients[]'))
+  }
 
   const keys = await KeyRing.create()
   const { paths } = issuerLocations('', path)
@@ -193,8 +195,9 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     options.host ?? '127.0.0.1',
     options.port ?? 0,
     (pathname) => {
-      if (pathname === paths.jwks)
+      if (pathname === paths.jwks) {
         return { endpoint: 'jwks', respond: () => jsonReply(keys.jwks()) }
+      }
       if (pathname === paths.introspection) return introspection.route()
       if (serveOauth && pathname === paths.oauth) {
         return {
