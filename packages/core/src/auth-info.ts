@@ -82,6 +82,8 @@ export interface AuthInfo<Claims extends object = Record<string, unknown>> {
    * is the party presenting the token on the subject's behalf. Empty when not delegated.
    */
   actors: readonly Actor[]
+  /** The `may_act` claim (RFC 8693 §4.4): who may act for the subject, when present. */
+  mayAct: Readonly<Record<string, unknown>> | undefined
   /** The `cnf` (confirmation) claim, when present. */
   confirmation: Readonly<Record<string, unknown>> | undefined
 }

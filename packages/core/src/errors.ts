@@ -1,16 +1,19 @@
 import { formatChallenge, type ChallengeParams } from './challenge.js'
 
 /**
- * Stable codes of every error scopeguard raises for a request. The first four are RFC 6750 / RFC 6749
- * error codes and appear as `error=` in the `WWW-Authenticate` challenge; `missing_token` is sent
- * without an `error` parameter (RFC 6750 §3.1); `temporarily_unavailable` is a 503 that is never the
- * client's fault.
+ * Stable codes of every error scopeguard raises for a request. Apart from `missing_token` they are
+ * registered OAuth error codes (RFC 6750, RFC 9470, RFC 9449) and appear as `error=` in the
+ * `WWW-Authenticate` challenge; `missing_token` is sent without an `error` parameter (RFC 6750
+ * §3.1); `temporarily_unavailable` is a 503 that is never the client's fault.
  */
 export type OAuthErrorCode =
   | 'missing_token'
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
+  | 'insufficient_user_authentication'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce'
   | 'temporarily_unavailable'
 
 /**
@@ -42,6 +45,16 @@ export type OAuthErrorReason =
   | 'key_source_unavailable'
   | 'introspection_unavailable'
   | 'inactive'
+  | 'revoked'
+  | 'invalid_dpop_proof'
+  | 'dpop_replay'
+  | 'dpop_nonce'
+  | 'dpop_binding'
+  | 'bearer_downgrade'
+  | 'authentication_too_weak'
+  | 'authentication_too_old'
+  | 'delegation'
+  | 'certificate_binding'
 
 const BRAND = Symbol.for('scopeguard.error')
 /** The realm used when the resource server sets none (a Bearer challenge needs one parameter). */
@@ -51,6 +64,9 @@ const STATUS: Record<OAuthErrorCode, number> = {
   invalid_request: 400,
   invalid_token: 401,
   insufficient_scope: 403,
+  insufficient_user_authentication: 401,
+  invalid_dpop_proof: 401,
+  use_dpop_nonce: 401,
   temporarily_unavailable: 503,
 }
 
@@ -173,6 +189,36 @@ export class InsufficientScopeError extends OAuthError {
       challenge: { ...challenge, ...options.challenge },
     })
     this.requiredScopes = requiredScopes
+  }
+}
+
+/**
+ * 401 `insufficient_user_authentication` (RFC 9470): the token is valid, but the user's
+ * authentication is too weak (`acr`) or too old (`auth_time`) for this request. The challenge
+ * carries `acr_values` and/or `max_age` so the client can ask for a stronger or fresher login.
+ */
+export class InsufficientUserAuthenticationError extends OAuthError {
+  /** The acceptable `acr` values, as sent in `acr_values`. */
+  readonly acrValues: readonly string[]
+  /** The maximum authentication age in seconds, as sent in `max_age`. */
+  readonly maxAge: number | undefined
+
+  constructor(
+    acrValues: readonly string[],
+    maxAge: number | undefined,
+    description: string,
+    options: OAuthErrorOptions = {},
+  ) {
+    super('insufficient_user_authentication', description, {
+      ...options,
+      challenge: {
+        ...(acrValues.length > 0 ? { acr_values: acrValues.join(' ') } : {}),
+        ...(maxAge === undefined ? {} : { max_age: String(maxAge) }),
+        ...options.challenge,
+      },
+    })
+    this.acrValues = acrValues
+    this.maxAge = maxAge
   }
 }
 

@@ -45,6 +45,11 @@ export { createScopeReader } from './scopes.js'
 export type { Register, Scope, ScopeOptions, ScopeReader } from './scopes.js'
 export { checkRequirements, requireAnyScope, requireClaim, requireScope } from './requirements.js'
 export type { ClaimExpectation, Requirement } from './requirements.js'
+export { requireAuthentication } from './step-up.js'
+export type { AuthenticationPolicy } from './step-up.js'
+export { refuseDelegation, requireActor, requireDelegation } from './delegation.js'
+export { resourceMetadataResponse, resourceMetadataUrl } from './resource-metadata.js'
+export type { ResourceMetadata, ResourceMetadataOptions } from './resource-metadata.js'
 export { challengeParamsOf, parseActors } from './auth-info.js'
 export type { AccessTokenClaims, Actor, ActorClaim, AuthInfo } from './auth-info.js'
 
@@ -52,6 +57,7 @@ export {
   ConfigurationError,
   DEFAULT_REALM,
   InsufficientScopeError,
+  InsufficientUserAuthenticationError,
   InvalidRequestError,
   InvalidTokenError,
   isOAuthError,

@@ -9,6 +9,7 @@ import type { RemoteJwksTiming } from './remote-jwks.js'
 import type { IntrospectionOptions } from './introspection.js'
 import type { RequestLike } from './request.js'
 import type { ScopeOptions } from './scopes.js'
+import type { ResourceMetadataOptions } from './resource-metadata.js'
 import type { Store } from './store.js'
 import { insecureUrlProblem } from './url-policy.js'
 
@@ -104,8 +105,19 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * @default false
    */
   allowInsecureHttp?: boolean
-  /** Where introspection results are cached. @default an in-memory LRU of 10,000 entries */
+  /** Where introspection results and revocations are kept. @default an in-memory LRU of 10,000 entries */
   store?: Store
+  /**
+   * Publish protected resource metadata (RFC 9728) for this API, served by every adapter at
+   * `/.well-known/oauth-protected-resource{path}`, and name it in challenges.
+   */
+  resourceMetadata?: ResourceMetadataOptions
+  /**
+   * Check a denylist of revoked tokens (by `jti`, and by token hash) in the store on every request;
+   * `rs.revoke()` adds to it.
+   * @default false
+   */
+  revocation?: boolean
   /** Where server-side problems are reported; `false` for silence. @default console */
   logger?: Logger | false
   /** The fetch used for metadata, keys and introspection. @default globalThis.fetch */
@@ -130,6 +142,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'issuers',
   'resolveIssuer',
   'store',
+  'resourceMetadata',
+  'revocation',
   'audience',
   'jwksUri',
   'jwks',

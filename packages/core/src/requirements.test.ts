@@ -40,6 +40,7 @@ function authWith(
     expiresAt: undefined,
     issuedAt: undefined,
     actors: [],
+    mayAct: undefined,
     confirmation: undefined,
   }
   if (realm !== null) attachChallengeParams(auth, { realm })

@@ -8,7 +8,7 @@ import type { Scope } from './scopes.js'
  * adapter runs the same requirement objects.
  */
 export interface Requirement {
-  readonly kind: 'all-scopes' | 'any-scope' | 'claim'
+  readonly kind: 'all-scopes' | 'any-scope' | 'claim' | 'authentication' | 'delegation'
   /** The scopes involved, for `all-scopes` and `any-scope`. */
   readonly scopes: readonly string[]
   /** The claim involved, for `claim`. */

@@ -7,7 +7,15 @@ import {
   type AuthInfo,
 } from './auth-info.js'
 import type { ChallengeParams } from './challenge.js'
-import { InvalidTokenError, isOAuthError, MissingTokenError } from './errors.js'
+import {
+  ConfigurationError,
+  InvalidTokenError,
+  isOAuthError,
+  MissingTokenError,
+  TemporarilyUnavailableError,
+} from './errors.js'
+import { buildResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
+import { hashToken } from './token-hash.js'
 import {
   extractToken,
   resolveExtraction,
@@ -53,8 +61,10 @@ export interface ResourceServer<Claims extends object = Record<string, unknown>>
   readonly issuer: string | undefined
   /** The accepted audiences of the configured issuers. */
   readonly audiences: readonly string[]
-  /** Parameters every challenge of this server carries (`realm`). */
+  /** Parameters every challenge of this server carries (`realm`, `resource_metadata`). */
   readonly challengeParams: Readonly<ChallengeParams>
+  /** The protected resource metadata (RFC 9728) to serve, when configured. */
+  readonly resourceMetadata: ResourceMetadata | undefined
   /**
    * Finds, verifies and decodes the request's access token.
    * @throws OAuthError — 401 `missing_token`/`invalid_token`, 400 `invalid_request`, or 503 when
@@ -77,6 +87,13 @@ export interface ResourceServer<Claims extends object = Record<string, unknown>>
    * pass the request the token belongs to.
    */
   verifyToken(token: string, source?: TokenSource, request?: RequestLike): Promise<AuthInfo<Claims>>
+  /**
+   * Adds a token to the denylist (needs `revocation: true`) until it would have expired anyway:
+   * by `jti` (JWTs of the given issuer, default the only configured one) or by the token itself.
+   */
+  revoke(
+    target: { jti: string; issuer?: string; expiresAt: Date } | { token: string; expiresAt: Date },
+  ): Promise<void>
   /** Runs requirements against an authenticated request; throws the first failure (403). */
   authorize(auth: AuthInfo<Claims>, ...requirements: Requirement[]): void
   /**
@@ -180,8 +197,46 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   }
 
   const scopeReader = createScopeReader(options.scopes)
-  const challengeParams: ChallengeParams = Object.freeze({ realm: options.realm ?? 'api' })
   const baseExtraction = resolveExtraction(options.extraction)
+  const resourceMetadata =
+    options.resourceMetadata === undefined
+      ? undefined
+      : buildResourceMetadata(options.resourceMetadata, {
+          issuers: verifiers.map((v) => v.issuer),
+          bearerMethods: [
+            'header',
+            ...(baseExtraction.body ? ['body'] : []),
+            ...(baseExtraction.queryParam !== undefined ? ['query'] : []),
+          ],
+          allowInsecureHttp: shared.allowInsecureHttp,
+        })
+  const challengeParams: ChallengeParams = Object.freeze({
+    realm: options.realm ?? 'api',
+    ...(resourceMetadata !== undefined && options.resourceMetadata?.challenge !== false
+      ? { resource_metadata: resourceMetadata.url }
+      : {}),
+  })
+  const revocation = options.revocation === true
+  const revokedKey = {
+    jti: (issuer: string, jti: string) => `revoked:v1:jti:${issuer}:${jti}`,
+    token: (hash: string) => `revoked:v1:token:${hash}`,
+  }
+
+  /** Whether the denylist names this token; a failing store fails closed (503). */
+  async function isRevoked(token: string, issuer: string, jti: unknown): Promise<boolean> {
+    try {
+      if (
+        typeof jti === 'string' &&
+        (await shared.store.get(revokedKey.jti(issuer, jti))) !== undefined
+      ) {
+        return true
+      }
+      return (await shared.store.get(revokedKey.token(await hashToken(token)))) !== undefined
+    } catch (cause) {
+      logger.error('cannot read the revocation list', { cause: String(cause) })
+      throw new TemporarilyUnavailableError(undefined, { cause, reason: 'key_source_unavailable' })
+    }
+  }
   const perRoute = new WeakMap<AuthenticateOptions, ResolvedExtraction>()
 
   function extractionFor(routeOptions: AuthenticateOptions | undefined): ResolvedExtraction {
@@ -201,6 +256,9 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   ): Promise<AuthInfo<Claims>> {
     const verifier = await verifierFor(token, request)
     const { claims: raw, header, format } = await verifier.verify(token)
+    if (revocation && (await isRevoked(token, verifier.issuer, raw['jti']))) {
+      throw new InvalidTokenError('The access token was revoked', { reason: 'revoked' })
+    }
     const claims = raw as AccessTokenClaims & Claims
     const scopes = scopeReader.granted(claims)
     const aud = claims.aud
@@ -225,6 +283,8 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       expiresAt: typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined,
       issuedAt: typeof claims.iat === 'number' ? new Date(claims.iat * 1000) : undefined,
       actors: parseActors(claims.act),
+      mayAct:
+        typeof claims.may_act === 'object' && claims.may_act !== null ? claims.may_act : undefined,
       confirmation: typeof claims.cnf === 'object' && claims.cnf !== null ? claims.cnf : undefined,
     }
     attachChallengeParams(auth, challengeParams)
@@ -258,6 +318,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     issuer: onlyVerifier?.issuer,
     audiences: [...new Set(verifiers.flatMap((v) => v.audiences))],
     challengeParams,
+    resourceMetadata,
     authenticate: authenticate as ResourceServer<Claims>['authenticate'],
     async verifyToken(token, source = 'header', request) {
       try {
@@ -265,6 +326,25 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       } catch (error) {
         throw withChallenge(error)
       }
+    },
+    async revoke(target) {
+      if (!revocation) {
+        throw new ConfigurationError('revoke() needs the revocation: true option')
+      }
+      const ttl = target.expiresAt.getTime() - shared.now()
+      if (ttl <= 0) return
+      let key: string
+      if ('token' in target) key = revokedKey.token(await hashToken(target.token))
+      else {
+        const issuer = target.issuer ?? onlyVerifier?.issuer
+        if (issuer === undefined) {
+          throw new ConfigurationError(
+            'revoke({ jti }) needs the issuer when several are configured',
+          )
+        }
+        key = revokedKey.jti(issuer, target.jti)
+      }
+      await shared.store.set(key, '1', ttl)
     },
     authorize(auth, ...requirements) {
       checkRequirements(auth, requirements)

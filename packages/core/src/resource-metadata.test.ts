@@ -1,0 +1,117 @@
+import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parseChallenges } from './challenge.js'
+import { ConfigurationError, isOAuthError } from './errors.js'
+import { resourceMetadataResponse, resourceMetadataUrl } from './resource-metadata.js'
+import { createResourceServer } from './resource-server.js'
+
+let issuer: TestIssuer
+beforeAll(async () => {
+  issuer = await createTestIssuer({ audience: 'https://api.example.com/mcp' })
+})
+afterAll(async () => {
+  await issuer.close()
+})
+
+describe('resourceMetadataUrl (RFC 9728 §3.1 path insertion)', () => {
+  const table: [string, string][] = [
+    [
+      'https://resource.example.com',
+      'https://resource.example.com/.well-known/oauth-protected-resource',
+    ],
+    [
+      'https://resource.example.com/',
+      'https://resource.example.com/.well-known/oauth-protected-resource',
+    ],
+    [
+      'https://resource.example.com/resource1',
+      'https://resource.example.com/.well-known/oauth-protected-resource/resource1',
+    ],
+    [
+      'https://example.com/public/mcp',
+      'https://example.com/.well-known/oauth-protected-resource/public/mcp',
+    ],
+    [
+      'https://rs.example.com/path/',
+      'https://rs.example.com/.well-known/oauth-protected-resource/path/',
+    ],
+    [
+      'https://resource.example.com/resource1?tenant=a',
+      'https://resource.example.com/.well-known/oauth-protected-resource/resource1?tenant=a',
+    ],
+    [
+      'https://mcp.example.com:8443',
+      'https://mcp.example.com:8443/.well-known/oauth-protected-resource',
+    ],
+  ]
+  for (const [resource, url] of table) {
+    it(`${resource} → ${url}`, () => {
+      expect(resourceMetadataUrl(resource)).toBe(url)
+    })
+  }
+})
+
+describe('protected resource metadata on the resource server', () => {
+  const server = (extra: Record<string, unknown> = {}) =>
+    createResourceServer({
+      issuer: issuer.issuer,
+      audience: 'https://api.example.com/mcp',
+      extraction: { query: true },
+      resourceMetadata: {
+        resource: 'https://api.example.com/mcp',
+        scopesSupported: ['files:read', 'files:write'],
+        resourceName: 'Files API',
+        resourceDocumentation: 'https://docs.example.com/files',
+        ...extra,
+      },
+    })
+
+  it('builds the document from the configuration', () => {
+    const metadata = server().resourceMetadata
+    expect(metadata?.url).toBe('https://api.example.com/.well-known/oauth-protected-resource/mcp')
+    expect(metadata?.path).toBe('/.well-known/oauth-protected-resource/mcp')
+    expect(metadata?.document).toEqual({
+      resource: 'https://api.example.com/mcp',
+      authorization_servers: [issuer.issuer],
+      scopes_supported: ['files:read', 'files:write'],
+      bearer_methods_supported: ['header', 'query'],
+      resource_name: 'Files API',
+      resource_documentation: 'https://docs.example.com/files',
+    })
+  })
+
+  it('serves it as cacheable, CORS-readable JSON', () => {
+    const response = resourceMetadataResponse(server().resourceMetadata!)
+    expect(response.status).toBe(200)
+    expect(response.headers).toEqual({
+      'Cache-Control': 'public, max-age=3600',
+      'Access-Control-Allow-Origin': '*',
+    })
+  })
+
+  it('names the document in 401 challenges (as MCP clients expect), unless turned off', async () => {
+    const request = { method: 'GET', url: '/mcp', headers: {} }
+    const error = await server()
+      .authenticate(request)
+      .catch((e: unknown) => e)
+    expect(isOAuthError(error)).toBe(true)
+    const header = (error as { headers: Record<string, string> }).headers[
+      'WWW-Authenticate'
+    ] as string
+    expect(parseChallenges(header)[0]?.params).toEqual({
+      realm: 'api',
+      resource_metadata: 'https://api.example.com/.well-known/oauth-protected-resource/mcp',
+    })
+    const quiet = await server({ challenge: false })
+      .authenticate(request)
+      .catch((e: unknown) => e)
+    expect((quiet as { headers: Record<string, string> }).headers['WWW-Authenticate']).toBe(
+      'Bearer realm="api"',
+    )
+  })
+
+  it('rejects a resource that is not an https URL at construction', () => {
+    expect(() => server({ resource: 'http://api.example.com/mcp' })).toThrow(ConfigurationError)
+    expect(() => server({ resource: 'https://api.example.com/mcp#x' })).toThrow(/fragment/)
+  })
+})
