@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import { createTestIssuer, generateTestKey, tamper, type TestIssuer } from '@scopeguard/testing'
 import type { JWK } from 'jose'
@@ -107,17 +108,20 @@ function manualClock() {
 describe('an active token', () => {
   it('becomes an opaque auth object with scopes, subject, client, actors and cnf', async () => {
     const { rs } = setup()
+    // a certificate-bound token (RFC 8705): the request must present the certificate
+    const certificate = new TextEncoder().encode('DER bytes of the client certificate')
+    const thumbprint = createHash('sha256').update(certificate).digest('base64url')
     const token = issuer.issueOpaque(
       {
         sub: 'user-7',
         client_id: 'app-1',
         act: { sub: 'agent-a', client_id: 'svc', act: { sub: 'agent-b' } },
-        cnf: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' },
+        cnf: { 'x5t#S256': thumbprint },
         unknown_member: { ignored: true },
       },
       { scope: 'items:read items:write' },
     )
-    const auth = await rs.authenticate(bearer(token))
+    const auth = await rs.authenticate({ ...bearer(token), clientCertificate: certificate })
     expect(auth).toMatchObject({
       token,
       format: 'opaque',
@@ -127,7 +131,7 @@ describe('an active token', () => {
       issuer: issuer.issuer,
       audience: [AUDIENCE],
       scopes: ['items:read', 'items:write'],
-      confirmation: { 'x5t#S256': 'bwcK0esc3ACC3DB2Y5_lESsXE8o9ltc05O89jdN-dg2' },
+      confirmation: { 'x5t#S256': thumbprint },
     })
     expect(auth.actors.map((actor) => [actor.subject, actor.clientId])).toEqual([
       ['agent-a', 'svc'],

@@ -118,6 +118,13 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * @default false
    */
   revocation?: boolean
+  /**
+   * Certificate-bound tokens (RFC 8705) behind a TLS-terminating proxy: read the client
+   * certificate from this request header (PEM, URL-encoded PEM or base64 DER) set by the proxy.
+   * Only for a header the proxy always overwrites. Off by default: the certificate then comes
+   * from the TLS connection itself.
+   */
+  mtls?: { certificateHeader?: string }
   /** Where server-side problems are reported; `false` for silence. @default console */
   logger?: Logger | false
   /** The fetch used for metadata, keys and introspection. @default globalThis.fetch */
@@ -144,6 +151,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'store',
   'resourceMetadata',
   'revocation',
+  'mtls',
   'audience',
   'jwksUri',
   'jwks',

@@ -26,6 +26,11 @@ export interface RequestLike {
   rawHeaders?: readonly string[] | undefined
   /** The parsed request body, when a body parser ran (an object for URL-encoded forms). */
   body?: unknown
+  /**
+   * The DER bytes of the TLS client certificate (mutual TLS), for certificate-bound tokens
+   * (RFC 8705). Adapters fill it from the TLS socket.
+   */
+  clientCertificate?: Uint8Array | undefined
 }
 
 /** All values of a header, in order. Names are matched case-insensitively. */

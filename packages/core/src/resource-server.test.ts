@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { createTestIssuer, tamper, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseChallenges } from './challenge.js'
@@ -8,6 +9,7 @@ import { createResourceServer } from './resource-server.js'
 import { silentLogger } from './logger.js'
 
 const AUDIENCE = 'https://api.example.test'
+const CERTIFICATE = new TextEncoder().encode('DER bytes of a client certificate')
 let issuer: TestIssuer
 
 beforeAll(async () => {
@@ -37,9 +39,9 @@ describe('createResourceServer with discovery', () => {
     const token = await issuer.sign({
       scope: 'files:read files:write',
       act: { sub: 'service-a', client_id: 'svc', act: { sub: 'service-b' } },
-      cnf: { 'x5t#S256': 'abc' },
+      cnf: { 'x5t#S256': createHash('sha256').update(CERTIFICATE).digest('base64url') },
     })
-    const auth = await rs.authenticate(bearer(token))
+    const auth = await rs.authenticate({ ...bearer(token), clientCertificate: CERTIFICATE })
     expect(auth.token).toBe(token)
     expect(auth.tokenType).toBe('Bearer')
     expect(auth.source).toBe('header')
@@ -52,7 +54,9 @@ describe('createResourceServer with discovery', () => {
     expect(auth.issuedAt).toBeInstanceOf(Date)
     expect(auth.actors.map((a) => a.subject)).toEqual(['service-a', 'service-b'])
     expect(auth.actors[0]?.clientId).toBe('svc')
-    expect(auth.confirmation).toEqual({ 'x5t#S256': 'abc' })
+    expect(auth.confirmation).toEqual({
+      'x5t#S256': createHash('sha256').update(CERTIFICATE).digest('base64url'),
+    })
     expect(auth.header['typ']).toBe('at+jwt')
   })
 

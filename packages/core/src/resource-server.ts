@@ -16,6 +16,7 @@ import {
 } from './errors.js'
 import { buildResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
 import { hashToken } from './token-hash.js'
+import { certificateFromHeader, checkBinding } from './binding.js'
 import {
   extractToken,
   resolveExtraction,
@@ -217,6 +218,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       : {}),
   })
   const revocation = options.revocation === true
+  const certificateHeader = options.mtls?.certificateHeader
   const revokedKey = {
     jti: (issuer: string, jti: string) => `revoked:v1:jti:${issuer}:${jti}`,
     token: (hash: string) => `revoked:v1:token:${hash}`,
@@ -259,6 +261,16 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     if (revocation && (await isRevoked(token, verifier.issuer, raw['jti']))) {
       throw new InvalidTokenError('The access token was revoked', { reason: 'revoked' })
     }
+    await checkBinding(raw, {
+      scheme: 'Bearer',
+      clientCertificate:
+        request === undefined
+          ? undefined
+          : (request.clientCertificate ??
+            (certificateHeader === undefined
+              ? undefined
+              : certificateFromHeader(request, certificateHeader))),
+    })
     const claims = raw as AccessTokenClaims & Claims
     const scopes = scopeReader.granted(claims)
     const aud = claims.aud
