@@ -125,6 +125,37 @@ describe('createResourceServer with discovery', () => {
     }
   })
 
+  it('refreshes day-old metadata in the background, and keeps the old document if that fails', async () => {
+    const tenant = await createTestIssuer({ audience: AUDIENCE })
+    let clock = Date.now()
+    const rs = createResourceServer({
+      issuer: tenant.issuer,
+      audience: AUDIENCE,
+      now: () => clock,
+      logger: silentLogger,
+    })
+    try {
+      const token = await tenant.sign({ exp: Math.floor(clock / 1000) + 3 * 86_400 })
+      await rs.authenticate(bearer(token))
+      expect(tenant.requestCount('metadata')).toBe(1)
+      clock += 25 * 3_600_000 // keys and metadata are now stale
+      await rs.authenticate(bearer(token)) // answered from cache, refresh starts behind it
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      expect(tenant.requestCount('metadata')).toBe(2)
+      expect(tenant.requestCount('jwks')).toBe(2)
+      tenant.setFault('metadata', { status: 500 })
+      clock += 25 * 3_600_000
+      await rs.authenticate(bearer(token))
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      tenant.setFault('metadata', undefined)
+      // the failed metadata refresh did not stop key refreshes from the known jwks_uri
+      expect(tenant.requestCount('jwks')).toBe(3)
+      await expect(rs.authenticate(bearer(token))).resolves.toBeDefined()
+    } finally {
+      await tenant.close()
+    }
+  })
+
   it('reports metadata that names another issuer, at warmUp', async () => {
     const liar = await createTestIssuer({
       audience: AUDIENCE,
