@@ -1,0 +1,15 @@
+/**
+ * The part of a Redis client the store uses: ioredis's `call(command, ...args)`, which both
+ * `Redis` (a single node, or Sentinel) and `Cluster` have, in ioredis 5 and 6 and in forks with the
+ * same API such as iovalkey. Typed structurally, so the client's own types are never imported and
+ * a client from another copy of ioredis still fits.
+ */
+export interface RedisClientLike {
+  /** Sends one command; resolves to its reply. In a cluster, routed by the command's key. */
+  call(command: string, ...args: (string | number)[]): Promise<unknown>
+  /**
+   * The connection state (`'ready'`, `'reconnecting'`, `'end'` …). While it names a connection
+   * that is down, the store fails at once instead of sending.
+   */
+  readonly status?: string
+}

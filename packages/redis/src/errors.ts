@@ -1,0 +1,36 @@
+/** Why a Redis store operation failed. */
+export type RedisStoreErrorCode =
+  /** Redis did not answer within `commandTimeoutMs`. */
+  | 'timeout'
+  /** The client reports its connection as down (reconnecting, closed or ended). */
+  | 'unavailable'
+  /** Too many commands are already waiting for Redis (`maxPendingCommands`). */
+  | 'overloaded'
+  /** Redis or the client answered the command with an error. */
+  | 'command_failed'
+
+/** The store operation that failed. */
+export type RedisStoreOperation = 'get' | 'set' | 'setIfAbsent' | 'delete'
+
+/**
+ * Thrown by the store's methods when Redis cannot serve them. The message never contains keys or
+ * values; the client's own error, if any, is the `cause`.
+ */
+export class RedisStoreError extends Error {
+  /** Why it failed. */
+  readonly code: RedisStoreErrorCode
+  /** The store method that failed. */
+  readonly operation: RedisStoreOperation
+
+  constructor(
+    code: RedisStoreErrorCode,
+    operation: RedisStoreOperation,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`scopeguard redis store: ${operation} failed: ${message}`, options)
+    this.name = 'RedisStoreError'
+    this.code = code
+    this.operation = operation
+  }
+}
