@@ -90,28 +90,36 @@ export async function connectCluster(options: ClusterOptions = {}): Promise<Clus
 }
 
 /**
- * Connects before the file's tests and disconnects after them. When the connection fails, every
- * test using it fails with the connection's error (a failing test, never a skipped one).
+ * Creates a resource before the file's tests and disposes of it after them. When creating it
+ * fails, every test using it fails with that error (a failing test, never a skipped one).
  */
-export function useConnection<T extends { disconnect(): void }>(
-  connect: () => Promise<T>,
+export function useResource<T>(
+  create: () => Promise<T>,
+  dispose: (resource: T) => unknown,
 ): () => T {
-  let client: T | undefined
+  let resource: T | undefined
   let failure: unknown
   beforeAll(async () => {
     try {
-      client = await connect()
+      resource = await create()
     } catch (error) {
       failure = error
     }
   })
-  afterAll(() => {
-    client?.disconnect()
+  afterAll(async () => {
+    if (resource !== undefined) await dispose(resource)
   })
   return () => {
-    if (client === undefined) throw failure
-    return client
+    if (resource === undefined) throw failure
+    return resource
   }
+}
+
+/** {@link useResource} for a client: connected before the tests, disconnected after them. */
+export function useConnection<T extends { disconnect(): void }>(
+  connect: () => Promise<T>,
+): () => T {
+  return useResource(connect, (client) => client.disconnect())
 }
 
 /** A prefix no other test uses, so tests sharing one Redis never see each other's keys. */
@@ -147,6 +155,7 @@ export async function dedicatedRedis(): Promise<DedicatedRedis> {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
+      if (child !== undefined && child.exitCode === null) return
       const args = [
         '--bind',
         '127.0.0.1',
@@ -157,7 +166,7 @@ export async function dedicatedRedis(): Promise<DedicatedRedis> {
         '--appendonly',
         'no',
       ]
-      const started = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+      const started = spawn('redis-server', args, { stdio: 'ignore' })
       child = started
       await new Promise<void>((resolve, reject) => {
         started.once('error', (error) =>
@@ -165,12 +174,21 @@ export async function dedicatedRedis(): Promise<DedicatedRedis> {
         )
         started.once('spawn', () => resolve())
       })
-      const probe = new Redis(self.url, { lazyConnect: true, retryStrategy: () => 20 })
-      probe.on('error', () => {})
-      try {
-        await within(probe.connect(), 5_000, `redis-server on port ${port} did not start`)
-      } finally {
-        probe.disconnect()
+      const deadline = Date.now() + 5_000
+      for (;;) {
+        const probe = new Redis(self.url, { lazyConnect: true, retryStrategy: () => null })
+        probe.on('error', () => {})
+        try {
+          await probe.connect()
+          return
+        } catch (error) {
+          if (Date.now() > deadline || started.exitCode !== null) {
+            throw new Error(`redis-server on port ${port} did not start: ${errorText(error)}`)
+          }
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        } finally {
+          probe.disconnect()
+        }
       }
     },
     async stop() {

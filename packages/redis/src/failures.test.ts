@@ -1,0 +1,231 @@
+import { ConfigurationError } from '@scopeguard/core'
+import { Redis, type RedisOptions } from 'ioredis'
+import { afterEach, describe, expect, it } from 'vitest'
+import { dedicatedRedis, RECOMMENDED, useResource } from '../test/redis-env.js'
+import { RedisStoreError } from './errors.js'
+import { createRedisStore } from './redis-store.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** How long `promise` takes to settle, and the error it rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
+  const start = performance.now()
+  try {
+    await promise
+  } catch (error) {
+    return { error, ms: performance.now() - start }
+  }
+  throw new Error('expected a rejection')
+}
+
+async function until(check: () => Promise<unknown>, ms: number): Promise<number> {
+  const start = performance.now()
+  for (;;) {
+    try {
+      await check()
+      return performance.now() - start
+    } catch (error) {
+      if (performance.now() - start > ms) throw error
+      await sleep(50)
+    }
+  }
+}
+
+// Each test here stops, pauses or breaks a redis-server of its own (not the shared ones).
+describe('createRedisStore when Redis fails', () => {
+  const server = useResource(dedicatedRedis, (s) => s.stop())
+  const clients: Redis[] = []
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.disconnect()
+    await server()
+      .start()
+      .catch(() => {}) // a test that stopped it leaves it running again
+  })
+  async function connect(options: RedisOptions = RECOMMENDED): Promise<Redis> {
+    const client = new Redis(server().url, {
+      ...options,
+      lazyConnect: true,
+      retryStrategy: () => 50,
+    })
+    client.on('error', () => {})
+    clients.push(client)
+    await client.connect()
+    return client
+  }
+  /** Makes the server answer nobody (CLIENT PAUSE) for `ms`. */
+  async function pause(ms: number): Promise<void> {
+    const admin = await connect()
+    await admin.call('client', 'pause', ms, 'ALL')
+  }
+
+  it('rejects with a timeout error within commandTimeoutMs (500 ms) when Redis does not answer', async () => {
+    const store = createRedisStore({ client: await connect() })
+    await pause(1_500)
+    const { error, ms } = await rejection(store.get('k'))
+    expect(error).toBeInstanceOf(RedisStoreError)
+    expect(error).toMatchObject({ code: 'timeout', operation: 'get' })
+    expect(ms).toBeGreaterThanOrEqual(450)
+    expect(ms).toBeLessThan(1_000)
+    const replay = await rejection(store.setIfAbsent('jti', 'v', 1_000))
+    expect(replay.error).toMatchObject({ code: 'timeout', operation: 'setIfAbsent' })
+    expect(replay.ms).toBeLessThan(1_000)
+    // Answers again once the pause is over, on the same client.
+    await until(() => store.set('k', 'v', 5_000), 3_000)
+    await expect(store.get('k')).resolves.toBe('v')
+  })
+
+  it('honours a shorter commandTimeoutMs', async () => {
+    const store = createRedisStore({ client: await connect(), commandTimeoutMs: 100 })
+    await pause(800)
+    const { error, ms } = await rejection(store.set('k', 'v', 1_000))
+    expect(error).toMatchObject({ code: 'timeout', operation: 'set' })
+    expect(ms).toBeLessThan(450)
+  })
+
+  it('rejects at once beyond maxPendingCommands instead of queueing more', async () => {
+    const store = createRedisStore({
+      client: await connect(),
+      maxPendingCommands: 5,
+      commandTimeoutMs: 100,
+    })
+    await pause(1_000)
+    const waiting = Array.from({ length: 5 }, (_, i) => rejection(store.get(`k${i}`)))
+    const refused = await rejection(store.get('one-too-many'))
+    expect(refused.error).toMatchObject({ code: 'overloaded' })
+    expect(refused.ms).toBeLessThan(50)
+    for (const { error } of await Promise.all(waiting))
+      expect(error).toMatchObject({ code: 'timeout' })
+    // Timed-out commands still count until Redis answers them, so the limit still holds…
+    expect((await rejection(store.get('still-too-many'))).error).toMatchObject({
+      code: 'overloaded',
+    })
+    // …and lifts once it has.
+    await until(() => store.get('k'), 3_000)
+  })
+
+  it.each([
+    { clientOptions: 'the recommended client options', options: RECOMMENDED },
+    { clientOptions: "ioredis's defaults (offline queue on)", options: {} },
+  ])(
+    'fails fast while Redis is down and recovers after a restart, with $clientOptions',
+    async ({ options }) => {
+      const client = await connect(options)
+      const store = createRedisStore({ client })
+      await store.set('before', 'v', 60_000)
+      await server().stop()
+      const start = performance.now()
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => [
+          rejection(store.get(`k${i}`)),
+          rejection(store.set(`k${i}`, 'v', 1_000)),
+          rejection(store.setIfAbsent(`k${i}`, 'v', 1_000)),
+          rejection(store.delete(`k${i}`)),
+        ]).flat(),
+      )
+      // Nothing hangs: 80 calls settle within one command timeout (500 ms) plus slack.
+      expect(performance.now() - start).toBeLessThan(1_000)
+      for (const { error } of outcomes) {
+        expect(error).toBeInstanceOf(RedisStoreError)
+        expect(['unavailable', 'timeout']).toContain((error as RedisStoreError).code)
+      }
+      await server().start()
+      // The same client and store work again once ioredis has reconnected (retry every 50 ms).
+      const recoveredIn = await until(() => store.set('after', 'v', 60_000), 5_000)
+      expect(recoveredIn).toBeLessThan(5_000)
+      await expect(store.get('after')).resolves.toBe('v')
+      await expect(store.setIfAbsent('after', 'x', 1_000)).resolves.toBe(false)
+    },
+  )
+
+  it('rejects at once once the client has been closed', async () => {
+    const client = await connect()
+    const store = createRedisStore({ client })
+    await client.quit()
+    const { error, ms } = await rejection(store.get('k'))
+    expect(error).toMatchObject({ code: 'unavailable', operation: 'get' })
+    expect((error as Error).message).toMatch(/not connected \((close|end)\)|Connection is closed/)
+    expect(ms).toBeLessThan(50)
+  })
+
+  it('applies the failure policy, but never lets setIfAbsent pass while Redis is down', async () => {
+    const seen: string[] = []
+    const store = createRedisStore({
+      client: await connect(),
+      failurePolicy: {
+        read: 'absent',
+        write: 'ignore',
+        onError: (error) => seen.push(`${error.operation}:${error.code}`),
+      },
+    })
+    await server().stop()
+    await expect(store.get('k')).resolves.toBeUndefined()
+    await expect(store.set('k', 'v', 1_000)).resolves.toBeUndefined()
+    await expect(store.delete('k')).resolves.toBeUndefined()
+    await expect(store.setIfAbsent('k', 'v', 1_000)).rejects.toBeInstanceOf(RedisStoreError)
+    expect(seen.map((entry) => entry.split(':')[0])).toEqual([
+      'get',
+      'set',
+      'delete',
+      'setIfAbsent',
+    ])
+  })
+
+  it('throws every failure by default, reporting it to onError too', async () => {
+    const seen: RedisStoreError[] = []
+    const store = createRedisStore({
+      client: await connect(),
+      failurePolicy: { onError: (error) => seen.push(error) },
+    })
+    await server().stop()
+    await expect(store.get('k')).rejects.toBeInstanceOf(RedisStoreError)
+    await expect(store.set('k', 'v', 1_000)).rejects.toBeInstanceOf(RedisStoreError)
+    expect(seen).toHaveLength(2)
+  })
+
+  it('surfaces an error answered by Redis as command_failed, with the cause', async () => {
+    const client = await connect()
+    const store = createRedisStore({ client, prefix: 'p:' })
+    await client.call('lpush', 'p:list', 'x')
+    const { error } = await rejection(store.get('list'))
+    expect(error).toMatchObject({ code: 'command_failed', operation: 'get' })
+    expect(String((error as Error).cause)).toMatch(/WRONGTYPE/)
+  })
+})
+
+describe('createRedisStore options', () => {
+  const client = { call: async () => null }
+
+  it('needs a client with call()', () => {
+    // @ts-expect-error no client
+    expect(() => createRedisStore({})).toThrow(ConfigurationError)
+    // @ts-expect-error a node-redis style client has no call()
+    expect(() => createRedisStore({ client: { sendCommand: async () => null } })).toThrow(
+      /ioredis Redis or Cluster/,
+    )
+  })
+
+  it('refuses a timeout or pending limit that is not a positive integer', () => {
+    for (const commandTimeoutMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => createRedisStore({ client, commandTimeoutMs })).toThrow(/commandTimeoutMs/)
+    }
+    expect(() => createRedisStore({ client, maxPendingCommands: 0 })).toThrow(/maxPendingCommands/)
+  })
+
+  it('turns a client that throws synchronously into a rejected command_failed', async () => {
+    const store = createRedisStore({
+      client: {
+        call: () => {
+          throw new Error('boom')
+        },
+      },
+    })
+    await expect(store.get('k')).rejects.toMatchObject({ code: 'command_failed' })
+  })
+
+  it('refuses an unexpected reply to SET NX instead of guessing', async () => {
+    const store = createRedisStore({ client: { call: async () => 'QUEUED' } })
+    await expect(store.setIfAbsent('k', 'v', 1_000)).rejects.toMatchObject({
+      code: 'command_failed',
+    })
+  })
+})
