@@ -65,7 +65,7 @@ start() {
   ensure_installed
   dir=$(mktemp -d "${TMPDIR:-/tmp}/scopeguard-redis.XXXXXX")
   # A failure half-way stops whatever was already started.
-  trap 'stop "$dir"' ERR
+  trap 'stop "$dir"' EXIT
   read -r single p1 p2 p3 <<<"$(free_ports 4)"
   start_server "$single"
   for port in "$p1" "$p2" "$p3"; do
@@ -82,7 +82,7 @@ start() {
     redis-cli -h 127.0.0.1 -p "$port" cluster info | grep -q 'cluster_state:ok' ||
       { log "cluster node $port is not ok"; exit 1; }
   done
-  trap - ERR
+  trap - EXIT
   log "single node on $single, cluster on $p1 $p2 $p3 ($(redis-server --version | cut -d' ' -f3))"
   echo "export SCOPEGUARD_REDIS_DIR=$dir"
   echo "export REDIS_URL=redis://127.0.0.1:$single"
@@ -92,12 +92,15 @@ start() {
 stop() {
   local dir=${1:-${SCOPEGUARD_REDIS_DIR:-}}
   if [ -z "$dir" ] || [ ! -d "$dir" ]; then return 0; fi
-  local pidfile pid
+  local pidfile pid pids=()
   for pidfile in "$dir"/redis-*.pid; do
     [ -f "$pidfile" ] || continue
     pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  # Redis removes its pid file on shutdown, so wait on the ids read before.
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   done
   rm -rf "$dir"
 }
@@ -108,7 +111,8 @@ case "${1:-}" in
   run)
     shift
     [ $# -gt 0 ] || { log "usage: redis.sh run CMD [ARGS]"; exit 2; }
-    eval "$(start)"
+    redis_env=$(start)
+    eval "$redis_env"
     trap 'stop "$SCOPEGUARD_REDIS_DIR"' EXIT
     status=0
     "$@" || status=$?
