@@ -55,12 +55,13 @@ describe.each([
 
   it('forgets entries when their TTL has passed (real time)', async () => {
     fresh()
-    await store.set('short', 'v', 150)
-    await store.setIfAbsent('marker', 'v', 150)
+    await store.set('short', 'v', 400)
+    await store.setIfAbsent('marker', 'v', 400)
     await expect(store.get('short')).resolves.toBe('v')
-    await sleep(400)
+    await expect(store.setIfAbsent('marker', 'again', 400)).resolves.toBe(false)
+    await sleep(800)
     await expect(store.get('short')).resolves.toBeUndefined()
-    await expect(store.setIfAbsent('marker', 'again', 150)).resolves.toBe(true)
+    await expect(store.setIfAbsent('marker', 'again', 400)).resolves.toBe(true)
   })
 
   it('removes the entry when set with a TTL of zero or less', async () => {
