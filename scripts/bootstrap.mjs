@@ -61,11 +61,56 @@ function testDirs(args) {
     .map((t) => t.directory)
 }
 
+/**
+ * Starts a single Redis node and a three-node cluster through scripts/redis.sh (which installs
+ * redis-server from Debian's packages when it is missing) unless REDIS_URL and REDIS_CLUSTER_NODES
+ * are already set; puts their addresses into the tasks' environment. Returns the stop function.
+ */
+function startRedisUnlessGiven() {
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) return () => {}
+  const script = join(root, 'scripts', 'redis.sh')
+  const started = spawnSync('bash', [script, 'start'], {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  if (started.status !== 0) {
+    console.error(
+      'Could not start Redis for the tests (see above). Start it yourself and set REDIS_URL and ' +
+        'REDIS_CLUSTER_NODES, e.g. eval "$(bash scripts/redis.sh start)".',
+    )
+    process.exit(started.status ?? 1)
+  }
+  for (const line of started.stdout.split('\n')) {
+    const match = /^export ([A-Z_]+)=(.*)$/.exec(line.trim())
+    if (match) env[match[1]] = match[2]
+  }
+  const dir = env.SCOPEGUARD_REDIS_DIR
+  let stopped = false
+  const stop = () => {
+    if (stopped) return
+    stopped = true
+    spawnSync('bash', [script, 'stop', dir], { cwd: root, env, stdio: 'inherit' })
+  }
+  process.on('exit', stop)
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      stop()
+      process.exit(130)
+    })
+  }
+  return stop
+}
+
 const [task, ...rest] = process.argv.slice(2)
 
 switch (task) {
   case 'test': {
     install()
+    // The @scopeguard/redis and multi-instance tests need real Redis servers; when the caller
+    // did not provide them (REDIS_URL, REDIS_CLUSTER_NODES), start them for this run.
+    const stopRedis = startRedisUnlessGiven()
     // An earlier run's report would pass for a package whose tests cannot start now (turbo
     // restores the reports of cached runs), so the reports of this run's packages go first.
     const dirs = testDirs(rest)
@@ -78,6 +123,7 @@ switch (task) {
       ...rest,
     ])
     const summary = run(process.execPath, [join(root, 'scripts', 'test-summary.mjs'), ...dirs])
+    stopRedis()
     process.exit(status || summary)
   }
   case 'check': {
