@@ -6,6 +6,7 @@ describe('public API', () => {
     expect(Object.keys(api).sort()).toEqual([
       'DEFAULT_CLIENT_ID',
       'DEFAULT_SUBJECT',
+      'createTestCertificate',
       'createTestIssuer',
       'generateTestKey',
       'rawRequest',

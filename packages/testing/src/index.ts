@@ -1,3 +1,5 @@
+export { createTestCertificate } from './certificate.js'
+export type { TestCertificate, TestCertificateOptions } from './certificate.js'
 export { DEFAULT_CLIENT_ID, DEFAULT_SUBJECT } from './claims.js'
 export { generateTestKey } from './keys.js'
 export { tamper } from './tamper.js'

@@ -1,4 +1,5 @@
 import { connect } from 'node:net'
+import { connect as connectTls } from 'node:tls'
 
 /** A response read by {@link rawRequest}. */
 export interface RawResponse {
@@ -17,12 +18,17 @@ export interface RawRequestOptions {
   body?: string
   /** Give up after this many milliseconds. @default 5000 */
   timeoutMs?: number
+  /**
+   * For an `https:` origin: the client certificate and key to present (mutual TLS). The server's
+   * certificate is not verified (test servers use self-signed ones).
+   */
+  clientCertificate?: { certificate: string; privateKey: string }
 }
 
 /**
  * Sends one HTTP/1.1 request over a plain socket, exactly as written, for what `fetch` refuses to
  * send: duplicate `Authorization` headers, tabs or control characters in values, oversized
- * headers. Adds `Host` and `Connection: close` unless given.
+ * headers. An `https:` origin is reached over TLS, optionally with a client certificate. Adds `Host` and `Connection: close` unless given.
  */
 export function rawRequest(origin: string, options: RawRequestOptions = {}): Promise<RawResponse> {
   const url = new URL(origin)
@@ -37,7 +43,20 @@ export function rawRequest(origin: string, options: RawRequestOptions = {}): Pro
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('')}\r\n`
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(url.port), url.hostname)
+    const socket =
+      url.protocol === 'https:'
+        ? connectTls({
+            host: url.hostname,
+            port: Number(url.port || 443),
+            rejectUnauthorized: false,
+            ...(options.clientCertificate
+              ? {
+                  cert: options.clientCertificate.certificate,
+                  key: options.clientCertificate.privateKey,
+                }
+              : {}),
+          })
+        : connect(Number(url.port), url.hostname)
     const chunks: Buffer[] = []
     socket.setTimeout(options.timeoutMs ?? 5000, () => {
       socket.destroy(new Error(`no complete response from ${origin} in time`))
