@@ -1,9 +1,23 @@
-import type { ResourceServerOptions } from '@scopeguard/core'
+import { isLoopback, type ResourceServerOptions } from '@scopeguard/core'
+
+export { connectShared } from './shared.js'
+export type { SharedState, SharedStateOptions } from './shared.js'
 
 /** What an example server needs: where to listen, and its resource server options. */
 export interface ExampleConfig {
   port: number
   resourceServer: ResourceServerOptions
+  /**
+   * `REDIS_URL`: the Redis every instance of the API shares (DPoP replay markers and nonces, the
+   * introspection cache, the revocation denylist). {@link connectShared} connects to it.
+   */
+  redisUrl?: string
+  /**
+   * `PUBLIC_ORIGIN` (normalised to `scheme://host[:port]`): the origin clients use when the
+   * instances sit behind a load balancer. DPoP proofs' `htu` and the protected resource
+   * metadata's `resource` are checked against it instead of each instance's own address.
+   */
+  publicOrigin?: string
 }
 
 /**
@@ -14,6 +28,12 @@ export interface ExampleConfig {
  * - optional `OAUTH_CLIENT_ID` + `OAUTH_CLIENT_SECRET` (client_secret_basic), and optionally
  *   `OAUTH_INTROSPECTION_URL` (otherwise discovered): opaque tokens are then accepted through
  *   token introspection, JWT-shaped ones still verified locally.
+ * - optional `REDIS_URL` (`redis://` or `rediss://`): state shared by every instance, see
+ *   {@link connectShared}
+ * - optional `PUBLIC_ORIGIN` (`https://…`, or `http://` on loopback): the origin behind which the
+ *   instances run
+ *
+ * Reads only: nothing is connected here.
  *
  * @throws Error with a message naming the variable that is missing or wrong.
  */
@@ -35,6 +55,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
     )
   }
   const jwksUri = env['OAUTH_JWKS_URI']
+  const redisUrl = env['REDIS_URL'] ? readRedisUrl(env['REDIS_URL']) : undefined
+  const publicOrigin = env['PUBLIC_ORIGIN'] ? readPublicOrigin(env['PUBLIC_ORIGIN']) : undefined
   return {
     port,
     resourceServer: {
@@ -51,5 +73,53 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
           }
         : {}),
     },
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(publicOrigin ? { publicOrigin } : {}),
   }
+}
+
+/** Checks `REDIS_URL`. Messages never repeat the value: it may hold a password. */
+function readRedisUrl(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error('REDIS_URL is not a URL; expected redis://[user:password@]host:port[/db]')
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new Error(
+      `REDIS_URL must start with redis:// or rediss:// (TLS), not ${url.protocol}//; expected redis://[user:password@]host:port[/db]`,
+    )
+  }
+  if (url.hostname === '') throw new Error('REDIS_URL has no host; expected redis://host:port')
+  return value
+}
+
+/** Checks `PUBLIC_ORIGIN` and returns it as an origin (`scheme://host[:port]`, no slash). */
+function readPublicOrigin(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(
+      `PUBLIC_ORIGIN is not a URL: ${JSON.stringify(value)}; expected an origin such as https://api.example.com`,
+    )
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+    throw new Error(
+      `PUBLIC_ORIGIN must be an https:// origin (http:// only on loopback), got ${JSON.stringify(value)}`,
+    )
+  }
+  if (
+    url.pathname !== '/' ||
+    url.search !== '' ||
+    url.hash !== '' ||
+    url.username !== '' ||
+    url.password !== ''
+  ) {
+    throw new Error(
+      `PUBLIC_ORIGIN must be an origin only (scheme, host and optional port, no path, query or credentials), got ${JSON.stringify(value)}`,
+    )
+  }
+  return url.origin
 }

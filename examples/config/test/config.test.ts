@@ -33,8 +33,52 @@ describe('readConfig', () => {
     )
   })
 
+  it('reads REDIS_URL and PUBLIC_ORIGIN (normalised to an origin)', () => {
+    const config = readConfig({
+      ...base,
+      REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+      PUBLIC_ORIGIN: 'https://API.example.com:443/',
+    })
+    expect(config).toMatchObject({
+      redisUrl: 'rediss://user:pw@redis.internal:6380/2',
+      publicOrigin: 'https://api.example.com',
+    })
+    expect(readConfig({ ...base, PUBLIC_ORIGIN: 'http://127.0.0.1:8080' }).publicOrigin).toBe(
+      'http://127.0.0.1:8080',
+    )
+  })
+
+  it('never repeats REDIS_URL in its errors (it may hold a password)', () => {
+    for (const value of [
+      'secret-pw@nowhere',
+      'http://user:secret-pw@redis:6379',
+      'redis://:secret-pw@',
+    ]) {
+      expect(() => readConfig({ ...base, REDIS_URL: value })).toThrow(/^REDIS_URL /)
+      expect(() => readConfig({ ...base, REDIS_URL: value })).not.toThrow(/secret-pw/)
+    }
+  })
+
   it.each([
     [{}, /missing environment variable\(s\): OAUTH_ISSUER, OAUTH_AUDIENCE/],
+    [
+      { ...base, REDIS_URL: 'localhost:6379' },
+      /REDIS_URL must start with redis:\/\/ or rediss:\/\//,
+    ],
+    [{ ...base, REDIS_URL: 'not a url' }, /REDIS_URL is not a URL/],
+    [{ ...base, PUBLIC_ORIGIN: 'api.example.com' }, /PUBLIC_ORIGIN is not a URL/],
+    [
+      { ...base, PUBLIC_ORIGIN: 'http://api.example.com' },
+      /PUBLIC_ORIGIN must be an https:\/\/ origin/,
+    ],
+    [
+      { ...base, PUBLIC_ORIGIN: 'https://api.example.com/v1' },
+      /PUBLIC_ORIGIN must be an origin only/,
+    ],
+    [
+      { ...base, PUBLIC_ORIGIN: 'https://api.example.com?x=1' },
+      /PUBLIC_ORIGIN must be an origin only/,
+    ],
     [{ ...base, PORT: 'eighty' }, /PORT must be a port number/],
     [{ ...base, OAUTH_CLIENT_ID: 'api' }, /needs OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET/],
     [{ ...base, OAUTH_INTROSPECTION_URL: 'https://a.example/i' }, /needs OAUTH_CLIENT_ID/],

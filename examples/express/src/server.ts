@@ -1,10 +1,15 @@
-import { readConfig } from '@scopeguard/example-config'
+import { connectShared, readConfig } from '@scopeguard/example-config'
 import { createApp, createExampleResourceServer } from './app.js'
 
 let config
 let rs
+let shared
 try {
-  config = readConfig()
+  // With REDIS_URL, every instance shares replay markers, caches and revocations through Redis.
+  shared = await connectShared(readConfig(), {
+    log: (line) => console.error(`example-express: ${line}`),
+  })
+  config = shared.config
   rs = createExampleResourceServer(config)
 } catch (error) {
   console.error(`example-express: ${(error as Error).message}`)
@@ -21,7 +26,9 @@ const server = app.listen(config.port, '127.0.0.1', () => {
 rs.warmUp().catch((error: Error) => console.error(`example-express: ${error.message}`))
 
 const stop = (): void => {
-  server.close(() => process.exit(0))
+  server.close(() => {
+    void shared.close().finally(() => process.exit(0))
+  })
   server.closeAllConnections()
 }
 process.on('SIGTERM', stop)

@@ -1,10 +1,15 @@
-import { readConfig } from '@scopeguard/example-config'
+import { connectShared, readConfig } from '@scopeguard/example-config'
 import { createApp, createExampleResourceServer } from './app.js'
 
 let config
 let rs
+let shared
 try {
-  config = readConfig()
+  // With REDIS_URL, every instance shares replay markers, caches and revocations through Redis.
+  shared = await connectShared(readConfig(), {
+    log: (line) => console.error(`example-koa: ${line}`),
+  })
+  config = shared.config
   rs = createExampleResourceServer(config)
 } catch (error) {
   console.error(`example-koa: ${(error as Error).message}`)
@@ -25,7 +30,9 @@ server.on('error', (error: Error) => {
 rs.warmUp().catch((error: Error) => console.error(`example-koa: ${error.message}`))
 
 const stop = (): void => {
-  server.close(() => process.exit(0))
+  server.close(() => {
+    void shared.close().finally(() => process.exit(0))
+  })
   server.closeAllConnections()
 }
 process.on('SIGTERM', stop)

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express'
 import { SCOPEGUARD_RESOURCE_SERVER, type ResourceServer } from '@scopeguard/nestjs'
 import type { AddressInfo } from 'node:net'
 import { AppModule } from './app.module.js'
-import { readConfig } from '@scopeguard/example-config'
+import { connectShared, readConfig, type SharedState } from '@scopeguard/example-config'
 
 function fail(error: unknown): never {
   console.error(`example-nestjs: ${(error as Error).message}`)
@@ -12,8 +12,13 @@ function fail(error: unknown): never {
 }
 
 let app: NestExpressApplication
+let shared: SharedState
 try {
-  const config = readConfig()
+  // With REDIS_URL, every instance shares replay markers, caches and revocations through Redis.
+  shared = await connectShared(readConfig(), {
+    log: (line) => console.error(`example-nestjs: ${line}`),
+  })
+  const config = shared.config
   // The resource server options are validated here: a wrong configuration rejects (reported
   // below as one line, so Nest's own logger stays off until the app is built).
   app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
@@ -37,10 +42,13 @@ app
   .catch((error: Error) => console.error(`example-nestjs: ${error.message}`))
 
 const stop = (): void => {
-  app.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  )
+  app
+    .close()
+    .then(() => shared.close())
+    .then(
+      () => process.exit(0),
+      () => process.exit(1),
+    )
 }
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
