@@ -43,6 +43,11 @@ export interface IssuerVerifier {
   readonly audiences: readonly string[]
   /** Whether opaque tokens can be verified (introspection is configured). */
   readonly introspects: boolean
+  /**
+   * How long an active introspection result may be reused, in milliseconds; undefined when
+   * introspection results are not cached (`introspection.cache: false`) or not configured.
+   */
+  readonly introspectionReuseMs: number | undefined
   verify(token: string): Promise<IssuerVerification>
   warmUp(): Promise<void>
 }
@@ -172,6 +177,10 @@ export function createIssuerVerifier(
     issuer,
     audiences,
     introspects: introspect !== undefined,
+    introspectionReuseMs:
+      introspection === undefined || introspection.cache === false
+        ? undefined
+        : (introspection.cache?.maxTtlSeconds ?? 300) * 1000,
     async verify(token) {
       const useJwt = format === 'jwt' || (format === 'auto' && looksLikeJwt(token))
       if (useJwt) {

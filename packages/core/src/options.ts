@@ -12,6 +12,7 @@ import type { ScopeOptions } from './scopes.js'
 import type { ResourceMetadataOptions } from './resource-metadata.js'
 import type { Store } from './store.js'
 import { insecureUrlProblem } from './url-policy.js'
+import type { VerifiedTokenCacheOptions } from './verified-token-cache.js'
 
 /** How tokens are verified: locally as JWTs, by introspection, or JWT-shaped ones locally and the rest by introspection. */
 export type TokenFormat = 'jwt' | 'opaque' | 'auto'
@@ -125,6 +126,14 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * from the TLS connection itself.
    */
   mtls?: { certificateHeader?: string }
+  /**
+   * Reuse the verification of a token seen recently (an in-process LRU keyed by the token): the
+   * signature, issuer, audience and your `validators` are then checked once per token, while the
+   * clock (`exp`, `nbf`, `maxTokenAge`), the revocation denylist, token binding and route
+   * requirements are still checked on every request. `false` verifies every request from scratch.
+   * @default { maxEntries: 10000, maxTtlSeconds: 300 }
+   */
+  cache?: VerifiedTokenCacheOptions | false
   /** Where server-side problems are reported; `false` for silence. @default console */
   logger?: Logger | false
   /** The fetch used for metadata, keys and introspection. @default globalThis.fetch */
@@ -151,6 +160,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'store',
   'resourceMetadata',
   'revocation',
+  'cache',
   'mtls',
   'audience',
   'jwksUri',
@@ -451,6 +461,28 @@ export function validateOptions(options: ResourceServerOptions): void {
   }
   if (options.realm !== undefined && (typeof options.realm !== 'string' || options.realm === '')) {
     throw new ConfigurationError('realm must be a non-empty string')
+  }
+  const cache = options.cache
+  if (cache !== undefined && cache !== false) {
+    if (typeof cache !== 'object' || cache === null) {
+      throw new ConfigurationError(
+        'cache must be false or { maxEntries?, maxTtlSeconds? }, e.g. { maxEntries: 10000 }',
+      )
+    }
+    for (const key of Object.keys(cache)) {
+      if (key !== 'maxEntries' && key !== 'maxTtlSeconds') {
+        throw new ConfigurationError(`unknown option "cache.${key}"`)
+      }
+    }
+    if (
+      cache.maxEntries !== undefined &&
+      (!Number.isInteger(cache.maxEntries) || cache.maxEntries < 1)
+    ) {
+      throw new ConfigurationError(
+        `cache.maxEntries must be a positive integer, got ${describe(cache.maxEntries)}; use cache: false to turn the cache off`,
+      )
+    }
+    positive('cache.maxTtlSeconds', cache.maxTtlSeconds, false)
   }
   const store = options.store
   if (

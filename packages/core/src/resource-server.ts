@@ -43,6 +43,12 @@ import {
 import type { RequestLike } from './request.js'
 import { checkRequirements, type Requirement } from './requirements.js'
 import { createScopeReader, type Scope } from './scopes.js'
+import {
+  createVerifiedTokenCache,
+  type VerifiedTokenEntry,
+  type VerifiedTokenCache,
+} from './verified-token-cache.js'
+import type { IssuerVerification } from './issuer-verifier.js'
 
 /** Per-route options of {@link ResourceServer.authenticate}. */
 export interface AuthenticateOptions extends ExtractionOptions {
@@ -224,8 +230,53 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     token: (hash: string) => `revoked:v1:token:${hash}`,
   }
 
+  type CacheEntry = VerifiedTokenEntry<IssuerVerifier, IssuerVerification>
+  const tokenCache: VerifiedTokenCache<IssuerVerifier, IssuerVerification> | undefined =
+    options.cache === false
+      ? undefined
+      : createVerifiedTokenCache({
+          ...options.cache,
+          clockTolerance: shared.clockTolerance,
+          maxTokenAge: shared.maxTokenAge,
+          now: shared.now,
+        })
+
+  /** The token's verification: from the cache (checked against the clock) or done now. */
+  async function verified(
+    token: string,
+    request: RequestLike | undefined,
+  ): Promise<{ verifier: IssuerVerifier; result: IssuerVerification; entry?: CacheEntry }> {
+    const entry = tokenCache?.get(token)
+    // Without resolveIssuer the token alone picks its verifier, so a hit needs no lookup.
+    const verifier =
+      entry !== undefined && resolveIssuer === undefined
+        ? entry.owner
+        : await verifierFor(token, request)
+    if (entry !== undefined && entry.owner === verifier) {
+      return { verifier, result: entry.value, entry }
+    }
+    const result = await verifier.verify(token)
+    if (tokenCache !== undefined && (result.format === 'jwt' || verifier.introspectionReuseMs)) {
+      const { claims } = result
+      tokenCache.set(token, verifier, result, {
+        exp: claims['exp'],
+        nbf: claims['nbf'],
+        iat: claims['iat'],
+        ...(result.format === 'opaque'
+          ? { notAfter: shared.now() + (verifier.introspectionReuseMs as number) }
+          : {}),
+      })
+    }
+    return { verifier, result }
+  }
+
   /** Whether the denylist names this token; a failing store fails closed (503). */
-  async function isRevoked(token: string, issuer: string, jti: unknown): Promise<boolean> {
+  async function isRevoked(
+    token: string,
+    issuer: string,
+    jti: unknown,
+    entry?: CacheEntry,
+  ): Promise<boolean> {
     try {
       if (
         typeof jti === 'string' &&
@@ -233,7 +284,12 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       ) {
         return true
       }
-      return (await shared.store.get(revokedKey.token(await hashToken(token)))) !== undefined
+      let hash = entry?.hash
+      if (hash === undefined) {
+        hash = await hashToken(token)
+        if (entry !== undefined) entry.hash = hash
+      }
+      return (await shared.store.get(revokedKey.token(hash))) !== undefined
     } catch (cause) {
       logger.error('cannot read the revocation list', { cause: String(cause) })
       throw new TemporarilyUnavailableError(undefined, { cause, reason: 'key_source_unavailable' })
@@ -256,9 +312,9 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     source: TokenSource,
     request: RequestLike | undefined,
   ): Promise<AuthInfo<Claims>> {
-    const verifier = await verifierFor(token, request)
-    const { claims: raw, header, format } = await verifier.verify(token)
-    if (revocation && (await isRevoked(token, verifier.issuer, raw['jti']))) {
+    const { verifier, result, entry } = await verified(token, request)
+    const { claims: raw, header, format } = result
+    if (revocation && (await isRevoked(token, verifier.issuer, raw['jti'], entry))) {
       throw new InvalidTokenError('The access token was revoked', { reason: 'revoked' })
     }
     await checkBinding(raw, {
@@ -355,8 +411,12 @@ export function createResourceServer<Claims extends object = Record<string, unkn
           )
         }
         key = revokedKey.jti(issuer, target.jti)
+        const { jti } = target
+        tokenCache?.deleteWhere((e) => e.owner.issuer === issuer && e.value.claims['jti'] === jti)
       }
       await shared.store.set(key, '1', ttl)
+      // Hits consult the denylist too (it may be shared by other instances); dropping is a bonus.
+      if ('token' in target) tokenCache?.delete(target.token)
     },
     authorize(auth, ...requirements) {
       checkRequirements(auth, requirements)

@@ -17,10 +17,15 @@ describe('public API', () => {
         "getAuth": "function",
         "hasAuth": "function",
         "protect": "function",
+        "refuseDelegation": "function",
+        "requireActor": "function",
         "requireAnyScope": "function",
+        "requireAuthentication": "function",
         "requireClaim": "function",
+        "requireDelegation": "function",
         "requireScope": "function",
         "requirement": "function",
+        "resourceMetadata": "function",
         "sendError": "function",
       }
     `)

@@ -1,6 +1,23 @@
 export { protect } from './protect.js'
 export type { ProtectOptions } from './protect.js'
-export { requireAnyScope, requireClaim, requireScope, requirement } from './requirements.js'
+export {
+  refuseDelegation,
+  requireActor,
+  requireAnyScope,
+  requireAuthentication,
+  requireClaim,
+  requireDelegation,
+  requireScope,
+  requirement,
+} from './requirements.js'
+export { resourceMetadata } from './metadata.js'
 export { errorHandler, sendError } from './errors.js'
 export { getAuth, hasAuth } from './auth.js'
-export type { AuthInfo, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
+export type {
+  Actor,
+  AuthenticationPolicy,
+  AuthInfo,
+  ResourceMetadata,
+  ResourceServer,
+  ResourceServerOptions,
+} from '@scopeguard/core'

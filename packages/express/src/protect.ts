@@ -7,6 +7,7 @@ import {
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { setAuth } from './auth.js'
 import { sendError } from './errors.js'
+import { clientCertificateOf } from './tls.js'
 
 /** Per-route options of {@link protect}. */
 export interface ProtectOptions extends AuthenticateOptions {
@@ -44,6 +45,7 @@ export function protect(
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         body: req.body,
+        clientCertificate: clientCertificateOf(req),
       },
       authenticateOptions,
     ).then(

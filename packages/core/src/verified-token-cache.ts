@@ -1,0 +1,124 @@
+import { LRUCache } from 'lru-cache'
+
+/** The in-process cache of verified tokens (the `cache` option of the resource server). */
+export interface VerifiedTokenCacheOptions {
+  /**
+   * Most tokens kept; the least recently used are evicted beyond it. Each entry holds the token
+   * and its decoded claims (about 2 KB for a typical JWT).
+   * @default 10000
+   */
+  maxEntries?: number
+  /**
+   * Longest time one verification is reused, in seconds. Entries never outlive the token's `exp`
+   * (nor `maxTokenAge`), whatever this says.
+   * @default 300
+   */
+  maxTtlSeconds?: number
+}
+
+/** What the cache keeps about one verified token. */
+export interface VerifiedTokenEntry<Owner, Value> {
+  /** Which verifier (issuer rules) produced the result; a hit for another owner is a miss. */
+  readonly owner: Owner
+  /** The verification result. */
+  readonly value: Value
+  /** Milliseconds: the entry is usable from here (`nbf`/`iat` minus the clock tolerance). */
+  readonly notBefore: number
+  /** Milliseconds: the entry is unusable from here on. */
+  readonly expiresAt: number
+  /** The token's SHA-256, computed once when first needed (revocation checks). */
+  hash?: string
+}
+
+/** Time limits of one entry, from the verified claims. */
+export interface EntryLimits {
+  /** Seconds since the epoch, as in the claims. */
+  exp?: unknown
+  nbf?: unknown
+  iat?: unknown
+  /** Milliseconds: an extra upper bound (e.g. an introspection cache lifetime). */
+  notAfter?: number
+}
+
+/** A bounded cache of verification results keyed by the token itself, checked against the clock on every hit. */
+export interface VerifiedTokenCache<Owner, Value> {
+  /** The live entry for a token, or undefined (an expired entry is dropped). */
+  get(token: string): VerifiedTokenEntry<Owner, Value> | undefined
+  /** Keeps a verification result; does nothing when its limits leave no lifetime. */
+  set(token: string, owner: Owner, value: Value, limits: EntryLimits): void
+  /** Drops one token. */
+  delete(token: string): void
+  /** Drops every entry the predicate selects (e.g. a revoked `jti`). */
+  deleteWhere(select: (entry: VerifiedTokenEntry<Owner, Value>) => boolean): void
+  /** Entries currently kept (live or not yet swept). */
+  readonly size: number
+}
+
+/** Resolved settings of {@link createVerifiedTokenCache}. */
+export interface VerifiedTokenCacheConfig extends VerifiedTokenCacheOptions {
+  /** Seconds of clock skew allowed for `exp`, `nbf` and `iat`. */
+  clockTolerance: number
+  /** Seconds; a token older than this (by `iat`) is no longer accepted. */
+  maxTokenAge?: number | undefined
+  /** Clock in milliseconds since the epoch. */
+  now: () => number
+}
+
+const numeric = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined
+
+/**
+ * Creates the verified-token cache. An entry is usable only while the clock, read on every hit, is
+ * within the token's validity (`nbf`/`iat` … `exp`, with the clock tolerance, and `maxTokenAge`)
+ * and within `maxTtlSeconds` of its verification; outside it the entry is dropped and the caller
+ * verifies again, which reports the precise error.
+ */
+export function createVerifiedTokenCache<Owner, Value>(
+  config: VerifiedTokenCacheConfig,
+): VerifiedTokenCache<Owner, Value> {
+  const { now, clockTolerance, maxTokenAge } = config
+  const toleranceMs = clockTolerance * 1000
+  const maxTtlMs = (config.maxTtlSeconds ?? 300) * 1000
+  const entries = new LRUCache<string, VerifiedTokenEntry<Owner, Value>>({
+    max: config.maxEntries ?? 10_000,
+  })
+
+  return {
+    get(token) {
+      const entry = entries.get(token)
+      if (entry === undefined) return undefined
+      const time = now()
+      if (time >= entry.expiresAt || time < entry.notBefore) {
+        entries.delete(token)
+        return undefined
+      }
+      return entry
+    },
+    set(token, owner, value, limits) {
+      const time = now()
+      let expiresAt = time + maxTtlMs
+      const exp = numeric(limits.exp)
+      if (exp !== undefined) expiresAt = Math.min(expiresAt, exp * 1000 + toleranceMs)
+      const iat = numeric(limits.iat)
+      if (iat !== undefined && maxTokenAge !== undefined) {
+        expiresAt = Math.min(expiresAt, (iat + maxTokenAge) * 1000 + toleranceMs)
+      }
+      if (limits.notAfter !== undefined) expiresAt = Math.min(expiresAt, limits.notAfter)
+      const nbf = numeric(limits.nbf)
+      const notBefore = Math.max(nbf ?? -Infinity, iat ?? -Infinity) * 1000 - toleranceMs
+      if (expiresAt <= time || notBefore > time) return
+      entries.set(token, { owner, value, notBefore, expiresAt })
+    },
+    delete(token) {
+      entries.delete(token)
+    },
+    deleteWhere(select) {
+      const selected: string[] = []
+      for (const [token, entry] of entries.entries()) if (select(entry)) selected.push(token)
+      for (const token of selected) entries.delete(token)
+    },
+    get size() {
+      return entries.size
+    },
+  }
+}

@@ -1,0 +1,114 @@
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { ResourceServer } from '@scopeguard/core'
+import express5 from 'express'
+import express4 from 'express4'
+import { describe, expect, it } from 'vitest'
+import {
+  getAuth,
+  protect,
+  refuseDelegation,
+  requireActor,
+  requireAuthentication,
+  requireDelegation,
+  requireScope,
+  resourceMetadata,
+} from '../src/index.js'
+import { describeStandardsCases, type StandardsServers } from './standards-cases.js'
+
+function buildApp(express: typeof express5, servers: StandardsServers): express5.Express {
+  const { files, mcp, proxy } = servers
+  const app = express()
+  app.use(resourceMetadata(files, mcp))
+  const guard = protect(files)
+  const ok = (_req: express5.Request, res: express5.Response): void => {
+    res.json({ ok: true })
+  }
+  app.get('/files', guard, requireScope('files:read'), ok)
+  app.get('/mcp', protect(mcp), ok)
+  app.get('/proxied/files', protect(proxy), requireScope('files:read'), ok)
+  app.get('/step-up/mfa', guard, requireAuthentication({ acrValues: ['urn:mfa'] }), ok)
+  app.get('/step-up/either', guard, requireAuthentication({ acrValues: ['a', 'b'] }), ok)
+  app.get('/step-up/recent', guard, requireAuthentication({ maxAge: 300 }), ok)
+  app.get(
+    '/step-up/both',
+    guard,
+    requireAuthentication({ acrValues: ['urn:mfa'], maxAge: 300 }),
+    ok,
+  )
+  app.get(
+    '/step-up/write',
+    guard,
+    requireAuthentication({ acrValues: ['urn:mfa'] }),
+    requireScope('files:write'),
+    ok,
+  )
+  app.get('/delegation/chain', guard, (req, res) => {
+    const auth = getAuth(req)
+    res.json({ actors: auth.actors.map((actor) => actor.subject), mayAct: auth.mayAct })
+  })
+  app.get('/delegation/required', guard, requireDelegation(), ok)
+  app.get('/delegation/refused', guard, refuseDelegation(), ok)
+  app.get('/delegation/actor', guard, requireActor('svc-a'), ok)
+  return app
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return String((server.address() as AddressInfo).port)
+}
+
+function start(express: typeof express5) {
+  return async (servers: StandardsServers) => {
+    const app = buildApp(express, servers)
+    const plain = createHttpServer(app)
+    const tls = createHttpsServer(
+      {
+        cert: servers.tls.certificate,
+        key: servers.tls.privateKey,
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      app,
+    )
+    const [httpPort, httpsPort] = [await listen(plain), await listen(tls)]
+    return {
+      http: `http://127.0.0.1:${httpPort}`,
+      https: `https://127.0.0.1:${httpsPort}`,
+      close: async () => {
+        for (const server of [plain, tls]) {
+          server.closeAllConnections()
+          await new Promise((resolve) => server.close(resolve))
+        }
+      },
+    }
+  }
+}
+
+describeStandardsCases('Express 5', start(express5))
+describeStandardsCases('Express 4', start(express4 as unknown as typeof express5))
+
+describe('resourceMetadata()', () => {
+  const plain = {
+    resourceMetadata: undefined,
+    authenticate: () => undefined,
+  } as unknown as ResourceServer
+
+  it('refuses a resource server without the resourceMetadata option', () => {
+    expect(() => resourceMetadata(plain)).toThrow(/resourceMetadata option/)
+  })
+
+  it('refuses to be called with nothing', () => {
+    expect(() => resourceMetadata()).toThrow(/at least one/)
+  })
+
+  it('refuses two documents at the same path', () => {
+    const metadata = {
+      url: 'https://a.test/.well-known/oauth-protected-resource',
+      path: '/.well-known/oauth-protected-resource',
+      document: { resource: 'https://a.test' },
+    }
+    expect(() => resourceMetadata(metadata, { ...metadata })).toThrow(/two resource servers/)
+  })
+})
