@@ -5,6 +5,7 @@ import {
   type ClientCredentials,
 } from './client-auth.js'
 import { InvalidTokenError, TemporarilyUnavailableError, type OAuthErrorReason } from './errors.js'
+import { NO_EVENTS, type EventSink } from './events.js'
 import type { FetchLike } from './internal/fetch-json.js'
 import type { KeySource, VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
@@ -61,6 +62,8 @@ export interface IntrospectorConfig {
   store: Store
   fetch: FetchLike
   logger: Logger
+  /** Where cache lookups are reported. @default no events */
+  events?: EventSink
   /** Seconds. */
   clockTolerance: number
   /** Milliseconds since the epoch. */
@@ -224,6 +227,10 @@ export function createIntrospector(
   async function lookup(token: string): Promise<CachedResult> {
     const key = `introspection:v1:${issuer}:${await hashToken(token)}`
     const hit = await cached(key)
+    const events = config.events ?? NO_EVENTS
+    if (cache !== undefined && events.enabled) {
+      events.emit({ type: 'cache', cache: 'introspection', hit: hit !== undefined, issuer })
+    }
     if (hit !== undefined) return hit
     let flight = pending.get(key)
     if (flight === undefined) {

@@ -1,5 +1,6 @@
 import { DiscoveryError, discoverMetadata, type AuthorizationServerMetadata } from './discovery.js'
 import { InvalidTokenError } from './errors.js'
+import type { EventSink } from './events.js'
 import type { FetchLike } from './internal/fetch-json.js'
 import { createIntrospector } from './introspection.js'
 import { applyVerdict, createJwtVerifier, type ClaimValidator } from './jwt-verify.js'
@@ -26,6 +27,8 @@ export interface SharedVerification {
   allowInsecureHttp: boolean
   store: Store
   logger: Logger
+  /** Where key fetches and cache lookups are reported. */
+  events: EventSink
   fetch: FetchLike
   now: () => number
 }
@@ -124,7 +127,15 @@ export function createIssuerVerifier(
         }
         return document.jwks_uri
       })
-    keys = remoteJwksSource({ ...shared.jwksTiming, url, fetch, logger, now })
+    keys = remoteJwksSource({
+      ...shared.jwksTiming,
+      url,
+      fetch,
+      logger,
+      now,
+      events: shared.events,
+      issuer,
+    })
   }
 
   const requiredClaims = new Set([
@@ -157,6 +168,7 @@ export function createIssuerVerifier(
           store: shared.store,
           fetch,
           logger,
+          events: shared.events,
           clockTolerance: shared.clockTolerance,
           now,
           endpoint: async () => {

@@ -4,6 +4,7 @@ import type { ExtractionOptions } from './extract.js'
 import type { FetchLike } from './internal/fetch-json.js'
 import type { ClaimValidator } from './jwt-verify.js'
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './key-source.js'
+import type { EventHandler } from './events.js'
 import type { Logger } from './logger.js'
 import type { RemoteJwksTiming } from './remote-jwks.js'
 import type { IntrospectionOptions } from './introspection.js'
@@ -136,6 +137,12 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
   cache?: VerifiedTokenCacheOptions | false
   /** Where server-side problems are reported; `false` for silence. @default console */
   logger?: Logger | false
+  /**
+   * Receives a structured event for every decision (authenticated, rejected with its reason,
+   * 503s) and for key fetches and cache lookups. Events never contain the token. A handler that
+   * throws is logged and ignored. See `@scopeguard/opentelemetry` for spans and metrics.
+   */
+  onEvent?: EventHandler
   /** The fetch used for metadata, keys and introspection. @default globalThis.fetch */
   fetch?: FetchLike
   /** Clock in milliseconds since the epoch (for tests). @default Date.now */
@@ -180,6 +187,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'discoveryTimeoutMs',
   'allowInsecureHttp',
   'logger',
+  'onEvent',
   'fetch',
   'now',
 ])
@@ -441,9 +449,24 @@ export function validateOptions(options: ResourceServerOptions): void {
   }
   const timing = options.jwksTiming
   if (timing !== undefined) {
-    for (const key of ['timeoutMs', 'cooldownMs', 'maxAgeMs', 'retryAfterMs'] as const) {
+    for (const key of [
+      'timeoutMs',
+      'cooldownMs',
+      'refetchBurst',
+      'maxAgeMs',
+      'retryAfterMs',
+    ] as const) {
       positive(`jwksTiming.${key}`, timing[key])
     }
+    const burst = timing.refetchBurst
+    if (burst !== undefined && !(Number.isInteger(burst) && burst >= 1)) {
+      throw new ConfigurationError(
+        `jwksTiming.refetchBurst must be a whole number of at least 1, got ${describe(burst)}`,
+      )
+    }
+  }
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw new ConfigurationError('onEvent must be a function receiving each event')
   }
   if (options.requiredClaims !== undefined && !Array.isArray(options.requiredClaims)) {
     throw new ConfigurationError('requiredClaims must be an array of claim names')

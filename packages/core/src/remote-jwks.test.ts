@@ -113,40 +113,76 @@ describe('fetching and sharing', () => {
   })
 })
 
-describe('unknown kid', () => {
-  it('refetches once after the cooldown; a second unknown kid within the cooldown fetches nothing', async () => {
+describe('unknown kid: the refetch budget', () => {
+  const rejectsNoKey = (keys: KeySource, kid: unknown) =>
+    expect(keys.getKey({ alg: 'RS256', kid } as JWSHeaderParameters)).rejects.toMatchObject(
+      noMatchingKey,
+    )
+
+  it('allows refetchBurst (3) refetches at once, then one per cooldownMs / 3', async () => {
     const keys = source()
     await keys.getKey(headerFor())
-    clock += COOLDOWN + 1
     issuer.resetCounts()
-    await expect(keys.getKey({ alg: 'RS256', kid: 'unknown-1' })).rejects.toMatchObject(
-      noMatchingKey,
-    )
-    expect(issuer.requestCount('jwks')).toBe(1)
-    clock += COOLDOWN - 1
-    await expect(keys.getKey({ alg: 'RS256', kid: 'unknown-2' })).rejects.toMatchObject(
-      noMatchingKey,
-    )
-    expect(issuer.requestCount('jwks')).toBe(1)
+    for (let i = 0; i < 10; i++) await rejectsNoKey(keys, `unknown-${i}`)
+    expect(issuer.requestCount('jwks')).toBe(3)
+    clock += COOLDOWN / 3 - 1
+    await rejectsNoKey(keys, 'unknown-a')
+    expect(issuer.requestCount('jwks')).toBe(3)
     clock += 1
-    await expect(keys.getKey({ alg: 'RS256', kid: 'unknown-3' })).rejects.toMatchObject(
-      noMatchingKey,
-    )
+    await rejectsNoKey(keys, 'unknown-b')
+    await rejectsNoKey(keys, 'unknown-c')
+    expect(issuer.requestCount('jwks')).toBe(4)
+    clock += COOLDOWN
+    for (let i = 0; i < 10; i++) await rejectsNoKey(keys, `later-${i}`)
+    expect(issuer.requestCount('jwks')).toBe(7)
+  })
+
+  it('a kid a refetch did not find never spends the budget again within cooldownMs', async () => {
+    const keys = source()
+    await keys.getKey(headerFor())
+    issuer.resetCounts()
+    for (let i = 0; i < 200; i++) await rejectsNoKey(keys, '../../../etc/passwd')
+    expect(issuer.requestCount('jwks')).toBe(1)
+    clock += COOLDOWN + 1
+    await rejectsNoKey(keys, '../../../etc/passwd')
     expect(issuer.requestCount('jwks')).toBe(2)
   })
 
-  it('does not refetch within the cooldown of the first load', async () => {
+  it('a kid that is not a string never causes a refetch', async () => {
     const keys = source()
     await keys.getKey(headerFor())
-    clock += COOLDOWN - 1
-    await expect(keys.getKey({ alg: 'RS256', kid: 'unknown' })).rejects.toMatchObject(noMatchingKey)
-    expect(issuer.requestCount('jwks')).toBe(1)
+    issuer.resetCounts()
+    for (const kid of [42, { $ne: null }, ['a'], true, null]) {
+      await expect(
+        keys.getKey({ alg: 'RS256', kid } as unknown as JWSHeaderParameters),
+      ).rejects.toBeDefined()
+    }
+    expect(issuer.requestCount('jwks')).toBe(0)
+  })
+
+  it('a junk-kid flood does not use up the refetch a genuine rotation needs', async () => {
+    const keys = source()
+    await keys.getKey(headerFor())
+    issuer.resetCounts()
+    // The flood repeats a few junk kids many times, concurrently.
+    const flood = await Promise.allSettled(
+      Array.from({ length: 300 }, (_, i) => keys.getKey({ alg: 'RS256', kid: `junk-${i % 2}` })),
+    )
+    expect(flood.every((o) => o.status === 'rejected')).toBe(true)
+    for (let i = 0; i < 100; i++) await rejectsNoKey(keys, `junk-${i % 2}`)
+    const spent = issuer.requestCount('jwks')
+    expect(spent).toBeLessThanOrEqual(2)
+    clock += 1_000
+    const newKid = await issuer.rotateKey()
+    await expect(keys.getKey({ alg: 'RS256', kid: newKid })).resolves.toMatchObject({
+      type: 'public',
+    })
+    expect(issuer.requestCount('jwks')).toBe(spent + 1)
   })
 
   it('shares one refetch among concurrent requests with unknown kids', async () => {
     const keys = source()
     await keys.getKey(headerFor())
-    clock += COOLDOWN + 1
     issuer.resetCounts()
     const outcomes = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) => keys.getKey({ alg: 'RS256', kid: `unknown-${i % 5}` })),
@@ -155,13 +191,11 @@ describe('unknown kid', () => {
     expect(issuer.requestCount('jwks')).toBe(1)
   })
 
-  it('picks up a rotated key after the cooldown, with one fetch', async () => {
+  it('picks up a rotated key right away, with one fetch shared by concurrent requests', async () => {
     const keys = source()
     await keys.getKey(headerFor())
     const newKid = await issuer.rotateKey()
     clock += 1_000
-    await expect(keys.getKey({ alg: 'RS256', kid: newKid })).rejects.toMatchObject(noMatchingKey)
-    clock += COOLDOWN
     issuer.resetCounts()
     const rotated = await Promise.all([
       keys.getKey({ alg: 'RS256', kid: newKid }),
@@ -171,12 +205,34 @@ describe('unknown kid', () => {
     expect(issuer.requestCount('jwks')).toBe(1)
   })
 
-  it('honours a custom cooldown', async () => {
-    const keys = source({ cooldownMs: 10 })
+  it('a distinct-kid flood spends the budget, but its refetches pick up a new key', async () => {
+    const keys = source()
     await keys.getKey(headerFor())
-    clock += 11
-    await expect(keys.getKey({ alg: 'RS256', kid: 'x' })).rejects.toMatchObject(noMatchingKey)
+    issuer.resetCounts()
+    for (let i = 0; i < 20; i++) await rejectsNoKey(keys, `distinct-${i}`)
+    expect(issuer.requestCount('jwks')).toBe(3)
+    const newKid = await issuer.rotateKey()
+    // Budget spent: the genuine kid waits for the next refetch…
+    await rejectsNoKey(keys, newKid)
+    clock += COOLDOWN / 3
+    // …which the flood itself may trigger; it fetches the new key for everyone.
+    await rejectsNoKey(keys, 'distinct-next')
+    expect(issuer.requestCount('jwks')).toBe(4)
+    await expect(keys.getKey({ alg: 'RS256', kid: newKid })).resolves.toMatchObject({
+      type: 'public',
+    })
+    expect(issuer.requestCount('jwks')).toBe(4)
+  })
+
+  it('honours a custom cooldown and burst', async () => {
+    const keys = source({ cooldownMs: 10, refetchBurst: 1 })
+    await keys.getKey(headerFor())
+    await rejectsNoKey(keys, 'x')
+    await rejectsNoKey(keys, 'y')
     expect(issuer.requestCount('jwks')).toBe(2)
+    clock += 11
+    await rejectsNoKey(keys, 'z')
+    expect(issuer.requestCount('jwks')).toBe(3)
   })
 })
 

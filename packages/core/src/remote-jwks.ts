@@ -1,5 +1,7 @@
 import { createLocalJWKSet, type JWSHeaderParameters } from 'jose'
+import { LRUCache } from 'lru-cache'
 import { TemporarilyUnavailableError } from './errors.js'
+import { monotonicMs, NO_EVENTS, type EventSink } from './events.js'
 import { fetchJson, type FetchLike } from './internal/fetch-json.js'
 import { usableVerificationKeys, type KeySource, type VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
@@ -8,8 +10,19 @@ import type { Logger } from './logger.js'
 export interface RemoteJwksTiming {
   /** Abort a JWKS request after this long. @default 5000 */
   timeoutMs?: number
-  /** Least time between two fetches caused by an unknown `kid`. @default 30000 */
+  /**
+   * The refetch budget's period: at most `refetchBurst` fetches caused by unknown `kid`s happen
+   * per `cooldownMs` (a token bucket regaining one refetch every `cooldownMs / refetchBurst`).
+   * @default 30000
+   */
   cooldownMs?: number
+  /**
+   * Unknown-`kid` refetches available at once (the token bucket's size). A `kid` that a refetch
+   * did not find is remembered for `cooldownMs` and never spends the budget again meanwhile, so
+   * junk `kid`s repeated in a flood cannot use up what a genuine key rotation needs.
+   * @default 3
+   */
+  refetchBurst?: number
   /**
    * Keys older than this are refreshed in the background on the next request, which keeps using
    * the cached keys meanwhile (stale-while-revalidate). @default 600000
@@ -27,6 +40,10 @@ export interface RemoteJwksOptions extends RemoteJwksTiming {
   logger: Logger
   /** Clock in milliseconds. */
   now: () => number
+  /** Where key fetches, stale keys and cache lookups are reported. @default no events */
+  events?: EventSink
+  /** The issuer these keys belong to, named in events. */
+  issuer?: string
 }
 
 type LocalSet = (header: JWSHeaderParameters) => Promise<VerificationKey>
@@ -35,37 +52,101 @@ function isNoMatchingKey(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ERR_JWKS_NO_MATCHING_KEY'
 }
 
+/** Most unknown `kid`s remembered as absent at once. */
+const MAX_ABSENT_KIDS = 1000
+
 /**
  * A key source over a remote JWK Set. Keys are fetched once and shared by concurrent requests;
- * an unknown `kid` triggers at most one refetch per cooldown; old keys are refreshed in the
- * background; when the endpoint fails, cached keys keep working, and only with nothing cached
- * does a request fail, with a 503 {@link TemporarilyUnavailableError}.
+ * old keys are refreshed in the background; when the endpoint fails, cached keys keep working
+ * (reported as `stale_keys_served`), and only with nothing cached does a request fail, with a
+ * 503 {@link TemporarilyUnavailableError}.
+ *
+ * An unknown `kid` may cause a refetch, within a budget: a token bucket of `refetchBurst`
+ * refetches regaining one every `cooldownMs / refetchBurst`. The budget is spent only when a
+ * refetch could help: not for a `kid` that is not a string, not while a fetch is in flight (the
+ * request waits for it), and not for a `kid` that a fetch made after it was first seen did not
+ * contain (remembered, up to 1000 of them, for `cooldownMs`). So one junk `kid`, however often
+ * it is sent, costs at most one fetch per `cooldownMs`, and a genuine rotation still finds a
+ * refetch available; a stream of distinct junk `kid`s can spend the budget, but each refetch it
+ * causes also picks up any newly published key.
  */
 export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
   const timeoutMs = options.timeoutMs ?? 5000
   const cooldownMs = options.cooldownMs ?? 30_000
+  const burst = options.refetchBurst ?? 3
+  const refillMs = cooldownMs / burst
   const maxAgeMs = options.maxAgeMs ?? 600_000
   const retryAfterMs = options.retryAfterMs ?? 1000
   const { now, logger } = options
+  const events = options.events ?? NO_EVENTS
+  const issuer = options.issuer
   let set: LocalSet | undefined
   let loadedAt = 0
   let lastAttempt = Number.NEGATIVE_INFINITY
   let lastFailure: unknown
   let pending: Promise<LocalSet> | undefined
+  let budget = burst
+  let budgetAt = Number.NEGATIVE_INFINITY
+  /** kid → when a fetch showed it absent (on the `now` clock). */
+  const absent = new LRUCache<string, number>({ max: MAX_ABSENT_KIDS })
+  const knownAbsent = (kid: string): boolean => {
+    const at = absent.get(kid)
+    return at !== undefined && now() - at < cooldownMs
+  }
 
-  async function fetchSet(): Promise<LocalSet> {
+  /** Takes one unknown-kid refetch from the bucket, if one is left. */
+  function spendRefetch(): boolean {
+    const at = now()
+    if (budgetAt === Number.NEGATIVE_INFINITY) budgetAt = at
+    const regained = Math.floor((at - budgetAt) / refillMs)
+    if (regained > 0) {
+      budget = Math.min(burst, budget + regained)
+      budgetAt = budget === burst ? at : budgetAt + regained * refillMs
+    }
+    if (budget < 1) return false
+    budget -= 1
+    return true
+  }
+
+  async function fetchSet(trigger: 'initial' | 'refresh' | 'unknown_kid'): Promise<LocalSet> {
     const url = typeof options.url === 'string' ? options.url : await options.url()
-    const document = await fetchJson(url, { fetch: options.fetch, timeoutMs })
-    const usable = usableVerificationKeys(document)
-    if (usable === undefined) throw new Error(`${url} did not answer a JWK Set`)
-    return createLocalJWKSet(usable) as LocalSet
+    const started = events.enabled ? monotonicMs() : 0
+    try {
+      const document = await fetchJson(url, { fetch: options.fetch, timeoutMs })
+      const usable = usableVerificationKeys(document)
+      if (usable === undefined) throw new Error(`${url} did not answer a JWK Set`)
+      const local = createLocalJWKSet(usable) as LocalSet
+      if (events.enabled) {
+        events.emit({
+          type: 'key_fetch',
+          outcome: 'ok',
+          trigger,
+          url,
+          issuer,
+          durationMs: monotonicMs() - started,
+        })
+      }
+      return local
+    } catch (cause) {
+      if (events.enabled) {
+        events.emit({
+          type: 'key_fetch',
+          outcome: 'failed',
+          trigger,
+          url,
+          issuer,
+          durationMs: monotonicMs() - started,
+        })
+      }
+      throw cause
+    }
   }
 
   /** Fetches the set (one fetch at a time). Resolves with the newest usable set. */
-  function load(): Promise<LocalSet> {
+  function load(trigger: 'initial' | 'refresh' | 'unknown_kid'): Promise<LocalSet> {
     if (pending) return pending
     lastAttempt = now()
-    pending = fetchSet()
+    pending = fetchSet(trigger)
       .then((fresh) => {
         set = fresh
         loadedAt = now()
@@ -77,6 +158,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
         const message = cause instanceof Error ? cause.message : String(cause)
         if (set !== undefined) {
           logger.warn(`JWKS refresh failed; still using the cached keys: ${message}`)
+          events.emit({ type: 'stale_keys_served', issuer })
           return set
         }
         logger.error(`cannot load signing keys: ${message}`)
@@ -95,7 +177,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
   async function current(): Promise<LocalSet> {
     if (set !== undefined) {
       if (now() - loadedAt > maxAgeMs && now() - lastAttempt >= retryAfterMs) {
-        load().catch(() => {})
+        load('refresh').catch(() => {})
       }
       return set
     }
@@ -103,26 +185,43 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
     if (lastFailure !== undefined && now() - lastAttempt < retryAfterMs) {
       throw unavailable(lastFailure)
     }
-    return load()
+    return load('initial')
+  }
+
+  function cacheEvent(hit: boolean): void {
+    if (events.enabled) events.emit({ type: 'cache', cache: 'jwks', hit, issuer })
   }
 
   return {
     kind: 'asymmetric',
     async getKey(header) {
+      const cold = set === undefined
       const local = await current()
+      let key: VerificationKey
       try {
-        return await local(header)
+        key = await local(header)
       } catch (error) {
         if (!isNoMatchingKey(error)) throw error
-        if (pending === undefined && now() - lastAttempt < cooldownMs) throw error
-        const fresh = await load()
-        return fresh(header)
+        const kid = header.kid
+        if (typeof kid !== 'string' && kid !== undefined) throw error
+        const name = kid ?? ''
+        if (pending === undefined && (knownAbsent(name) || !spendRefetch())) throw error
+        cacheEvent(false)
+        const fresh = await load('unknown_kid')
+        try {
+          return await fresh(header)
+        } catch (retryError) {
+          if (isNoMatchingKey(retryError)) absent.set(name, now())
+          throw retryError
+        }
       }
+      cacheEvent(!cold)
+      return key
     },
     async warmUp() {
       if (set !== undefined) return
       try {
-        await load()
+        await load('initial')
       } catch {
         const reason = lastFailure instanceof Error ? lastFailure.message : String(lastFailure)
         throw new Error(`scopeguard: cannot load signing keys: ${reason}`, { cause: lastFailure })

@@ -31,6 +31,7 @@ import {
   type SharedVerification,
 } from './issuer-verifier.js'
 import { consoleLogger, silentLogger } from './logger.js'
+import { createEventSink, monotonicMs, type EventSink } from './events.js'
 import { createMemoryStore } from './memory-store.js'
 import {
   topLevelIssuer,
@@ -133,6 +134,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
 ): ResourceServer<Claims> {
   validateOptions(options)
   const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
+  const events: EventSink = createEventSink(options.onEvent, logger)
   const shared: SharedVerification = {
     strict: options.strict === true,
     clockTolerance: options.clockTolerance ?? 5,
@@ -144,6 +146,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     allowInsecureHttp: options.allowInsecureHttp === true,
     store: options.store ?? createMemoryStore({ maxEntries: 10_000 }),
     logger,
+    events,
     fetch: options.fetch ?? globalThis.fetch,
     now: options.now ?? Date.now,
   }
@@ -363,22 +366,59 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     return isOAuthError(error) ? error.withChallenge(challengeParams) : error
   }
 
+  /** Reports a refused request (`rejected`, or `upstream_unavailable` for a 503). */
+  function reportFailure(error: unknown, started: number): void {
+    if (!events.enabled || !isOAuthError(error)) return
+    events.emit({
+      type: error.status === 503 ? 'upstream_unavailable' : 'rejected',
+      code: error.code,
+      status: error.status,
+      ...(error.reason === undefined ? {} : { reason: error.reason }),
+      ...(started < 0 ? {} : { durationMs: monotonicMs() - started }),
+    })
+  }
+
+  /** Verifies, reporting the outcome as an event. */
+  async function verifyReported(
+    token: string,
+    source: TokenSource,
+    request: RequestLike | undefined,
+    started: number,
+  ): Promise<AuthInfo<Claims>> {
+    try {
+      const auth = await verify(token, source, request)
+      if (events.enabled) {
+        events.emit({
+          type: 'authenticated',
+          issuer: auth.issuer,
+          format: auth.format,
+          ...(auth.clientId === undefined ? {} : { clientId: auth.clientId }),
+          durationMs: monotonicMs() - started,
+        })
+      }
+      return auth
+    } catch (error) {
+      const challenged = withChallenge(error)
+      reportFailure(challenged, started)
+      throw challenged
+    }
+  }
+
   async function authenticate(
     request: RequestLike,
     routeOptions?: AuthenticateOptions,
   ): Promise<AuthInfo<Claims> | undefined> {
+    const started = events.enabled ? monotonicMs() : 0
     let extracted
     try {
       extracted = extractToken(request, extractionFor(routeOptions))
     } catch (error) {
       if (routeOptions?.optional === true && error instanceof MissingTokenError) return undefined
-      throw withChallenge(error)
+      const challenged = withChallenge(error)
+      reportFailure(challenged, -1)
+      throw challenged
     }
-    try {
-      return await verify(extracted.token, extracted.source, request)
-    } catch (error) {
-      throw withChallenge(error)
-    }
+    return verifyReported(extracted.token, extracted.source, request, started)
   }
 
   return {
@@ -389,11 +429,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     resourceMetadata,
     authenticate: authenticate as ResourceServer<Claims>['authenticate'],
     async verifyToken(token, source = 'header', request) {
-      try {
-        return await verify(token, source, request)
-      } catch (error) {
-        throw withChallenge(error)
-      }
+      return verifyReported(token, source, request, events.enabled ? monotonicMs() : 0)
     },
     async revoke(target) {
       if (!revocation) {
@@ -419,7 +455,12 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       if ('token' in target) tokenCache?.delete(target.token)
     },
     authorize(auth, ...requirements) {
-      checkRequirements(auth, requirements)
+      try {
+        checkRequirements(auth, requirements)
+      } catch (error) {
+        reportFailure(error, -1)
+        throw error
+      }
     },
     async warmUp() {
       await Promise.all(verifiers.map((verifier) => verifier.warmUp()))
