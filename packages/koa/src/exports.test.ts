@@ -8,10 +8,15 @@ it('exports exactly the documented runtime API', () => {
       "getAuth",
       "hasAuth",
       "protect",
+      "refuseDelegation",
+      "requireActor",
       "requireAnyScope",
+      "requireAuthentication",
       "requireClaim",
+      "requireDelegation",
       "requireScope",
       "requirement",
+      "resourceMetadata",
       "sendError",
     ]
   `)
