@@ -1,0 +1,125 @@
+import type { ResourceServer } from '@scopeguard/core'
+import type { TestIssuer } from '@scopeguard/testing'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { bearer, call, type Instance } from './example-process.js'
+import { sharedRedisUrl } from './redis.js'
+import {
+  contractEnv,
+  issuerFor,
+  PUBLIC_ORIGIN,
+  revocationConsole,
+  startInstances,
+} from './setup.js'
+
+const inAnHour = (): Date => new Date(Date.now() + 3_600_000)
+
+// Three example processes (two Express, one Koa) configured only through the examples contract,
+// with the same REDIS_URL and PUBLIC_ORIGIN, as N instances behind a load balancer would be. A
+// fourth (Express) has no REDIS_URL: the control that shows the sharing goes through Redis.
+describe('several example instances sharing one Redis', () => {
+  let issuer: TestIssuer
+  let redisUrl: string
+  let shared: Instance[] = []
+  let alone: Instance | undefined
+  let console_: { rs: ResourceServer; close(): void } | undefined
+  beforeAll(async () => {
+    redisUrl = await sharedRedisUrl()
+    issuer = await issuerFor()
+    const [instances, [control]] = await Promise.all([
+      startInstances(
+        [
+          { example: 'express', label: 'A (express)' },
+          { example: 'express', label: 'B (express)' },
+          { example: 'koa', label: 'C (koa)' },
+        ],
+        contractEnv(issuer, { redisUrl, publicOrigin: PUBLIC_ORIGIN }),
+      ),
+      startInstances(
+        [{ example: 'express', label: 'D (express, no Redis)' }],
+        contractEnv(issuer, { publicOrigin: PUBLIC_ORIGIN }),
+      ),
+    ])
+    shared = instances
+    alone = control
+    console_ = await revocationConsole(issuer, redisUrl)
+  })
+  afterAll(async () => {
+    console_?.close()
+    await Promise.all([...shared, ...(alone ? [alone] : [])].map((instance) => instance.stop()))
+    await issuer?.close()
+  })
+  beforeEach(() => issuer.resetCounts())
+
+  it('connected every shared instance to Redis at startup', () => {
+    expect(shared).toHaveLength(3)
+    for (const instance of shared)
+      expect(instance.output(), instance.name).toMatch(/connected to Redis at redis:\/\//)
+    expect(alone?.output()).not.toMatch(/Redis/)
+  })
+
+  it('introspects an opaque token once for all instances', async () => {
+    const token = issuer.issueOpaque({ sub: 'alice' }, { scope: 'files:read' })
+    for (const instance of shared) {
+      const answer = await call(instance.origin, '/me', { headers: bearer(token) })
+      expect([answer.status, answer.body['sub']], instance.name).toEqual([200, 'alice'])
+      expect(issuer.requestCount('introspection'), instance.name).toBe(1)
+    }
+    const files = await call(shared[2]!.origin, '/files', { headers: bearer(token) })
+    expect(files.status).toBe(200)
+    expect(issuer.requestCount('introspection')).toBe(1)
+    // The instance without Redis has its own cache, so it asks again.
+    expect((await call(alone!.origin, '/me', { headers: bearer(token) })).status).toBe(200)
+    expect(issuer.requestCount('introspection')).toBe(2)
+  })
+
+  it('shares an inactive answer: a token revoked at the issuer is refused by all after one introspection', async () => {
+    const token = issuer.issueOpaque()
+    issuer.revoke(token)
+    for (const instance of shared) {
+      const answer = await call(instance.origin, '/me', { headers: bearer(token) })
+      expect([answer.status, answer.body['error']], instance.name).toEqual([401, 'invalid_token'])
+      expect(answer.headers.get('www-authenticate'), instance.name).toMatch(/error="invalid_token"/)
+    }
+    expect(issuer.requestCount('introspection')).toBe(1)
+  })
+
+  it('honours on every instance a revocation by jti made through another resource server on the Redis', async () => {
+    const revoked = await issuer.sign({ jti: `revoked-${crypto.randomUUID()}` })
+    const other = await issuer.sign()
+    for (const instance of shared) {
+      expect((await call(instance.origin, '/me', { headers: bearer(revoked) })).status).toBe(200)
+    }
+    const jti = JSON.parse(Buffer.from(revoked.split('.')[1]!, 'base64url').toString())['jti']
+    await console_!.rs.revoke({ jti, expiresAt: inAnHour() })
+    for (const instance of shared) {
+      const answer = await call(instance.origin, '/me', { headers: bearer(revoked) })
+      expect(answer.status, instance.name).toBe(401)
+      expect(answer.body, instance.name).toEqual({
+        error: 'invalid_token',
+        error_description: 'The access token was revoked',
+      })
+      expect((await call(instance.origin, '/me', { headers: bearer(other) })).status).toBe(200)
+    }
+    // The denylist lives in Redis: the instance without it never hears of the revocation.
+    expect((await call(alone!.origin, '/me', { headers: bearer(revoked) })).status).toBe(200)
+  })
+
+  it('honours a revocation of an opaque token by value although its active answer is cached', async () => {
+    const token = issuer.issueOpaque()
+    expect((await call(shared[0]!.origin, '/me', { headers: bearer(token) })).status).toBe(200)
+    await console_!.rs.revoke({ token, expiresAt: inAnHour() })
+    for (const instance of shared) {
+      const answer = await call(instance.origin, '/me', { headers: bearer(token) })
+      expect([answer.status, answer.body['error']], instance.name).toEqual([401, 'invalid_token'])
+    }
+    // The denylist is checked before the cached answer is used: no new introspection needed.
+    expect(issuer.requestCount('introspection')).toBe(1)
+  })
+
+  it('kept every instance running through the whole file', async () => {
+    for (const instance of [...shared, alone!]) {
+      expect(instance.running(), instance.name).toBe(true)
+      expect((await call(instance.origin, '/health')).status, instance.name).toBe(200)
+    }
+  })
+})
