@@ -9,10 +9,15 @@ describe('public API', () => {
       'getAuth',
       'getAuthError',
       'hasAuth',
+      'refuseDelegation',
+      'requireActor',
       'requireAnyScope',
+      'requireAuthentication',
       'requireClaim',
+      'requireDelegation',
       'requireScope',
       'requirement',
+      'resourceMetadata',
       'sendError',
     ])
   })

@@ -1,7 +1,17 @@
 export { ScopeguardStrategy } from './strategy.js'
 export type { ScopeguardStrategyOptions, StrategyOptions } from './options.js'
 export type { VerifyDone, VerifyFunction, VerifyFunctionWithRequest } from './verify.js'
-export { requireAnyScope, requireClaim, requireScope, requirement } from './requirements.js'
+export {
+  refuseDelegation,
+  requireActor,
+  requireAnyScope,
+  requireAuthentication,
+  requireClaim,
+  requireDelegation,
+  requireScope,
+  requirement,
+} from './requirements.js'
+export { resourceMetadata } from './metadata.js'
 export type { RequirementOptions } from './requirements.js'
 export { errorHandler, sendError } from './errors.js'
 export { getAuth, getAuthError, hasAuth } from './auth.js'
@@ -12,4 +22,11 @@ export type {
   NextFunction,
   PassportRequest,
 } from './http.js'
-export type { AuthInfo, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
+export type {
+  Actor,
+  AuthenticationPolicy,
+  AuthInfo,
+  ResourceMetadata,
+  ResourceServer,
+  ResourceServerOptions,
+} from '@scopeguard/core'

@@ -1,7 +1,13 @@
 import {
+  refuseDelegation as refuseDelegated,
+  requireActor as actor,
   requireAnyScope as anyScope,
+  requireAuthentication as authentication,
   requireClaim as claim,
+  requireDelegation as delegated,
   requireScope as allScopes,
+  type Actor,
+  type AuthenticationPolicy,
   type ClaimExpectation,
   type Requirement,
   type Scope,
@@ -23,7 +29,8 @@ export interface RequirementOptions {
 /**
  * Route middleware running a core {@link Requirement} against the token `ScopeguardStrategy`
  * verified (not `req.user`, so a verify callback may map the user freely). A failure answers
- * 403 `insufficient_scope`.
+ * with the requirement's error: 403 `insufficient_scope`, or 401 `insufficient_user_authentication`
+ * for step-up.
  */
 export function requirement(rule: Requirement, options: RequirementOptions = {}): Middleware {
   const { errors = 'respond' } = options
@@ -64,4 +71,33 @@ export function requireAnyScope(...scopes: Scope[]): Middleware {
 /** Requires a claim value (contained, for array claims) or a predicate over the claim. */
 export function requireClaim(name: string, expected: ClaimExpectation): Middleware {
   return requirement(claim(name, expected))
+}
+
+/**
+ * Requires a strong or recent enough user authentication (RFC 9470 step-up): the token's `acr`
+ * must be one of `acrValues`, and/or its `auth_time` at most `maxAge` seconds old. Otherwise
+ * 401 `insufficient_user_authentication` with `acr_values` / `max_age` in the challenge. Place it
+ * before `requireScope()` so that a client lacking both is first sent to re-authenticate.
+ */
+export function requireAuthentication(policy: AuthenticationPolicy): Middleware {
+  return requirement(authentication(policy))
+}
+
+/**
+ * Allows only the given acting parties (RFC 8693 delegation): the current actor (`actors[0]`,
+ * from the outermost `act` claim) must have one of these subjects or satisfy the predicate.
+ * Tokens without `act` fail too. Failures are 403.
+ */
+export function requireActor(...allowed: (string | ((actor: Actor) => boolean))[]): Middleware {
+  return requirement(actor(...allowed))
+}
+
+/** Requires a delegated token (one with an `act` claim); others get 403. */
+export function requireDelegation(): Middleware {
+  return requirement(delegated())
+}
+
+/** Refuses delegated tokens (with an `act` claim) with 403: only the subject itself may call. */
+export function refuseDelegation(): Middleware {
+  return requirement(refuseDelegated())
 }

@@ -9,6 +9,7 @@ import {
 import { Strategy } from 'passport-strategy'
 import { setAuth, setAuthError } from './auth.js'
 import type { PassportRequest } from './http.js'
+import { clientCertificateOf } from './tls.js'
 import { resolveStrategyOptions, type ScopeguardStrategyOptions } from './options.js'
 import type { VerifyDone, VerifyFunction, VerifyFunctionWithRequest } from './verify.js'
 
@@ -91,6 +92,7 @@ export class ScopeguardStrategy extends Strategy {
           headers: req.headers,
           rawHeaders: req.rawHeaders,
           body: req.body,
+          clientCertificate: clientCertificateOf(req),
         },
         this.routeOptions,
       )

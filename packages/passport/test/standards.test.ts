@@ -1,0 +1,109 @@
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { ResourceServer } from '@scopeguard/core'
+import express from 'express'
+import passportStatic from 'passport'
+import { describe, expect, it } from 'vitest'
+import {
+  errorHandler,
+  getAuth,
+  refuseDelegation,
+  requireActor,
+  requireAuthentication,
+  requireDelegation,
+  requireScope,
+  resourceMetadata,
+  ScopeguardStrategy,
+} from '../src/index.js'
+import { describeStandardsCases, type StandardsServers } from './standards-cases.js'
+
+function buildApp(servers: StandardsServers): express.Express {
+  const passport = new passportStatic.Passport()
+  const files = new ScopeguardStrategy(servers.files)
+  passport.use(files)
+  passport.use(new ScopeguardStrategy({ resourceServer: servers.mcp, name: 'mcp' }))
+  passport.use(new ScopeguardStrategy({ resourceServer: servers.proxy, name: 'proxy' }))
+  const app = express()
+  app.use(resourceMetadata(files, servers.mcp))
+  app.use(passport.initialize())
+  const by = (name: string) => passport.authenticate(name, { session: false, failWithError: true })
+  const guard = by('scopeguard')
+  const ok = (_req: express.Request, res: express.Response): void => {
+    res.json({ ok: true })
+  }
+  app.get('/files', guard, requireScope('files:read'), ok)
+  app.get('/mcp', by('mcp'), ok)
+  app.get('/proxied/files', by('proxy'), requireScope('files:read'), ok)
+  app.get('/step-up/mfa', guard, requireAuthentication({ acrValues: ['urn:mfa'] }), ok)
+  app.get('/step-up/either', guard, requireAuthentication({ acrValues: ['a', 'b'] }), ok)
+  app.get('/step-up/recent', guard, requireAuthentication({ maxAge: 300 }), ok)
+  app.get(
+    '/step-up/both',
+    guard,
+    requireAuthentication({ acrValues: ['urn:mfa'], maxAge: 300 }),
+    ok,
+  )
+  app.get(
+    '/step-up/write',
+    guard,
+    requireAuthentication({ acrValues: ['urn:mfa'] }),
+    requireScope('files:write'),
+    ok,
+  )
+  app.get('/delegation/chain', guard, (req, res) => {
+    const auth = getAuth(req)
+    res.json({ actors: auth.actors.map((actor) => actor.subject), mayAct: auth.mayAct })
+  })
+  app.get('/delegation/required', guard, requireDelegation(), ok)
+  app.get('/delegation/refused', guard, refuseDelegation(), ok)
+  app.get('/delegation/actor', guard, requireActor('svc-a'), ok)
+  app.use(errorHandler())
+  return app
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return String((server.address() as AddressInfo).port)
+}
+
+describeStandardsCases('Passport on Express 5', async (servers) => {
+  const app = buildApp(servers)
+  const plain = createHttpServer(app)
+  const tls = createHttpsServer(
+    {
+      cert: servers.tls.certificate,
+      key: servers.tls.privateKey,
+      requestCert: true,
+      rejectUnauthorized: false,
+    },
+    app,
+  )
+  const [httpPort, httpsPort] = [await listen(plain), await listen(tls)]
+  return {
+    http: `http://127.0.0.1:${httpPort}`,
+    https: `https://127.0.0.1:${httpsPort}`,
+    close: async () => {
+      for (const server of [plain, tls]) {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+      }
+    },
+  }
+})
+
+describe('resourceMetadata()', () => {
+  const plain = {
+    resourceMetadata: undefined,
+    authenticate: () => undefined,
+  } as unknown as ResourceServer
+
+  it('refuses a resource server without the resourceMetadata option', () => {
+    expect(() => resourceMetadata(plain)).toThrow(/resourceMetadata option/)
+    expect(() => resourceMetadata(new ScopeguardStrategy(plain))).toThrow(/resourceMetadata option/)
+  })
+
+  it('refuses to be called with nothing', () => {
+    expect(() => resourceMetadata()).toThrow(/at least one/)
+  })
+})
