@@ -1,6 +1,6 @@
 import type { ResourceServer } from '@scopeguard/core'
 import type { TestIssuer } from '@scopeguard/testing'
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { bearer, call, type Answer, type Instance } from './example-process.js'
 import { dedicatedRedis, type DedicatedRedis } from './redis.js'
 import {
@@ -8,6 +8,7 @@ import {
   issuerFor,
   PUBLIC_ORIGIN,
   revocationConsole,
+  setUpOrFailEach,
   startInstances,
 } from './setup.js'
 
@@ -45,7 +46,7 @@ describe('example instances while their Redis fails', () => {
   let instances: Instance[] = []
   let pids: number[] = []
   let console_: { rs: ResourceServer; close(): void } | undefined
-  beforeAll(async () => {
+  setUpOrFailEach(async () => {
     redis = await dedicatedRedis()
     issuer = await issuerFor()
     instances = await startInstances(
@@ -63,9 +64,9 @@ describe('example instances while their Redis fails', () => {
     await issuer?.close()
     await redis?.stop()
   })
-  beforeEach(() => issuer.resetCounts())
+  beforeEach(() => issuer?.resetCounts())
   afterEach(async () => {
-    await redis.start() // a test that stopped it leaves it running again
+    await redis?.start() // a test that stopped it leaves it running again
   })
 
   /** Every instance answers 200 to a fresh JWT. */

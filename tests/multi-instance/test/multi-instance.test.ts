@@ -1,6 +1,6 @@
 import type { ResourceServer } from '@scopeguard/core'
 import type { TestIssuer } from '@scopeguard/testing'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import { bearer, call, type Instance } from './example-process.js'
 import { sharedRedisUrl } from './redis.js'
 import {
@@ -8,6 +8,7 @@ import {
   issuerFor,
   PUBLIC_ORIGIN,
   revocationConsole,
+  setUpOrFailEach,
   startInstances,
 } from './setup.js'
 
@@ -22,7 +23,7 @@ describe('several example instances sharing one Redis', () => {
   let shared: Instance[] = []
   let alone: Instance | undefined
   let console_: { rs: ResourceServer; close(): void } | undefined
-  beforeAll(async () => {
+  setUpOrFailEach(async () => {
     redisUrl = await sharedRedisUrl()
     issuer = await issuerFor()
     const [instances, [control]] = await Promise.all([
@@ -48,7 +49,7 @@ describe('several example instances sharing one Redis', () => {
     await Promise.all([...shared, ...(alone ? [alone] : [])].map((instance) => instance.stop()))
     await issuer?.close()
   })
-  beforeEach(() => issuer.resetCounts())
+  beforeEach(() => issuer?.resetCounts())
 
   it('connected every shared instance to Redis at startup', () => {
     expect(shared).toHaveLength(3)

@@ -2,6 +2,7 @@ import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import { createRedisStore } from '@scopeguard/redis'
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
 import { Redis } from 'ioredis'
+import { beforeAll, beforeEach } from 'vitest'
 import { startInstance, type ExampleName, type Instance } from './example-process.js'
 
 export const AUDIENCE = 'https://api.multi-instance.test'
@@ -70,4 +71,24 @@ export async function revocationConsole(
     logger: false,
   })
   return { rs, close: () => client.disconnect() }
+}
+
+/**
+ * Runs a describe block's setup once before its tests. When it fails (no Redis, an example that
+ * does not start), every test of the block fails with that error: none is skipped.
+ */
+export function setUpOrFailEach(setup: () => Promise<void>): void {
+  let failed = false
+  let failure: unknown
+  beforeAll(async () => {
+    try {
+      await setup()
+    } catch (error) {
+      failed = true
+      failure = error
+    }
+  })
+  beforeEach(() => {
+    if (failed) throw failure
+  })
 }
