@@ -12,7 +12,12 @@ describe('public API', () => {
       'OptionalAuth',
       'PUBLIC_METADATA',
       'Public',
+      'REQUIREMENTS_METADATA',
+      'RefuseDelegation',
+      'RequireActor',
+      'RequireAuthentication',
       'RequireClaim',
+      'RequireDelegation',
       'SCOPEGUARD_MODULE_OPTIONS',
       'SCOPEGUARD_RESOURCE_SERVER',
       'SCOPES_METADATA',
@@ -21,6 +26,7 @@ describe('public API', () => {
       'ScopeguardGuard',
       'ScopeguardModule',
       'Scopes',
+      'resourceMetadataMiddleware',
       'toScopeguardException',
     ])
   })
@@ -32,6 +38,7 @@ describe('public API', () => {
       api.CLAIMS_METADATA,
       api.PUBLIC_METADATA,
       api.OPTIONAL_AUTH_METADATA,
+      api.REQUIREMENTS_METADATA,
       api.SCOPEGUARD_RESOURCE_SERVER,
       api.SCOPEGUARD_MODULE_OPTIONS,
     ]).toEqual([
@@ -40,6 +47,7 @@ describe('public API', () => {
       'scopeguard:claims',
       'scopeguard:public',
       'scopeguard:optional-auth',
+      'scopeguard:requirements',
       'scopeguard:resource-server',
       'scopeguard:module-options',
     ])

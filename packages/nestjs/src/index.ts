@@ -11,6 +11,14 @@ export { ScopeguardException, toScopeguardException } from './scopeguard.excepti
 export type { ScopeguardExceptionBody } from './scopeguard.exception.js'
 export { ScopeguardExceptionFilter } from './scopeguard.filter.js'
 export { AnyScope, RequireClaim, Scopes } from './scopes.decorator.js'
+export {
+  RefuseDelegation,
+  RequireActor,
+  RequireAuthentication,
+  RequireDelegation,
+} from './requirements.decorator.js'
+export { resourceMetadataMiddleware } from './resource-metadata.middleware.js'
+export type { ResourceMetadataMiddleware } from './resource-metadata.middleware.js'
 export { Public } from './public.decorator.js'
 export { OptionalAuth } from './optional-auth.decorator.js'
 export { Auth } from './auth.decorator.js'
@@ -19,8 +27,16 @@ export {
   CLAIMS_METADATA,
   OPTIONAL_AUTH_METADATA,
   PUBLIC_METADATA,
+  REQUIREMENTS_METADATA,
   SCOPEGUARD_MODULE_OPTIONS,
   SCOPEGUARD_RESOURCE_SERVER,
   SCOPES_METADATA,
 } from './scopeguard.constants.js'
-export type { AuthInfo, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
+export type {
+  Actor,
+  AuthenticationPolicy,
+  AuthInfo,
+  ResourceMetadata,
+  ResourceServer,
+  ResourceServerOptions,
+} from '@scopeguard/core'

@@ -22,3 +22,9 @@ export const PUBLIC_METADATA = 'scopeguard:public'
 
 /** Metadata key of `@OptionalAuth()`: requests without a token pass as anonymous. */
 export const OPTIONAL_AUTH_METADATA = 'scopeguard:optional-auth'
+
+/**
+ * Metadata key of `@RequireAuthentication()`, `@RequireActor()`, `@RequireDelegation()` and
+ * `@RefuseDelegation()`: further core requirements of a route.
+ */
+export const REQUIREMENTS_METADATA = 'scopeguard:requirements'

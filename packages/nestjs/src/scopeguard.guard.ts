@@ -20,6 +20,7 @@ import {
   CLAIMS_METADATA,
   OPTIONAL_AUTH_METADATA,
   PUBLIC_METADATA,
+  REQUIREMENTS_METADATA,
   SCOPEGUARD_MODULE_OPTIONS,
   SCOPEGUARD_RESOURCE_SERVER,
   SCOPES_METADATA,
@@ -46,8 +47,8 @@ const OPTIONAL: AuthenticateOptions = { optional: true }
 
 /**
  * Authenticates the request's access token with the core resource server and checks the route's
- * `@Scopes()`, `@AnyScope()` and `@RequireClaim()` metadata (class and handler metadata merge: all
- * of them are required). Use it per controller or handler with `@UseGuards(ScopeguardGuard)`, or
+ * `@RequireAuthentication()`, `@Scopes()`, `@AnyScope()`, `@RequireClaim()` and delegation
+ * metadata, in that order (class and handler metadata merge: all of them are required). Use it per controller or handler with `@UseGuards(ScopeguardGuard)`, or
  * on every route with `ScopeguardModule.forRoot({ global: true })`; `@Public()` opts a route out.
  *
  * Failures are {@link ScopeguardException}s (400, 401, 403, 503) whose `WWW-Authenticate` and
@@ -133,10 +134,14 @@ export class ScopeguardGuard implements CanActivate {
     const scopes = [...new Set(this.reflector.getAllAndMerge<string[]>(SCOPES_METADATA, merge))]
     const anyScopes = this.reflector.getAllAndMerge<string[][]>(ANY_SCOPE_METADATA, merge)
     const claims = this.reflector.getAllAndMerge<Requirement[]>(CLAIMS_METADATA, merge)
+    const others = this.reflector.getAllAndMerge<Requirement[]>(REQUIREMENTS_METADATA, merge)
+    // Step-up (401) comes before scopes (403): re-authenticating may fix both at once.
     const requirements = [
+      ...others.filter((rule) => rule.kind === 'authentication'),
       ...(scopes.length > 0 ? [requireScope(...scopes)] : []),
       ...anyScopes.map((group) => requireAnyScope(...group)),
       ...claims,
+      ...others.filter((rule) => rule.kind !== 'authentication'),
     ]
     const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_METADATA, override)
     return {

@@ -1,5 +1,12 @@
-import { Module } from '@nestjs/common'
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
+import { resourceMetadataMiddleware } from './resource-metadata.middleware.js'
 import { SCOPEGUARD_MODULE_OPTIONS, SCOPEGUARD_RESOURCE_SERVER } from './scopeguard.constants.js'
 import { ScopeguardGuard } from './scopeguard.guard.js'
 import {
@@ -27,7 +34,9 @@ function createModuleResourceServer(options: ScopeguardModuleOptions): ResourceS
  *
  * Options are validated when the resource server is created, at startup: a mistake fails the
  * bootstrap with a `ConfigurationError` naming what to change. `global: true` also registers the
- * guard for every route.
+ * guard for every route. With the `resourceMetadata` option, the module also serves the protected
+ * resource metadata document (RFC 9728) at its well-known path, without a token, on Express and
+ * Fastify.
  */
 @Module({
   providers: [
@@ -40,4 +49,20 @@ function createModuleResourceServer(options: ScopeguardModuleOptions): ResourceS
   ],
   exports: [SCOPEGUARD_RESOURCE_SERVER, SCOPEGUARD_MODULE_OPTIONS, ScopeguardGuard],
 })
-export class ScopeguardModule extends ScopeguardConfigurableModule {}
+export class ScopeguardModule extends ScopeguardConfigurableModule implements NestModule {
+  constructor(
+    @Inject(SCOPEGUARD_RESOURCE_SERVER) private readonly resourceServer: ResourceServer<object>,
+  ) {
+    super()
+  }
+
+  /** Mounts the metadata route when the resource server has `resourceMetadata`. */
+  configure(consumer: MiddlewareConsumer): void {
+    const metadata = this.resourceServer.resourceMetadata
+    if (metadata === undefined) return
+    const path = metadata.path.split('?', 1)[0] as string
+    consumer
+      .apply(resourceMetadataMiddleware(metadata))
+      .forRoutes({ path, method: RequestMethod.ALL })
+  }
+}

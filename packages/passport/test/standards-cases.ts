@@ -62,7 +62,7 @@ interface Context {
 
 interface Expect {
   status: number
-  /** Parameters the single Bearer challenge must have (a subset). */
+  /** Parameters the Bearer challenge must have (a subset). */
   challenge?: Record<string, string>
   /** Parameters it must not have. */
   without?: string[]
@@ -533,11 +533,13 @@ export function describeStandardsCases(
           expect(response.headers['content-type']?.[0]).toMatch(/^application\/json/)
         }
         if (expected.challenge !== undefined) {
-          const values = response.headers['www-authenticate'] ?? []
-          expect(values).toHaveLength(1)
-          const [challenge, ...others] = parseChallenges(values[0] ?? '')
-          expect(others).toEqual([])
-          expect(challenge?.scheme).toBe('Bearer')
+          // Other schemes (DPoP) may be offered alongside; the Bearer challenge is checked here.
+          const challenges = (response.headers['www-authenticate'] ?? []).flatMap((value) =>
+            parseChallenges(value),
+          )
+          const bearers = challenges.filter((c) => c.scheme.toLowerCase() === 'bearer')
+          expect(bearers).toHaveLength(1)
+          const challenge = bearers[0]
           expect(challenge?.params).toMatchObject(expected.challenge)
           for (const name of expected.without ?? []) {
             expect(challenge?.params, name).not.toHaveProperty(name)

@@ -47,12 +47,22 @@ interface PlatformRequest {
   originalUrl?: string
   rawHeaders?: string[]
   raw?: PlatformRequest
+  socket?: { encrypted?: boolean; getPeerCertificate?: () => { raw?: Uint8Array } | null }
+}
+
+/** The DER bytes of the TLS client certificate (HTTPS with `requestCert`), for RFC 8705. */
+function clientCertificateOf(node: PlatformRequest): Uint8Array | undefined {
+  const socket = node.socket
+  if (socket?.encrypted !== true || typeof socket.getPeerCertificate !== 'function')
+    return undefined
+  const raw = socket.getPeerCertificate()?.raw
+  return raw !== undefined && raw.length > 0 ? raw : undefined
 }
 
 /**
  * The core's request shape from an Express `Request` or a Fastify `FastifyRequest` (whose Node
  * request is `raw`): the same method, URL (with query) and raw headers that Nest's HTTP adapters
- * report, and the parsed body.
+ * report, the parsed body, and the TLS client certificate of the connection, if any.
  */
 export function toRequestLike(request: object): RequestLike {
   const platform = request as PlatformRequest
@@ -63,5 +73,6 @@ export function toRequestLike(request: object): RequestLike {
     headers: platform.headers,
     rawHeaders: node.rawHeaders,
     body: platform.body,
+    clientCertificate: clientCertificateOf(node),
   }
 }

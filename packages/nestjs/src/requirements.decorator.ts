@@ -1,0 +1,46 @@
+import {
+  refuseDelegation,
+  requireActor,
+  requireAuthentication,
+  requireDelegation,
+  type Actor,
+  type AuthenticationPolicy,
+} from '@scopeguard/core'
+import { appendMetadata } from './internal/append-metadata.js'
+import { REQUIREMENTS_METADATA } from './scopeguard.constants.js'
+
+/**
+ * Requires a strong or recent enough user authentication (RFC 9470 step-up): the token's `acr`
+ * must be one of `acrValues`, and/or its `auth_time` at most `maxAge` seconds old. Otherwise the
+ * guard answers 401 `insufficient_user_authentication` with `acr_values` / `max_age` in the
+ * challenge. Checked before the route's scopes, so a client lacking both is first sent to
+ * re-authenticate. Merges like `@Scopes()` (class and handler policies both apply).
+ *
+ * @throws ConfigurationError at class definition for an empty or malformed policy.
+ */
+export function RequireAuthentication(
+  policy: AuthenticationPolicy,
+): ClassDecorator & MethodDecorator {
+  return appendMetadata(REQUIREMENTS_METADATA, [requireAuthentication(policy)])
+}
+
+/**
+ * Allows only the given acting parties (RFC 8693 delegation): the current actor (outermost `act`
+ * claim) must have one of these subjects or satisfy the predicate; tokens without `act` fail
+ * too. Failures are 403 `insufficient_scope`.
+ */
+export function RequireActor(
+  ...allowed: (string | ((actor: Actor) => boolean))[]
+): ClassDecorator & MethodDecorator {
+  return appendMetadata(REQUIREMENTS_METADATA, [requireActor(...allowed)])
+}
+
+/** Requires a delegated token (one with an `act` claim); others get 403. */
+export function RequireDelegation(): ClassDecorator & MethodDecorator {
+  return appendMetadata(REQUIREMENTS_METADATA, [requireDelegation()])
+}
+
+/** Refuses delegated tokens (with an `act` claim) with 403: only the subject itself may call. */
+export function RefuseDelegation(): ClassDecorator & MethodDecorator {
+  return appendMetadata(REQUIREMENTS_METADATA, [refuseDelegation()])
+}
