@@ -1,4 +1,5 @@
 import type { ChallengeParams } from './challenge.js'
+import type { DpopProofInfo } from './dpop-verifier.js'
 import { InvalidTokenError } from './errors.js'
 import type { TokenSource } from './extract.js'
 import type { Scope } from './scopes.js'
@@ -51,8 +52,8 @@ export interface Actor {
 export interface AuthInfo<Claims extends object = Record<string, unknown>> {
   /** The raw access token. Never log it. */
   token: string
-  /** The authorization scheme it came with. */
-  tokenType: 'Bearer'
+  /** The authorization scheme it came with: `DPoP` when a DPoP proof bound it (RFC 9449). */
+  tokenType: 'Bearer' | 'DPoP'
   /** Where in the request the token was found. */
   source: TokenSource
   /** How the token was verified: locally as a JWT, or by introspection (`opaque`). */
@@ -86,6 +87,13 @@ export interface AuthInfo<Claims extends object = Record<string, unknown>> {
   mayAct: Readonly<Record<string, unknown>> | undefined
   /** The `cnf` (confirmation) claim, when present. */
   confirmation: Readonly<Record<string, unknown>> | undefined
+  /** For a DPoP request: the verified proof's key and its thumbprint (the token's `cnf.jkt`). */
+  dpop?: DpopProofInfo | undefined
+  /**
+   * Headers the adapter adds to the response of an authenticated request, such as a fresh
+   * `DPoP-Nonce` after the nonce rotated.
+   */
+  responseHeaders?: Readonly<Record<string, string>> | undefined
 }
 
 const CHALLENGE = Symbol.for('scopeguard.challenge')

@@ -6,6 +6,22 @@
  * `"` becomes `'`, `\` becomes `/`, and anything outside printable ASCII is dropped.
  */
 
+/**
+ * Hidden member of {@link ChallengeParams} saying which challenges a response offers (RFC 9449
+ * §7.1: `Bearer` and/or `DPoP`) and which scheme the request used. Set by the resource server.
+ */
+export const CHALLENGE_SCHEMES: unique symbol = Symbol.for('scopeguard.challenge-schemes')
+
+/** Which challenges an error's `WWW-Authenticate` offers. */
+export interface ChallengeSchemes {
+  /** Offer the `Bearer` scheme (false when DPoP is required). */
+  bearer: boolean
+  /** The `algs` of the `DPoP` challenge (space-separated); undefined when DPoP is disabled. */
+  dpopAlgs?: string | undefined
+  /** The scheme the request used; the error parameters go on its challenge (RFC 9449 §7.2). */
+  used?: 'Bearer' | 'DPoP' | undefined
+}
+
 /** Auth-params of one challenge; `undefined` values are left out. */
 export type ChallengeParams = {
   realm?: string | undefined
@@ -14,6 +30,8 @@ export type ChallengeParams = {
   error_description?: string | undefined
   error_uri?: string | undefined
   [name: string]: string | undefined
+  /** Which schemes to challenge with; by default `Bearer` alone. */
+  [CHALLENGE_SCHEMES]?: ChallengeSchemes | undefined
 }
 
 /** One parsed challenge: its scheme and its auth-params (names lower-cased). */

@@ -1,4 +1,9 @@
-import { formatChallenge, type ChallengeParams } from './challenge.js'
+import {
+  CHALLENGE_SCHEMES,
+  formatChallenge,
+  type ChallengeParams,
+  type ChallengeSchemes,
+} from './challenge.js'
 
 /**
  * Stable codes of every error scopeguard raises for a request. Apart from `missing_token` they are
@@ -44,6 +49,7 @@ export type OAuthErrorReason =
   | 'claim_requirement'
   | 'key_source_unavailable'
   | 'introspection_unavailable'
+  | 'store_unavailable'
   | 'inactive'
   | 'revoked'
   | 'invalid_dpop_proof'
@@ -123,16 +129,50 @@ export class OAuthError extends Error {
     return { error: this.code, error_description: this.description }
   }
 
-  /** The `WWW-Authenticate` value for this error, or undefined for a 503. */
+  /**
+   * The `WWW-Authenticate` value for this error, or undefined for a 503: a `Bearer` challenge, and
+   * a `DPoP` challenge with `algs` when the resource server accepts DPoP (RFC 9449 §7.1). The error
+   * goes on the challenge of the scheme the request used (§7.2); `realm` and `resource_metadata`
+   * on both.
+   */
   challenge(): string | undefined {
     if (this.status === 503) return undefined
-    const { realm = DEFAULT_REALM, ...rest } = this.challengeParams
-    const params: ChallengeParams = { realm }
-    if (this.code !== 'missing_token') {
-      params.error = this.code
-      params.error_description = this.description
+    const {
+      realm = DEFAULT_REALM,
+      [CHALLENGE_SCHEMES]: schemes,
+      ...rest
+    } = this.challengeParams as ChallengeParams & { [CHALLENGE_SCHEMES]?: ChallengeSchemes }
+    const errorParams: ChallengeParams =
+      this.code === 'missing_token' ? {} : { error: this.code, error_description: this.description }
+    const bearer = schemes?.bearer ?? true
+    const algs = schemes?.dpopAlgs
+    if (algs === undefined) return formatChallenge('Bearer', { realm, ...errorParams, ...rest })
+    const dpopError = this.code === 'invalid_dpop_proof' || this.code === 'use_dpop_nonce'
+    const errorOn = !bearer || dpopError ? 'DPoP' : (schemes?.used ?? 'Bearer')
+    const both = schemes?.used === undefined && this.code === 'invalid_request'
+    const shared: ChallengeParams =
+      rest['resource_metadata'] === undefined
+        ? {}
+        : { resource_metadata: rest['resource_metadata'] }
+    const challenges: string[] = []
+    if (bearer) {
+      challenges.push(
+        formatChallenge(
+          'Bearer',
+          errorOn === 'Bearer' || both ? { realm, ...errorParams, ...rest } : { realm, ...shared },
+        ),
+      )
     }
-    return formatChallenge('Bearer', { ...params, ...rest })
+    const { resource_metadata: _metadata, ...specific } = rest
+    challenges.push(
+      formatChallenge(
+        'DPoP',
+        errorOn === 'DPoP' || both
+          ? { realm, ...errorParams, ...specific, algs, ...shared }
+          : { realm, algs, ...shared },
+      ),
+    )
+    return challenges.join(', ')
   }
 
   /**
@@ -219,6 +259,39 @@ export class InsufficientUserAuthenticationError extends OAuthError {
     })
     this.acrValues = acrValues
     this.maxAge = maxAge
+  }
+}
+
+/** 401 `invalid_dpop_proof` (RFC 9449 §7.1): the DPoP proof is missing, malformed or fails a check. */
+export class InvalidDpopProofError extends OAuthError {
+  constructor(description = 'The DPoP proof is invalid', options: OAuthErrorOptions = {}) {
+    super('invalid_dpop_proof', description, { reason: 'invalid_dpop_proof', ...options })
+  }
+}
+
+/**
+ * 401 `use_dpop_nonce` (RFC 9449 §9): the proof must carry the server's current nonce, sent in the
+ * `DPoP-Nonce` response header.
+ */
+export class UseDpopNonceError extends OAuthError {
+  /** The nonce the client must put in its next proof. */
+  readonly nonce: string
+
+  constructor(
+    nonce: string,
+    description = 'The DPoP proof must carry the nonce from the DPoP-Nonce header',
+    options: OAuthErrorOptions = {},
+  ) {
+    super('use_dpop_nonce', description, { reason: 'dpop_nonce', ...options })
+    this.nonce = nonce
+    this.withChallenge({})
+  }
+
+  override withChallenge(params: ChallengeParams): this {
+    super.withChallenge(params)
+    // Set during the base constructor's first call, before this class's fields exist.
+    if (typeof this.nonce === 'string') this.headers['DPoP-Nonce'] = this.nonce
+    return this
   }
 }
 

@@ -35,6 +35,8 @@ export type TokenSource = 'header' | 'body' | 'query' | 'legacy-header'
 export interface ExtractedToken {
   token: string
   source: TokenSource
+  /** `DPoP` for `Authorization: DPoP` (RFC 9449 §7.1); absent for Bearer tokens. */
+  scheme?: 'DPoP'
 }
 
 /** Extraction options with defaults applied, as the resource server keeps them. */
@@ -43,6 +45,11 @@ export interface ResolvedExtraction {
   queryParam: string | undefined
   legacyHeader: boolean
   maxTokenLength: number
+  /**
+   * The resource server's DPoP policy: `Authorization: DPoP` is read unless `disabled`, and with
+   * `required` nothing else is accepted. @default 'disabled'
+   */
+  dpop?: 'disabled' | 'allowed' | 'required' | undefined
 }
 
 /** Applies defaults to {@link ExtractionOptions}. */
@@ -63,6 +70,7 @@ export function resolveExtraction(
             : query,
     legacyHeader: options.legacyHeader ?? base?.legacyHeader ?? false,
     maxTokenLength: options.maxTokenLength ?? base?.maxTokenLength ?? 8192,
+    dpop: base?.dpop,
   }
 }
 
@@ -86,34 +94,33 @@ function fromHeader(
   }
   const value = (values[0] as string).trim()
   const space = value.search(/[ \t]/)
-  // The length limit applies to Bearer tokens (and legacy raw tokens); another scheme's
+  // The length limit applies to Bearer and DPoP tokens (and legacy raw tokens); another scheme's
   // credentials, however long, are simply not a token for us.
-  const bearer =
-    (space === -1 ? value.length : space) === 6 && value.slice(0, 6).toLowerCase() === 'bearer'
+  const name = value.slice(0, space === -1 ? value.length : space).toLowerCase()
+  const dpop = options.dpop === 'allowed' || options.dpop === 'required'
+  const scheme = name === 'bearer' ? 'Bearer' : name === 'dpop' && dpop ? 'DPoP' : undefined
   if (
     value.length > options.maxTokenLength + 16 &&
-    (bearer || (space === -1 && options.legacyHeader))
+    (scheme !== undefined || (space === -1 && options.legacyHeader))
   ) {
     throw tooLong()
   }
+  const unsupported = (): MissingTokenError =>
+    new MissingTokenError(
+      `The Authorization header does not use the ${dpop ? 'Bearer or DPoP' : 'Bearer'} scheme`,
+      { reason: 'unsupported_scheme' },
+    )
   if (space === -1) {
-    if (value.toLowerCase() === 'bearer') {
-      throw new InvalidRequestError('The Authorization header has no token after Bearer', {
+    if (scheme !== undefined) {
+      throw new InvalidRequestError(`The Authorization header has no token after ${scheme}`, {
         reason: 'malformed_header',
       })
     }
     if (options.legacyHeader && B64TOKEN.test(value))
       return { token: value, source: 'legacy-header' }
-    return new MissingTokenError('The Authorization header does not use the Bearer scheme', {
-      reason: 'unsupported_scheme',
-    })
+    return unsupported()
   }
-  const scheme = value.slice(0, space)
-  if (scheme.toLowerCase() !== 'bearer') {
-    return new MissingTokenError('The Authorization header does not use the Bearer scheme', {
-      reason: 'unsupported_scheme',
-    })
-  }
+  if (scheme === undefined) return unsupported()
   let start = space
   while (value[start] === ' ') start++
   const token = value.slice(start)
@@ -122,7 +129,7 @@ function fromHeader(
       reason: 'malformed_header',
     })
   }
-  return { token, source: 'header' }
+  return scheme === 'DPoP' ? { token, source: 'header', scheme } : { token, source: 'header' }
 }
 
 function fromQuery(request: RequestLike, name: string): ExtractedToken | undefined {
@@ -180,13 +187,14 @@ function sentElsewhere(request: RequestLike, options: ResolvedExtraction): boole
 }
 
 /**
- * Finds the access token in a request following RFC 6750 §2: the `Authorization: Bearer` header,
- * and the form body or query parameter when enabled.
+ * Finds the access token in a request following RFC 6750 §2: the `Authorization: Bearer` header
+ * (or `Authorization: DPoP`, RFC 9449 §7.1, unless `options.dpop` is `disabled`), and the form body
+ * or query parameter when enabled. The DPoP proof itself is checked by the resource server.
  *
  * @throws MissingTokenError (401, no error code) when the request carries no token (a header with
  *   another scheme counts as none); InvalidRequestError (400) for a malformed header, a repeated
  *   header or parameter, or a token sent in more than one way; InvalidTokenError (401) for a token
- *   over the length limit.
+ *   over the length limit, or a Bearer token where `options.dpop` is `required`.
  */
 export function extractToken(request: RequestLike, options: ResolvedExtraction): ExtractedToken {
   const header = fromHeader(request, options)
@@ -218,6 +226,12 @@ export function extractToken(request: RequestLike, options: ResolvedExtraction):
     throw new InvalidRequestError('The access token parameter is malformed', {
       reason: 'malformed_header',
     })
+  }
+  if (options.dpop === 'required' && result.scheme !== 'DPoP') {
+    throw new InvalidTokenError(
+      'This API accepts only DPoP-bound access tokens: send the token with the DPoP scheme and a DPoP proof',
+      { reason: 'bearer_downgrade' },
+    )
   }
   return result
 }

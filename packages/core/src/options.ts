@@ -3,6 +3,7 @@ import { ConfigurationError } from './errors.js'
 import type { ExtractionOptions } from './extract.js'
 import type { FetchLike } from './internal/fetch-json.js'
 import type { ClaimValidator } from './jwt-verify.js'
+import type { DpopOptions, DpopPolicy } from './dpop-verifier.js'
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './key-source.js'
 import type { EventHandler } from './events.js'
 import type { Logger } from './logger.js'
@@ -128,6 +129,20 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    */
   mtls?: { certificateHeader?: string }
   /**
+   * DPoP (RFC 9449): `'allowed'` accepts `Authorization: DPoP` with a proof next to Bearer (and
+   * refuses DPoP-bound tokens sent as Bearer), `'required'` accepts only DPoP, `'disabled'` only
+   * Bearer. Or {@link DpopOptions} for algorithms, the proof age window and server nonces.
+   * @default 'allowed'
+   */
+  dpop?: DpopPolicy | DpopOptions
+  /**
+   * The origin clients use to reach this API (`https://api.example.com`), against which DPoP
+   * proofs' `htu` is checked. Set it behind a reverse proxy or load balancer; without it the
+   * origin the framework reports for the request is used (adapters honour the framework's own
+   * proxy settings, e.g. Express `trust proxy`).
+   */
+  publicOrigin?: string
+  /**
    * Reuse the verification of a token seen recently (an in-process LRU keyed by the token): the
    * signature, issuer, audience and your `validators` are then checked once per token, while the
    * clock (`exp`, `nbf`, `maxTokenAge`), the revocation denylist, token binding and route
@@ -169,6 +184,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'revocation',
   'cache',
   'mtls',
+  'dpop',
+  'publicOrigin',
   'audience',
   'jwksUri',
   'jwks',

@@ -17,6 +17,12 @@ export interface RequestLike {
   method: string
   /** The request target: a path with query (`/files?x=1`) or an absolute URL. */
   url: string
+  /**
+   * The origin the request was addressed to as the framework sees it (`https://api.example.com`),
+   * for checking a DPoP proof's `htu`. Adapters fill it from the framework (which honours its own
+   * proxy settings); the resource server's `publicOrigin` option overrides it.
+   */
+  origin?: string | undefined
   /** Request headers. */
   headers: HeadersLike
   /**

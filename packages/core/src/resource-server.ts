@@ -6,7 +6,7 @@ import {
   type AccessTokenClaims,
   type AuthInfo,
 } from './auth-info.js'
-import type { ChallengeParams } from './challenge.js'
+import { CHALLENGE_SCHEMES, type ChallengeParams } from './challenge.js'
 import {
   ConfigurationError,
   InvalidTokenError,
@@ -17,6 +17,7 @@ import {
 import { buildResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
 import { hashToken } from './token-hash.js'
 import { certificateFromHeader, checkBinding } from './binding.js'
+import { createDpopVerifier, resolveDpopOptions, resolvePublicOrigin } from './dpop-verifier.js'
 import {
   extractToken,
   resolveExtraction,
@@ -206,8 +207,17 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
   }
 
+  const dpop = createDpopVerifier(resolveDpopOptions(options.dpop), {
+    store: shared.store,
+    logger,
+    now: shared.now,
+    clockTolerance: shared.clockTolerance,
+    publicOrigin: resolvePublicOrigin(options.publicOrigin),
+  })
+  /** Requests whose token came with the DPoP scheme (set by authenticate, read by verify). */
+  const dpopRequests = new WeakSet<RequestLike>()
   const scopeReader = createScopeReader(options.scopes)
-  const baseExtraction = resolveExtraction(options.extraction)
+  const baseExtraction = { ...resolveExtraction(options.extraction), dpop: dpop.policy }
   const resourceMetadata =
     options.resourceMetadata === undefined
       ? undefined
@@ -221,6 +231,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
           allowInsecureHttp: shared.allowInsecureHttp,
         })
   const challengeParams: ChallengeParams = Object.freeze({
+    [CHALLENGE_SCHEMES]: dpop.schemes,
     realm: options.realm ?? 'api',
     ...(resourceMetadata !== undefined && options.resourceMetadata?.challenge !== false
       ? { resource_metadata: resourceMetadata.url }
@@ -315,13 +326,30 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     source: TokenSource,
     request: RequestLike | undefined,
   ): Promise<AuthInfo<Claims>> {
+    const scheme = request !== undefined && dpopRequests.has(request) ? 'DPoP' : 'Bearer'
+    try {
+      return await verifyPresented(token, source, request, scheme)
+    } catch (error) {
+      throw dpop.markScheme(error, scheme)
+    }
+  }
+
+  async function verifyPresented(
+    token: string,
+    source: TokenSource,
+    request: RequestLike | undefined,
+    scheme: 'Bearer' | 'DPoP',
+  ): Promise<AuthInfo<Claims>> {
+    // The proof first: it is cheap to refuse, and a missing nonce must be asked for first.
+    const proof =
+      scheme === 'DPoP' ? await dpop.verifyProof(request as RequestLike, token) : undefined
     const { verifier, result, entry } = await verified(token, request)
     const { claims: raw, header, format } = result
     if (revocation && (await isRevoked(token, verifier.issuer, raw['jti'], entry))) {
       throw new InvalidTokenError('The access token was revoked', { reason: 'revoked' })
     }
     await checkBinding(raw, {
-      scheme: 'Bearer',
+      scheme,
       clientCertificate:
         request === undefined
           ? undefined
@@ -330,12 +358,14 @@ export function createResourceServer<Claims extends object = Record<string, unkn
               ? undefined
               : certificateFromHeader(request, certificateHeader))),
     })
+    if (proof !== undefined) await dpop.bindAndRecord(raw, proof)
+    else dpop.checkBearer(request)
     const claims = raw as AccessTokenClaims & Claims
     const scopes = scopeReader.granted(claims)
     const aud = claims.aud
     const auth: AuthInfo<Claims> = {
       token,
-      tokenType: 'Bearer',
+      tokenType: scheme,
       source,
       format,
       claims,
@@ -358,7 +388,11 @@ export function createResourceServer<Claims extends object = Record<string, unkn
         typeof claims.may_act === 'object' && claims.may_act !== null ? claims.may_act : undefined,
       confirmation: typeof claims.cnf === 'object' && claims.cnf !== null ? claims.cnf : undefined,
     }
-    attachChallengeParams(auth, challengeParams)
+    if (proof !== undefined) {
+      auth.dpop = { thumbprint: proof.thumbprint, jwk: proof.jwk, algorithm: proof.algorithm }
+      auth.responseHeaders = await dpop.successHeaders(proof)
+    }
+    attachChallengeParams(auth, dpop.paramsFor(challengeParams, scheme))
     return auth
   }
 
@@ -418,6 +452,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       reportFailure(challenged, -1)
       throw challenged
     }
+    if (extracted.scheme === 'DPoP') dpopRequests.add(request)
     return verifyReported(extracted.token, extracted.source, request, started)
   }
 

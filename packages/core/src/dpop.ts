@@ -1,0 +1,178 @@
+import {
+  calculateJwkThumbprint,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  jwtVerify,
+  type JWK,
+  type JWTPayload,
+} from 'jose'
+import { InvalidDpopProofError } from './errors.js'
+import { normalizeHtu } from './htu.js'
+import { hashToken } from './token-hash.js'
+
+/** Proof algorithms accepted by default: every asymmetric JWS algorithm (never `none` or HMAC). */
+export const DPOP_ALGORITHMS: readonly string[] = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'EdDSA',
+  'Ed25519',
+]
+
+/** How proofs are judged. */
+export interface DpopProofRules {
+  /** Accepted `alg` values, all asymmetric. */
+  algorithms: readonly string[]
+  /** Oldest accepted `iat`, in seconds before now. */
+  maxAge: number
+  /** Newest accepted `iat`, in seconds after now (clock skew). */
+  clockTolerance: number
+}
+
+/** What the proof must match in the request. */
+export interface ExpectedProof {
+  /** The request method, compared case-sensitively with `htm`. */
+  method: string
+  /** The normalised target URI (see `requestHtu`), compared with the normalised `htu`. */
+  htu: string
+  /** The access token presented with the proof; `ath` must be its SHA-256. */
+  accessToken: string
+  /** Now, in seconds since the epoch. */
+  now: number
+}
+
+/** A proof that passed every check that needs no state (RFC 9449 §4.3 checks 2–9, 11, 12a). */
+export interface VerifiedDpopProof {
+  /** RFC 7638 SHA-256 thumbprint of the proof key, compared with the token's `cnf.jkt`. */
+  thumbprint: string
+  /** The proof's public key. */
+  jwk: JWK
+  /** The proof's `alg`. */
+  algorithm: string
+  jti: string
+  iat: number
+  /** The normalised `htu`. */
+  htu: string
+  nonce: string | undefined
+}
+
+/** Longest proof accepted, in characters (an RSA-4096 key and generous claims fit easily). */
+export const MAX_PROOF_LENGTH = 8192
+const MAX_JTI_LENGTH = 256
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv']
+
+function invalid(description: string, cause?: unknown): InvalidDpopProofError {
+  return new InvalidDpopProofError(description, cause === undefined ? {} : { cause })
+}
+
+/** RFC 9449 §4.2 `typ`, compared case-insensitively, with the optional `application/` prefix. */
+function isDpopType(typ: unknown): boolean {
+  if (typeof typ !== 'string') return false
+  const lower = typ.toLowerCase()
+  return lower === 'dpop+jwt' || lower === 'application/dpop+jwt'
+}
+
+function checkHeader(header: Record<string, unknown>, rules: DpopProofRules): JWK {
+  if (!isDpopType(header['typ'])) throw invalid('The DPoP proof must have typ "dpop+jwt"')
+  const alg = header['alg']
+  if (typeof alg !== 'string' || !rules.algorithms.includes(alg)) {
+    throw invalid(
+      `The DPoP proof must be signed with one of ${rules.algorithms.join(', ')}; got ${typeof alg === 'string' ? alg : 'no alg'}`,
+    )
+  }
+  if (header['crit'] !== undefined) throw invalid('The DPoP proof must not have a crit header')
+  const jwk = header['jwk']
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+    throw invalid('The DPoP proof must carry its public key in the jwk header')
+  }
+  const members = jwk as Record<string, unknown>
+  if (members['kty'] === 'oct' || PRIVATE_MEMBERS.some((name) => members[name] !== undefined)) {
+    throw invalid('The jwk header of the DPoP proof must be a public key')
+  }
+  return jwk as JWK
+}
+
+function stringClaim(payload: JWTPayload, name: string, maxLength = 8192): string {
+  const value = payload[name]
+  if (typeof value !== 'string' || value === '' || value.length > maxLength) {
+    throw invalid(`The DPoP proof must have a ${name} claim`)
+  }
+  return value
+}
+
+/**
+ * Verifies a DPoP proof JWT against a request (RFC 9449 §4.3): one compact JWS, `typ`
+ * `dpop+jwt`, an allowed asymmetric `alg` matching its embedded public `jwk`, a valid signature,
+ * `jti`/`htm`/`htu`/`iat`/`ath` present, `htm` equal to the method, `htu` equal to the target URI
+ * after normalisation, `iat` within the window and `ath` the hash of the access token.
+ *
+ * Not checked here (they need state or the token's claims): the nonce, replay of `jti` and the
+ * token's `cnf.jkt` binding.
+ * @throws InvalidDpopProofError (401 `invalid_dpop_proof`)
+ */
+export async function verifyDpopProof(
+  proof: string,
+  expected: ExpectedProof,
+  rules: DpopProofRules,
+): Promise<VerifiedDpopProof> {
+  if (proof.length > MAX_PROOF_LENGTH) throw invalid('The DPoP proof is too long')
+  if (!COMPACT_JWS.test(proof)) throw invalid('The DPoP proof is not a compact JWS')
+  let header: Record<string, unknown>
+  try {
+    header = decodeProtectedHeader(proof) as Record<string, unknown>
+  } catch (cause) {
+    throw invalid('The DPoP proof header is malformed', cause)
+  }
+  const jwk = checkHeader(header, rules)
+  let payload: JWTPayload
+  try {
+    ;({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+      algorithms: [...rules.algorithms],
+      typ: 'dpop+jwt',
+      currentDate: new Date(expected.now * 1000),
+      clockTolerance: rules.clockTolerance,
+    }))
+  } catch (cause) {
+    throw invalid('The DPoP proof signature or key is invalid', cause)
+  }
+  const jti = stringClaim(payload, 'jti', MAX_JTI_LENGTH)
+  const htm = stringClaim(payload, 'htm')
+  const htu = stringClaim(payload, 'htu')
+  const iat = payload.iat
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) {
+    throw invalid('The DPoP proof must have an iat claim')
+  }
+  const ath = stringClaim(payload, 'ath')
+  const nonce = payload['nonce']
+  if (nonce !== undefined && (typeof nonce !== 'string' || nonce === '')) {
+    throw invalid('The nonce claim of the DPoP proof is malformed')
+  }
+  if (htm !== expected.method) throw invalid('The DPoP proof is for another HTTP method')
+  const normalizedHtu = normalizeHtu(htu)
+  if (normalizedHtu === undefined || normalizedHtu !== expected.htu) {
+    throw invalid('The DPoP proof is for another URL')
+  }
+  if (iat > expected.now + rules.clockTolerance) {
+    throw invalid('The DPoP proof is issued in the future')
+  }
+  if (iat < expected.now - rules.maxAge) throw invalid('The DPoP proof is too old')
+  if (ath !== (await hashToken(expected.accessToken))) {
+    throw invalid('The DPoP proof is for another access token')
+  }
+  return {
+    thumbprint: await calculateJwkThumbprint(jwk, 'sha256'),
+    jwk,
+    algorithm: header['alg'] as string,
+    jti,
+    iat,
+    htu: normalizedHtu,
+    nonce,
+  }
+}
