@@ -1,8 +1,10 @@
 import {
+  createMemoryStore,
   createResourceServer,
   isOAuthError,
   type RequestLike,
   type ResourceServer,
+  type ResourceServerOptions,
   type Store,
 } from '@scopeguard/core'
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
@@ -16,14 +18,23 @@ import {
   uniquePrefix,
   useResource,
 } from '../test/redis-env.js'
+import { createDpopKey } from '../test/dpop-proof.js'
 import { createRedisStore } from './redis-store.js'
 
 const AUDIENCE = 'https://api.example.test'
+/** The origin clients use (behind a load balancer): DPoP proofs name it in `htu`. */
+const ORIGIN = 'https://api.example.test'
+const FILES = `${ORIGIN}/files`
 const inAnHour = (): Date => new Date(Date.now() + 3_600_000)
 const bearer = (token: string): RequestLike => ({
   method: 'GET',
   url: '/files',
   headers: { authorization: `Bearer ${token}` },
+})
+const dpop = (token: string, proof: string): RequestLike => ({
+  method: 'GET',
+  url: '/files',
+  headers: { authorization: `DPoP ${token}`, dpop: proof },
 })
 
 const useIssuer = () =>
@@ -37,7 +48,11 @@ const useIssuer = () =>
   )
 
 /** One resource server instance, as a separate process would have it: its own client and store. */
-function instance(issuer: TestIssuer, store: Store): ResourceServer {
+function instance(
+  issuer: TestIssuer,
+  store: Store,
+  extra: Partial<ResourceServerOptions> = {},
+): ResourceServer {
   return createResourceServer({
     issuer: issuer.issuer,
     audience: AUDIENCE,
@@ -48,7 +63,9 @@ function instance(issuer: TestIssuer, store: Store): ResourceServer {
     },
     revocation: true,
     store,
+    publicOrigin: ORIGIN,
     logger: false,
+    ...extra,
   })
 }
 
@@ -128,6 +145,48 @@ describe.each([
     expect(issuer().requestCount('introspection')).toBe(1)
   })
 
+  it('refuses on one instance a DPoP proof the other accepted, and accepts a raced proof once', async () => {
+    const key = await createDpopKey()
+    const token = await issuer().sign({ cnf: { jkt: key.jkt } })
+    const proof = await key.proof('GET', FILES, token)
+    await expect(a.authenticate(dpop(token, proof))).resolves.toBeDefined()
+    const replay = await rejection(b.authenticate(dpop(token, proof)))
+    expect(isOAuthError(replay) && [replay.status, replay.code, replay.reason]).toEqual([
+      401,
+      'invalid_dpop_proof',
+      'dpop_replay',
+    ])
+    // One proof sent to both instances at once, several times each: accepted exactly once.
+    const raced = await key.proof('GET', FILES, token)
+    const outcomes = await Promise.allSettled(
+      [a, b, a, b, a, b].map((rs) => rs.authenticate(dpop(token, raced))),
+    )
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1)
+  })
+
+  it('shares DPoP server nonces kept in the store between instances', async () => {
+    const [first, second] = clients.map((client) =>
+      instance(issuer(), createRedisStore({ client, prefix }), { dpop: { nonce: true } }),
+    )
+    const key = await createDpopKey()
+    const token = await issuer().sign({ cnf: { jkt: key.jkt } })
+    const asked = await rejection(
+      first!.authenticate(dpop(token, await key.proof('GET', FILES, token))),
+    )
+    expect(isOAuthError(asked) && [asked.status, asked.code]).toEqual([401, 'use_dpop_nonce'])
+    const nonce = (asked as unknown as { nonce: string }).nonce
+    expect(nonce).toMatch(/^[\w-]{16,}$/)
+    // The nonce one instance handed out is valid on the other…
+    await expect(
+      second!.authenticate(dpop(token, await key.proof('GET', FILES, token, nonce))),
+    ).resolves.toBeDefined()
+    // …because it lives in Redis: an instance with a store of its own does not know it.
+    const isolated = instance(issuer(), createMemoryStore(), { dpop: { nonce: true } })
+    await expect(
+      isolated.authenticate(dpop(token, await key.proof('GET', FILES, token, nonce))),
+    ).rejects.toMatchObject({ code: 'use_dpop_nonce' })
+  })
+
   /** Every key matching `pattern`, on every node of a cluster. */
   async function scanAll(client: Redis | Cluster, pattern: string): Promise<string[]> {
     const nodes = 'nodes' in client ? client.nodes('master') : [client]
@@ -181,6 +240,40 @@ describe('resource servers on a Redis that stops and comes back', () => {
     await expect(rs.authenticate(bearer(opaque))).resolves.toBeDefined()
   })
 
+  it('without the denylist, keeps verifying Bearer tokens while DPoP proofs fail closed with 503', async () => {
+    const rs = instance(issuer(), createRedisStore({ client, prefix: uniquePrefix() }), {
+      revocation: false,
+    })
+    const key = await createDpopKey()
+    const bound = await issuer().sign({ cnf: { jkt: key.jkt } })
+    await expect(
+      rs.authenticate(dpop(bound, await key.proof('GET', FILES, bound))),
+    ).resolves.toBeDefined()
+    await server().stop()
+
+    await expect(rs.authenticate(bearer(await issuer().sign()))).resolves.toBeDefined()
+    await expect(rs.authenticate(bearer(issuer().issueOpaque()))).resolves.toBeDefined()
+    const start = performance.now()
+    const error = await rejection(
+      rs.authenticate(dpop(bound, await key.proof('GET', FILES, bound))),
+    )
+    expect(performance.now() - start).toBeLessThan(1_000)
+    expect(isOAuthError(error) && [error.status, error.code, error.reason]).toEqual([
+      503,
+      'temporarily_unavailable',
+      'store_unavailable',
+    ])
+
+    await server().start()
+    const deadline = Date.now() + 5_000
+    while (client.status !== 'ready' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    await expect(
+      rs.authenticate(dpop(bound, await key.proof('GET', FILES, bound))),
+    ).resolves.toBeDefined()
+  })
+
   it('keeps answering opaque tokens through the endpoint while the cache is down (no revocation)', async () => {
     const rs = createResourceServer({
       issuer: issuer().issuer,
@@ -191,6 +284,8 @@ describe('resource servers on a Redis that stops and comes back', () => {
         clientSecret: 'secret',
       },
       store: createRedisStore({ client, prefix: uniquePrefix() }),
+      // Only the shared cache in Redis is under test, not the core's in-process one.
+      cache: false,
       logger: false,
     })
     await server().stop()
