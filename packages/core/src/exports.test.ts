@@ -14,17 +14,21 @@ describe('public API', () => {
     expect(exports).toMatchInlineSnapshot(`
       {
         "ASYMMETRIC_ALGORITHMS": "object",
+        "CHALLENGE_SCHEMES": "symbol",
         "ConfigurationError": "function",
         "DEFAULT_REALM": "string",
+        "DPOP_ALGORITHMS": "object",
         "DiscoveryError": "function",
         "InsufficientScopeError": "function",
         "InsufficientUserAuthenticationError": "function",
+        "InvalidDpopProofError": "function",
         "InvalidRequestError": "function",
         "InvalidTokenError": "function",
         "MissingTokenError": "function",
         "OAuthError": "function",
         "SYMMETRIC_ALGORITHMS": "object",
         "TemporarilyUnavailableError": "function",
+        "UseDpopNonceError": "function",
         "basicAuthorization": "function",
         "challengeParamsOf": "function",
         "checkRequirements": "function",
@@ -44,6 +48,7 @@ describe('public API', () => {
         "isLoopback": "function",
         "isOAuthError": "function",
         "metadataUrls": "function",
+        "normalizeHtu": "function",
         "parseActors": "function",
         "parseChallenges": "function",
         "refuseDelegation": "function",
@@ -62,6 +67,7 @@ describe('public API', () => {
         "silentLogger": "object",
         "staticJwksSource": "function",
         "usableVerificationKeys": "function",
+        "verifyDpopProof": "function",
       }
     `)
   })

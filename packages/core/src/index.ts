@@ -51,6 +51,11 @@ export { refuseDelegation, requireActor, requireDelegation } from './delegation.
 export { resourceMetadataResponse, resourceMetadataUrl } from './resource-metadata.js'
 export type { ResourceMetadata, ResourceMetadataOptions } from './resource-metadata.js'
 export { challengeParamsOf, parseActors } from './auth-info.js'
+export { DPOP_ALGORITHMS, verifyDpopProof } from './dpop.js'
+export type { DpopProofRules, ExpectedProof, VerifiedDpopProof } from './dpop.js'
+export type { DpopOptions, DpopPolicy, DpopProofInfo } from './dpop-verifier.js'
+export type { DpopNonceOptions } from './dpop-nonce.js'
+export { normalizeHtu } from './htu.js'
 export type { AccessTokenClaims, Actor, ActorClaim, AuthInfo } from './auth-info.js'
 
 export {
@@ -59,15 +64,22 @@ export {
   InsufficientScopeError,
   InsufficientUserAuthenticationError,
   InvalidRequestError,
+  InvalidDpopProofError,
   InvalidTokenError,
   isOAuthError,
   MissingTokenError,
   OAuthError,
   TemporarilyUnavailableError,
+  UseDpopNonceError,
 } from './errors.js'
 export type { OAuthErrorCode, OAuthErrorOptions, OAuthErrorReason } from './errors.js'
-export { formatChallenge, parseChallenges, sanitizeChallengeValue } from './challenge.js'
-export type { ChallengeParams, ParsedChallenge } from './challenge.js'
+export {
+  CHALLENGE_SCHEMES,
+  formatChallenge,
+  parseChallenges,
+  sanitizeChallengeValue,
+} from './challenge.js'
+export type { ChallengeParams, ChallengeSchemes, ParsedChallenge } from './challenge.js'
 export { errorResponse } from './error-response.js'
 export type { ErrorResponse } from './error-response.js'
 export { consoleLogger, silentLogger } from './logger.js'
