@@ -32,6 +32,10 @@ export interface ExampleConfig {
  *   {@link connectShared}
  * - optional `PUBLIC_ORIGIN` (`https://…`, or `http://` on loopback): the origin behind which the
  *   instances run
+ * - optional `OAUTH_RESOURCE`: this API's resource identifier for the protected resource metadata
+ *   (RFC 9728), served at `/.well-known/oauth-protected-resource…` and named in every challenge.
+ *   Defaults to `OAUTH_AUDIENCE` when that is an `https://` URL (or `http://` on loopback);
+ *   otherwise no metadata is published. `OAUTH_RESOURCE=off` turns it off.
  *
  * Reads only: nothing is connected here.
  *
@@ -57,6 +61,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
   const jwksUri = env['OAUTH_JWKS_URI']
   const redisUrl = env['REDIS_URL'] ? readRedisUrl(env['REDIS_URL']) : undefined
   const publicOrigin = env['PUBLIC_ORIGIN'] ? readPublicOrigin(env['PUBLIC_ORIGIN']) : undefined
+  const resource = readResource(env['OAUTH_RESOURCE'], env['OAUTH_AUDIENCE'] as string)
   return {
     port,
     resourceServer: {
@@ -72,10 +77,55 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
             },
           }
         : {}),
+      ...(resource
+        ? {
+            resourceMetadata: {
+              resource,
+              scopesSupported: EXAMPLE_SCOPES,
+              resourceName: 'scopeguard example API',
+            },
+          }
+        : {}),
     },
     ...(redisUrl ? { redisUrl } : {}),
     ...(publicOrigin ? { publicOrigin } : {}),
   }
+}
+
+/** The scopes the examples' routes use, published as `scopes_supported`. */
+const EXAMPLE_SCOPES = ['files:read', 'files:write']
+
+function publishable(url: URL): boolean {
+  return (
+    url.hash === '' && (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)))
+  )
+}
+
+/**
+ * The resource identifier to publish metadata for: `OAUTH_RESOURCE`, or the audience when it is a
+ * URL that may be published; undefined for none.
+ */
+function readResource(value: string | undefined, audience: string): string | undefined {
+  if (value === 'off') return undefined
+  if (value === undefined || value === '') {
+    try {
+      return publishable(new URL(audience)) ? audience : undefined
+    } catch {
+      return undefined
+    }
+  }
+  let url: URL | undefined
+  try {
+    url = new URL(value)
+  } catch {
+    url = undefined
+  }
+  if (url === undefined || !publishable(url)) {
+    throw new Error(
+      `OAUTH_RESOURCE must be an https:// URL without a fragment (http:// only on loopback), or off; got ${JSON.stringify(value)}`,
+    )
+  }
+  return value
 }
 
 /** Checks `REDIS_URL`. Messages never repeat the value: it may hold a password. */

@@ -5,10 +5,36 @@ const base = { OAUTH_ISSUER: 'https://auth.example.com', OAUTH_AUDIENCE: 'https:
 
 describe('readConfig', () => {
   it('reads the issuer, audience and port', () => {
-    expect(readConfig({ ...base, PORT: '0' })).toEqual({
+    expect(readConfig({ ...base, PORT: '0', OAUTH_RESOURCE: 'off' })).toEqual({
       port: 0,
       resourceServer: { issuer: base.OAUTH_ISSUER, audience: base.OAUTH_AUDIENCE },
     })
+  })
+
+  it('publishes resource metadata for an https audience, as the resource identifier', () => {
+    expect(readConfig(base).resourceServer.resourceMetadata).toEqual({
+      resource: base.OAUTH_AUDIENCE,
+      scopesSupported: ['files:read', 'files:write'],
+      resourceName: 'scopeguard example API',
+    })
+  })
+
+  it('takes OAUTH_RESOURCE over the audience', () => {
+    const config = readConfig({ ...base, OAUTH_RESOURCE: 'https://api.example.com/mcp' })
+    expect(config.resourceServer.resourceMetadata?.resource).toBe('https://api.example.com/mcp')
+  })
+
+  it.each(['http://api.example.test', 'api://files', 'urn:example:api'])(
+    'publishes no metadata for the audience %s (not an https or loopback URL)',
+    (audience) => {
+      const config = readConfig({ ...base, OAUTH_AUDIENCE: audience })
+      expect(config.resourceServer.resourceMetadata).toBeUndefined()
+    },
+  )
+
+  it('publishes metadata for a loopback http audience', () => {
+    const config = readConfig({ ...base, OAUTH_AUDIENCE: 'http://127.0.0.1:4000' })
+    expect(config.resourceServer.resourceMetadata?.resource).toBe('http://127.0.0.1:4000')
   })
 
   it('passes an explicit JWKS URI', () => {
@@ -82,6 +108,9 @@ describe('readConfig', () => {
     [{ ...base, PORT: 'eighty' }, /PORT must be a port number/],
     [{ ...base, OAUTH_CLIENT_ID: 'api' }, /needs OAUTH_CLIENT_ID and OAUTH_CLIENT_SECRET/],
     [{ ...base, OAUTH_INTROSPECTION_URL: 'https://a.example/i' }, /needs OAUTH_CLIENT_ID/],
+    [{ ...base, OAUTH_RESOURCE: 'http://api.example.test' }, /OAUTH_RESOURCE must be an https/],
+    [{ ...base, OAUTH_RESOURCE: 'https://api.example.com/#x' }, /OAUTH_RESOURCE must be/],
+    [{ ...base, OAUTH_RESOURCE: 'not a url' }, /OAUTH_RESOURCE must be/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => readConfig(env)).toThrow(message)
   })

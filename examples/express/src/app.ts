@@ -1,4 +1,4 @@
-import { getAuth, protect, requireScope } from '@scopeguard/express'
+import { getAuth, protect, requireScope, resourceMetadata } from '@scopeguard/express'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import express, { type Express } from 'express'
 import type { ExampleConfig } from '@scopeguard/example-config'
@@ -22,6 +22,8 @@ export function createApp(rs: ResourceServer): Express {
   const app = express()
   app.disable('x-powered-by')
   app.use(express.json())
+  // RFC 9728: GET /.well-known/oauth-protected-resource, when the configuration publishes it.
+  if (rs.resourceMetadata !== undefined) app.use(resourceMetadata(rs))
   const authenticated = protect(rs)
 
   app.get('/health', (_req, res) => {

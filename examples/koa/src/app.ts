@@ -1,7 +1,7 @@
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
-import { getAuth, protect, requireScope, type OAuthState } from '@scopeguard/koa'
+import { getAuth, protect, requireScope, resourceMetadata, type OAuthState } from '@scopeguard/koa'
 import Koa from 'koa'
 import type { ExampleConfig } from '@scopeguard/example-config'
 import './scopes.js'
@@ -24,6 +24,8 @@ export function createApp(rs: ResourceServer): Koa {
   const app = new Koa()
   // JSON only, like the Express example: a form body is never parsed, so never read for a token.
   app.use(bodyParser({ enableTypes: ['json'] }))
+  // RFC 9728: GET /.well-known/oauth-protected-resource, when the configuration publishes it.
+  if (rs.resourceMetadata !== undefined) app.use(resourceMetadata(rs))
   const router = new Router<OAuthState>()
   const authenticated = protect(rs)
 

@@ -5,7 +5,11 @@ import { FilesController } from './files.controller.js'
 import { HealthController } from './health.controller.js'
 import { MeController } from './me.controller.js'
 
-/** The example API: the routes of the examples contract, every one guarded unless `@Public()`. */
+/**
+ * The example API: the routes of the examples contract, every one guarded unless `@Public()`.
+ * With `resourceMetadata` in the configuration, ScopeguardModule also serves
+ * `/.well-known/oauth-protected-resource` (RFC 9728).
+ */
 @Module({})
 export class AppModule {
   /** The module for a configuration read from the environment. */

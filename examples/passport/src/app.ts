@@ -1,5 +1,11 @@
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
-import { errorHandler, getAuth, requireScope, ScopeguardStrategy } from '@scopeguard/passport'
+import {
+  errorHandler,
+  getAuth,
+  requireScope,
+  resourceMetadata,
+  ScopeguardStrategy,
+} from '@scopeguard/passport'
 import express, { type Express } from 'express'
 import passport from 'passport'
 import type { ExampleConfig } from '@scopeguard/example-config'
@@ -24,6 +30,8 @@ export function createApp(rs: ResourceServer): Express {
   const app = express()
   app.disable('x-powered-by')
   app.use(express.json())
+  // RFC 9728: GET /.well-known/oauth-protected-resource, when the configuration publishes it.
+  if (rs.resourceMetadata !== undefined) app.use(resourceMetadata(rs))
   // failWithError hands failures to errorHandler() below, which answers with the same JSON body
   // as every other scopeguard adapter instead of Passport's plain-text "Unauthorized".
   const authenticated = passport.authenticate('scopeguard', { session: false, failWithError: true })

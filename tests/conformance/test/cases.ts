@@ -46,6 +46,14 @@ export interface ConformanceCase {
   expect: Expectation
 }
 
+/**
+ * The audience the examples run with. Being an https URL, it is also their resource identifier:
+ * they publish protected resource metadata (RFC 9728) for it and name it in every challenge.
+ */
+export const RESOURCE = 'https://api.conformance.test'
+/** Where every challenge says the metadata document is (RFC 9728 §3.1, §5.1). */
+export const RESOURCE_METADATA_URL = `${RESOURCE}/.well-known/oauth-protected-resource`
+
 const now = (): number => Math.floor(Date.now() / 1000)
 const bearer = (token: string): [string, string][] => [['Authorization', `Bearer ${token}`]]
 const get = (path: string, headers: [string, string][] = []): RequestSpec => ({ path, headers })
@@ -83,6 +91,21 @@ export const CASES: readonly ConformanceCase[] = [
     name: 'GET /health needs no token',
     request: async () => get('/health'),
     expect: ok({ status: 'ok' }),
+  },
+  {
+    name: 'GET the protected resource metadata (RFC 9728) without a token',
+    request: async () => get('/.well-known/oauth-protected-resource'),
+    expect: ok({
+      resource: RESOURCE,
+      scopes_supported: ['files:read', 'files:write'],
+      bearer_methods_supported: ['header'],
+      resource_name: 'scopeguard example API',
+    }),
+  },
+  {
+    name: 'the metadata document ignores a garbage token',
+    request: async () => get('/.well-known/oauth-protected-resource', bearer('garbage')),
+    expect: ok({ resource: RESOURCE }),
   },
   {
     name: 'GET /health ignores a garbage token',

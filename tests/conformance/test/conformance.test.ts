@@ -2,10 +2,10 @@ import { parseChallenges } from '@scopeguard/core'
 import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS } from './adapters.js'
-import { casesFor, type Mode, type RequestSpec } from './cases.js'
+import { casesFor, RESOURCE, RESOURCE_METADATA_URL, type Mode, type RequestSpec } from './cases.js'
 import { startExample, type RunningExample } from './example-process.js'
 
-const AUDIENCE = 'http://api.conformance.test'
+const AUDIENCE = RESOURCE
 
 /** The parts of a response every adapter must produce identically. */
 interface Observed {
@@ -102,6 +102,8 @@ for (const mode of ['jwt', 'opaque'] as const) {
             expect(others, label).toEqual([])
             expect(challenge?.scheme, label).toBe('Bearer')
             expect(challenge?.params, label).toMatchObject(expected.challenge)
+            // RFC 9728 §5.1 / MCP: every challenge names the metadata document.
+            expect(challenge?.params['resource_metadata'], label).toBe(RESOURCE_METADATA_URL)
             const body = observed.body as Record<string, unknown>
             expect(body, label).toEqual({
               error: expected.error,
