@@ -14,8 +14,9 @@ export interface ExampleConfig {
   redisUrl?: string
   /**
    * `PUBLIC_ORIGIN` (normalised to `scheme://host[:port]`): the origin clients use when the
-   * instances sit behind a load balancer. DPoP proofs' `htu` and the protected resource
-   * metadata's `resource` are checked against it instead of each instance's own address.
+   * instances sit behind a load balancer. DPoP proofs' `htu` are checked against it (the core's
+   * `publicOrigin`) instead of each instance's own address, and it is the protected resource
+   * metadata's default `resource`.
    */
   publicOrigin?: string
 }
@@ -34,8 +35,9 @@ export interface ExampleConfig {
  *   instances run
  * - optional `OAUTH_RESOURCE`: this API's resource identifier for the protected resource metadata
  *   (RFC 9728), served at `/.well-known/oauth-protected-resource…` and named in every challenge.
- *   Defaults to `OAUTH_AUDIENCE` when that is an `https://` URL (or `http://` on loopback);
- *   otherwise no metadata is published. `OAUTH_RESOURCE=off` turns it off.
+ *   Defaults to `PUBLIC_ORIGIN` when set, else to `OAUTH_AUDIENCE` when that is an `https://` URL
+ *   (or `http://` on loopback); otherwise no metadata is published. `OAUTH_RESOURCE=off` turns it
+ *   off.
  *
  * Reads only: nothing is connected here.
  *
@@ -61,13 +63,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
   const jwksUri = env['OAUTH_JWKS_URI']
   const redisUrl = env['REDIS_URL'] ? readRedisUrl(env['REDIS_URL']) : undefined
   const publicOrigin = env['PUBLIC_ORIGIN'] ? readPublicOrigin(env['PUBLIC_ORIGIN']) : undefined
-  const resource = readResource(env['OAUTH_RESOURCE'], env['OAUTH_AUDIENCE'] as string)
+  // Behind a load balancer the resource clients call is on the public origin.
+  const resource = readResource(
+    env['OAUTH_RESOURCE'],
+    publicOrigin ?? (env['OAUTH_AUDIENCE'] as string),
+  )
   return {
     port,
     resourceServer: {
       issuer: env['OAUTH_ISSUER'] as string,
       audience: env['OAUTH_AUDIENCE'] as string,
       ...(jwksUri ? { jwksUri } : {}),
+      ...(publicOrigin ? { publicOrigin } : {}),
       ...(clientId && clientSecret
         ? {
             introspection: {

@@ -68,10 +68,27 @@ describe('readConfig', () => {
     expect(config).toMatchObject({
       redisUrl: 'rediss://user:pw@redis.internal:6380/2',
       publicOrigin: 'https://api.example.com',
+      // DPoP htu is checked against the public origin, which is also the published resource.
+      resourceServer: {
+        publicOrigin: 'https://api.example.com',
+        resourceMetadata: { resource: 'https://api.example.com' },
+      },
     })
     expect(readConfig({ ...base, PUBLIC_ORIGIN: 'http://127.0.0.1:8080' }).publicOrigin).toBe(
       'http://127.0.0.1:8080',
     )
+  })
+
+  it('publishes OAUTH_RESOURCE rather than PUBLIC_ORIGIN when both are set', () => {
+    const config = readConfig({
+      ...base,
+      PUBLIC_ORIGIN: 'https://lb.example.com',
+      OAUTH_RESOURCE: 'https://lb.example.com/v1',
+    })
+    expect(config.resourceServer).toMatchObject({
+      publicOrigin: 'https://lb.example.com',
+      resourceMetadata: { resource: 'https://lb.example.com/v1' },
+    })
   })
 
   it('never repeats REDIS_URL in its errors (it may hold a password)', () => {
