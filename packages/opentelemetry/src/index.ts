@@ -1,0 +1,2 @@
+export { createTelemetryHook, INSTRUMENTATION_NAME, METRIC_NAMES } from './telemetry.js'
+export type { TelemetryOptions } from './telemetry.js'
