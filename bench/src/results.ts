@@ -1,0 +1,101 @@
+import type { LoadResult } from './loadgen.js'
+
+export interface RunOptions {
+  quick: boolean
+  rounds: number
+  durationSec: number
+  warmupSec: number
+  connections: number
+  distinctTokens: number
+  memoryTokens: number
+  microOps: number
+  scenarios: string[] | undefined
+  contenders: string[] | undefined
+  out: string
+  docs: boolean
+}
+
+export interface Machine {
+  cpus: number
+  cpuModel: string
+  lscpu: string
+  node: string
+  os: string
+  memoryGb: number
+  loadAverage: number[]
+  loadAverageAfter?: number[]
+}
+
+/** One timed round of one contender. */
+export interface Sample extends LoadResult {
+  cpuUsPerRequest: number
+  rssMb: number
+}
+
+export interface ContenderResult {
+  id: string
+  label: string
+  framework: 'express' | 'koa'
+  kind: 'bare' | 'scopeguard' | 'peer' | 'thin'
+  /** Medians over rounds. */
+  reqPerSec: number
+  p50: number
+  p99: number
+  cpuUsPerRequest: number
+  rssMb: number
+  non2xxShare: number
+  errors: number
+  samples: Sample[]
+}
+
+export interface ScenarioResult {
+  name: string
+  title: string
+  alg: string
+  skipped: Record<string, string>
+  contenders: ContenderResult[]
+}
+
+export interface ColdStartResult {
+  id: string
+  label: string
+  statuses: Record<string, number>
+  burstMs: number
+  jwksFetches: number
+  metadataFetches: number
+  floodStatuses: Record<string, number>
+  floodJwksFetches: number
+}
+
+export interface MemoryResult {
+  id: string
+  label: string
+  tokens: number
+  warmTokens: number
+  warmRssMb: number
+  peakRssMb: number
+  finalRssMb: number
+  warmHeapMb: number
+  finalHeapMb: number
+  reqPerSec: number
+  non2xx: number
+}
+
+export interface MicroResult {
+  alg: string
+  mode: 'sequential' | 'concurrent'
+  subject: string
+  opsPerSec: number
+  usPerOp: number
+}
+
+export interface Results {
+  startedAt: string
+  finishedAt: string
+  machine: Machine
+  options: RunOptions
+  scenarios: ScenarioResult[]
+  coldStart: ColdStartResult[]
+  memory: MemoryResult[]
+  micro: MicroResult[]
+}

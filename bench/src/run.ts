@@ -1,0 +1,469 @@
+// `pnpm bench`: starts the issuer, each contender and the load generator as separate processes,
+// runs the scenarios with contenders alternating round by round, and writes the results
+// (bench/results/latest.json), the tables (docs/benchmarks.md) and the chart (docs/benchmarks.svg).
+import { randomUUID } from 'node:crypto'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { ContenderConfig } from './contenders.js'
+import { CONTENDERS } from './contenders.js'
+import { ask } from './ipc.js'
+import {
+  AUDIENCE,
+  createSigner,
+  generateKeys,
+  tamper,
+  writeKeys,
+  type Algorithm,
+} from './keys.js'
+import type { LoadJob, LoadResult } from './loadgen.js'
+import { start, type Started } from './processes.js'
+import { machine, writeReport } from './report.js'
+import type {
+  ColdStartResult,
+  MemoryResult,
+  MicroResult,
+  Results,
+  RunOptions,
+  Sample,
+  ScenarioResult,
+} from './results.js'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+function parseArgs(argv: string[]): RunOptions {
+  const flag = (name: string): string | undefined => {
+    const index = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`))
+    if (index === -1) return undefined
+    const arg = argv[index] as string
+    return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : (argv[index + 1] ?? '')
+  }
+  const quick = argv.includes('--quick')
+  const number = (name: string, fallback: number): number => {
+    const value = flag(name)
+    if (value === undefined) return fallback
+    const parsed = Number(value)
+    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive number`)
+    return parsed
+  }
+  const list = (name: string): string[] | undefined => flag(name)?.split(',').filter(Boolean)
+  return {
+    quick,
+    rounds: number('rounds', quick ? 1 : 3),
+    durationSec: number('duration', quick ? 2 : 5),
+    warmupSec: number('warmup', quick ? 1 : 2),
+    connections: number('connections', 50),
+    distinctTokens: number('distinct-tokens', 10_000),
+    memoryTokens: number('memory-tokens', quick ? 50_000 : 1_000_000),
+    microOps: number('micro-ops', quick ? 1_000 : 5_000),
+    scenarios: list('scenarios'),
+    contenders: list('contenders'),
+    out: flag('out') ?? join(root, 'bench', 'results', 'latest.json'),
+    docs: !argv.includes('--no-docs'),
+  }
+}
+
+/** One contender as run in a scenario: which server, with which cache setting and tokens. */
+interface Entry {
+  id: string
+  contender: string
+  label: string
+  cache?: ContenderConfig['cache']
+  /** Token file to use instead of the scenario's. */
+  tokens?: string
+}
+
+const log = (line: string): void => {
+  process.stderr.write(`${line}\n`)
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2
+}
+
+interface Stats {
+  cpuUs: number
+  rss: number
+  heapUsed: number
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2))
+  const began = Date.now()
+  const machineInfo = machine()
+  log(`scopeguard bench — ${machineInfo.cpus} cores, Node ${process.version}, ${options.quick ? 'quick' : 'full'} run`)
+  const dir = mkdtempSync(join(tmpdir(), 'scopeguard-bench-'))
+  const keysFile = join(dir, 'keys.json')
+  const keys = generateKeys()
+  writeKeys(keysFile, keys)
+  const running: Started<object>[] = []
+  const cleanup = async (): Promise<void> => {
+    await Promise.all(running.map((p) => p.stop()))
+    rmSync(dir, { recursive: true, force: true })
+  }
+  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)))
+
+  try {
+    const issuer = await start<{ origin: string }>('issuer-server.js', [keysFile])
+    running.push(issuer)
+    const origin = issuer.ready.origin
+    const loadgen = await start<object>('loadgen.js', [])
+    running.push(loadgen)
+    const base = {
+      issuer: origin,
+      jwksUri: `${origin}/jwks.json`,
+      introspectionEndpoint: `${origin}/introspect`,
+      audience: AUDIENCE,
+    }
+
+    // Tokens, signed here once per run.
+    const files = new Map<string, string>()
+    const tokenFile = (name: string, tokens: string[]): string => {
+      const path = join(dir, `${name}.json`)
+      writeFileSync(path, JSON.stringify(tokens))
+      files.set(name, path)
+      return path
+    }
+    const signers = Object.fromEntries(
+      keys.keys.map((k) => [k.alg, createSigner(k, origin)]),
+    ) as Record<Algorithm, ReturnType<typeof createSigner>>
+    const repeated = Object.fromEntries(
+      keys.keys.map((k) => [k.alg, signers[k.alg]()]),
+    ) as Record<Algorithm, string>
+    const distinctCache = new Map<Algorithm, string[]>()
+    const distinct = (alg: Algorithm): string[] => {
+      let tokens = distinctCache.get(alg)
+      if (tokens === undefined) {
+        log(`signing ${options.distinctTokens} distinct ${alg} tokens…`)
+        tokens = Array.from({ length: options.distinctTokens }, () => signers[alg]())
+        distinctCache.set(alg, tokens)
+      }
+      return tokens
+    }
+    const opaqueToken = `opaque-${randomUUID()}`
+
+    const results: Results = {
+      startedAt: new Date(began).toISOString(),
+      finishedAt: '',
+      machine: machineInfo,
+      options,
+      scenarios: [],
+      coldStart: [],
+      memory: [],
+      micro: [],
+    }
+    const wanted = (scenario: string): boolean =>
+      options.scenarios === undefined || options.scenarios.includes(scenario)
+    const pick = (entries: Entry[]): Entry[] =>
+      options.contenders === undefined
+        ? entries
+        : entries.filter(
+            (e) => options.contenders?.includes(e.id) || options.contenders?.includes(e.contender),
+          )
+    const plain = (id: string): Entry => ({
+      id,
+      contender: id,
+      label: (CONTENDERS[id] as { label: string }).label,
+    })
+    const ALL = Object.keys(CONTENDERS).filter((id) => id !== 'scopeguard-express-opaque')
+    const OURS = ['scopeguard-express', 'scopeguard-koa', 'scopeguard-nestjs', 'scopeguard-passport']
+
+    /** Distinct-token runs: ours with a cache smaller than the token cycle, so every request misses. */
+    const missingCache = { maxEntries: Math.max(1, Math.floor(options.distinctTokens / 2)) }
+    const distinctEntries = (withDefaultCache: boolean): Entry[] => [
+      ...ALL.map((id) => (OURS.includes(id) ? { ...plain(id), cache: missingCache } : plain(id))),
+      ...(withDefaultCache
+        ? [
+            {
+              id: 'scopeguard-express-default-cache',
+              contender: 'scopeguard-express',
+              label: '@scopeguard/express, default cache (10,000 entries: tokens repeat)',
+            },
+          ]
+        : []),
+    ]
+
+    const plan: { name: string; title: string; alg: Algorithm; tokens: () => string[]; entries: Entry[] }[] = [
+      {
+        name: 'rs256-repeated',
+        title: 'RS256, one repeated token',
+        alg: 'RS256',
+        tokens: () => [repeated.RS256],
+        entries: [
+          ...ALL.map(plain),
+          {
+            id: 'scopeguard-express-no-cache',
+            contender: 'scopeguard-express',
+            label: '@scopeguard/express, cache: false',
+            cache: false,
+          },
+          {
+            id: 'scopeguard-express-opaque',
+            contender: 'scopeguard-express-opaque',
+            label: '@scopeguard/express, one repeated opaque token (introspection)',
+            tokens: 'opaque',
+          },
+        ],
+      },
+      {
+        name: 'rs256-distinct',
+        title: `RS256, ${options.distinctTokens.toLocaleString('en')} distinct tokens`,
+        alg: 'RS256',
+        tokens: () => distinct('RS256'),
+        entries: distinctEntries(true),
+      },
+      {
+        name: 'es256-distinct',
+        title: `ES256, ${options.distinctTokens.toLocaleString('en')} distinct tokens`,
+        alg: 'ES256',
+        tokens: () => distinct('ES256'),
+        entries: distinctEntries(false),
+      },
+      {
+        name: 'eddsa-distinct',
+        title: `EdDSA (Ed25519), ${options.distinctTokens.toLocaleString('en')} distinct tokens`,
+        alg: 'EdDSA',
+        tokens: () => distinct('EdDSA'),
+        entries: distinctEntries(false),
+      },
+      {
+        name: 'rs256-invalid',
+        title: `RS256, ${options.distinctTokens.toLocaleString('en')} distinct tokens, 10% with a bad signature`,
+        alg: 'RS256',
+        tokens: () => distinct('RS256').map((t, i) => (i % 10 === 9 ? tamper(t) : t)),
+        entries: distinctEntries(false),
+      },
+    ]
+    tokenFile('opaque', [opaqueToken])
+
+    const stats = (child: Started<object>): Promise<Stats> => ask<Stats>(child.child, { type: 'stats' })
+    const load = (job: LoadJob): Promise<LoadResult> =>
+      ask<LoadResult>(loadgen.child, { type: 'run', job })
+    const burst = (url: string, tokens: string[]): Promise<Record<string, number>> =>
+      ask(loadgen.child, { type: 'burst', job: { url, tokens } })
+    const issuerCounts = (): Promise<Record<string, number>> => ask(issuer.child, { type: 'counts' })
+    const resetIssuer = (): Promise<unknown> => ask(issuer.child, { type: 'reset' })
+
+    const startContender = (entry: Entry, alg: Algorithm): Promise<Started<{ port: number }>> =>
+      start<{ port: number }>(
+        'contender-process.js',
+        [
+          entry.contender,
+          JSON.stringify({ ...base, alg, ...(entry.cache === undefined ? {} : { cache: entry.cache }) }),
+        ],
+        ['--expose-gc'],
+      )
+
+    for (const scenario of plan) {
+      if (!wanted(scenario.name)) continue
+      const entries = pick(scenario.entries)
+      if (entries.length === 0) continue
+      log(`\n== ${scenario.title}`)
+      const mainFile = tokenFile(scenario.name, scenario.tokens())
+      const servers = new Map<string, Started<{ port: number }>>()
+      const skipped: Record<string, string> = {}
+      for (const entry of entries) {
+        const server = await startContender(entry, scenario.alg)
+        running.push(server)
+        const url = `http://127.0.0.1:${server.ready.port}`
+        const valid = entry.tokens === 'opaque' ? opaqueToken : repeated[scenario.alg]
+        const invalid = entry.tokens === 'opaque' ? `unknown-${opaqueToken}` : tamper(valid)
+        const check = await burst(url, [valid, invalid])
+        const expected = entry.contender.startsWith('bare') ? { '200': 2 } : { '200': 1, '401': 1 }
+        if (JSON.stringify(check) !== JSON.stringify(expected)) {
+          skipped[entry.id] = `valid/invalid token answered ${JSON.stringify(check)}`
+          log(`  ${entry.id}: skipped, ${skipped[entry.id]}`)
+          await server.stop()
+          continue
+        }
+        servers.set(entry.id, server)
+      }
+      const active = entries.filter((e) => servers.has(e.id))
+      const fileFor = (entry: Entry): string =>
+        entry.tokens === undefined ? mainFile : (files.get(entry.tokens) as string)
+      for (const entry of active) {
+        const server = servers.get(entry.id) as Started<{ port: number }>
+        await load({
+          url: `http://127.0.0.1:${server.ready.port}`,
+          connections: options.connections,
+          durationSec: options.warmupSec,
+          tokensFile: fileFor(entry),
+        })
+      }
+      const samples = new Map<string, Sample[]>(active.map((e) => [e.id, []]))
+      for (let round = 0; round < options.rounds; round++) {
+        // Alternate: each round starts one contender later, so no contender always runs first.
+        const order = active.map((_, i) => active[(i + round) % active.length] as Entry)
+        for (const entry of order) {
+          const server = servers.get(entry.id) as Started<{ port: number }>
+          const before = await stats(server)
+          const result = await load({
+            url: `http://127.0.0.1:${server.ready.port}`,
+            connections: options.connections,
+            durationSec: options.durationSec,
+            tokensFile: fileFor(entry),
+          })
+          const after = await stats(server)
+          const sample: Sample = {
+            ...result,
+            cpuUsPerRequest: result.requests > 0 ? (after.cpuUs - before.cpuUs) / result.requests : 0,
+            rssMb: after.rss / 1048576,
+          }
+          ;(samples.get(entry.id) as Sample[]).push(sample)
+          log(
+            `  round ${round + 1} ${entry.id.padEnd(34)} ${result.reqPerSec.toFixed(0).padStart(6)} req/s  ${sample.cpuUsPerRequest.toFixed(0).padStart(4)} µs/req  p99 ${result.p99} ms  non-2xx ${result.non2xx}`,
+          )
+        }
+      }
+      const scenarioResult: ScenarioResult = {
+        name: scenario.name,
+        title: scenario.title,
+        alg: scenario.alg,
+        skipped,
+        contenders: active.map((entry) => {
+          const list = samples.get(entry.id) as Sample[]
+          const info = CONTENDERS[entry.contender] as (typeof CONTENDERS)[string]
+          return {
+            id: entry.id,
+            label: entry.label,
+            framework: info.framework,
+            kind: info.kind,
+            reqPerSec: median(list.map((s) => s.reqPerSec)),
+            p50: median(list.map((s) => s.p50)),
+            p99: median(list.map((s) => s.p99)),
+            cpuUsPerRequest: median(list.map((s) => s.cpuUsPerRequest)),
+            rssMb: Math.max(...list.map((s) => s.rssMb)),
+            non2xxShare:
+              list.reduce((n, s) => n + s.non2xx, 0) / Math.max(1, list.reduce((n, s) => n + s.requests, 0)),
+            errors: list.reduce((n, s) => n + s.errors + s.timeouts, 0),
+            samples: list,
+          }
+        }),
+      }
+      results.scenarios.push(scenarioResult)
+      await Promise.all([...servers.values()].map((s) => s.stop()))
+    }
+
+    if (wanted('cold-start')) {
+      log('\n== cold start: 200 concurrent requests on a fresh process, then an unknown-kid flood')
+      const rogue = createSigner(keys.rogue, origin)
+      for (const id of pick(ALL.filter((id) => !id.startsWith('bare')).map(plain)).map((e) => e.id)) {
+        const entry = plain(id)
+        const server = await startContender(entry, 'RS256')
+        running.push(server)
+        const url = `http://127.0.0.1:${server.ready.port}`
+        await resetIssuer()
+        const began = performance.now()
+        const statuses = await burst(url, Array.from({ length: 200 }, () => repeated.RS256))
+        const burstMs = performance.now() - began
+        const afterBurst = await issuerCounts()
+        await resetIssuer()
+        const flood: Record<string, number> = {}
+        for (let wave = 0; wave < 10; wave++) {
+          const tokens = Array.from({ length: 50 }, (_, i) => rogue({}, `unknown-${wave}-${i}`))
+          for (const [status, n] of Object.entries(await burst(url, tokens))) {
+            flood[status] = (flood[status] ?? 0) + n
+          }
+        }
+        const afterFlood = await issuerCounts()
+        const result: ColdStartResult = {
+          id,
+          label: entry.label,
+          statuses,
+          burstMs,
+          jwksFetches: afterBurst.jwks ?? 0,
+          metadataFetches: afterBurst.metadata ?? 0,
+          floodStatuses: flood,
+          floodJwksFetches: afterFlood.jwks ?? 0,
+        }
+        results.coldStart.push(result)
+        log(
+          `  ${id.padEnd(30)} burst ${JSON.stringify(statuses)} in ${burstMs.toFixed(0)} ms, JWKS fetches ${result.jwksFetches}; 500-token unknown-kid flood ${JSON.stringify(flood)}, JWKS fetches ${result.floodJwksFetches}`,
+        )
+        await server.stop()
+      }
+    }
+
+    if (wanted('memory')) {
+      const ids = pick([plain('scopeguard-express'), plain('scopeguard-koa')])
+      for (const entry of ids) {
+        log(`\n== memory: ${options.memoryTokens.toLocaleString('en')} distinct EdDSA tokens through ${entry.id}`)
+        const server = await startContender(entry, 'EdDSA')
+        running.push(server)
+        const url = `http://127.0.0.1:${server.ready.port}`
+        const fresh = { keysFile, issuer: origin }
+        const warmCount = Math.min(20_000, Math.floor(options.memoryTokens / 5))
+        await load({ url, connections: options.connections, durationSec: 0, amount: warmCount, freshTokens: fresh })
+        await ask(server.child, { type: 'gc' })
+        const warm = await stats(server)
+        let peak = warm.rss
+        const poll = setInterval(() => {
+          stats(server).then((s) => (peak = Math.max(peak, s.rss)), () => {})
+        }, 1000)
+        const began = performance.now()
+        const result = await load({
+          url,
+          connections: options.connections,
+          durationSec: 0,
+          amount: options.memoryTokens - warmCount,
+          freshTokens: fresh,
+        })
+        const seconds = (performance.now() - began) / 1000
+        clearInterval(poll)
+        const beforeGc = await stats(server)
+        await ask(server.child, { type: 'gc' })
+        const after = await stats(server)
+        const memory: MemoryResult = {
+          id: entry.id,
+          label: entry.label,
+          tokens: options.memoryTokens,
+          warmTokens: warmCount,
+          warmRssMb: warm.rss / 1048576,
+          peakRssMb: Math.max(peak, beforeGc.rss) / 1048576,
+          finalRssMb: after.rss / 1048576,
+          warmHeapMb: warm.heapUsed / 1048576,
+          finalHeapMb: after.heapUsed / 1048576,
+          reqPerSec: (options.memoryTokens - warmCount) / seconds,
+          non2xx: result.non2xx,
+        }
+        results.memory.push(memory)
+        log(
+          `  warm RSS ${memory.warmRssMb.toFixed(1)} MB, peak ${memory.peakRssMb.toFixed(1)} MB, after GC ${memory.finalRssMb.toFixed(1)} MB; heap ${memory.warmHeapMb.toFixed(1)} → ${memory.finalHeapMb.toFixed(1)} MB; non-2xx ${memory.non2xx}`,
+        )
+        await server.stop()
+      }
+    }
+
+    if (wanted('micro')) {
+      log('\n== micro: the core verify path against jose.jwtVerify, same key, in one process')
+      const micro = await start<object>('micro.js', [keysFile, origin, String(options.microOps)])
+      running.push(micro)
+      const rows = await ask<MicroResult[]>(micro.child, { type: 'run' })
+      results.micro.push(...rows)
+      for (const row of rows) {
+        log(`  ${row.alg.padEnd(6)} ${row.mode.padEnd(12)} ${row.subject.padEnd(44)} ${row.opsPerSec.toFixed(0).padStart(7)} ops/s  ${row.usPerOp.toFixed(1).padStart(6)} µs/op`)
+      }
+      await micro.stop()
+    }
+
+    results.finishedAt = new Date().toISOString()
+    results.machine.loadAverageAfter = machine().loadAverage
+    mkdirSync(dirname(options.out), { recursive: true })
+    writeFileSync(options.out, `${JSON.stringify(results, null, 2)}\n`)
+    log(`\nresults: ${options.out}`)
+    if (options.docs) {
+      const written = writeReport(results, join(root, 'docs'))
+      log(`report: ${written.join(', ')}`)
+    }
+    log(`done in ${((Date.now() - began) / 60000).toFixed(1)} min`)
+  } finally {
+    await cleanup()
+  }
+}
+
+await main()
