@@ -117,6 +117,23 @@ describe('several example instances sharing one Redis', () => {
     expect(issuer.requestCount('introspection')).toBe(1)
   })
 
+  it('publishes the same protected resource metadata on every instance, on PUBLIC_ORIGIN', async () => {
+    const documents = []
+    for (const instance of shared) {
+      const answer = await call(instance.origin, '/.well-known/oauth-protected-resource')
+      expect(answer.status, instance.name).toBe(200)
+      expect(answer.body['resource'], instance.name).toBe(PUBLIC_ORIGIN)
+      documents.push(answer.body)
+      // Challenges point at the document through the public origin, not the instance.
+      const challenge = (await call(instance.origin, '/me')).headers.get('www-authenticate')
+      expect(challenge, instance.name).toContain(
+        `resource_metadata="${PUBLIC_ORIGIN}/.well-known/oauth-protected-resource"`,
+      )
+    }
+    expect(documents[1]).toEqual(documents[0])
+    expect(documents[2]).toEqual(documents[0])
+  })
+
   it('kept every instance running through the whole file', async () => {
     for (const instance of [...shared, alone!]) {
       expect(instance.running(), instance.name).toBe(true)
