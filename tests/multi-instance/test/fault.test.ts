@@ -1,6 +1,7 @@
 import type { ResourceServer } from '@scopeguard/core'
 import type { TestIssuer } from '@scopeguard/testing'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createDpopClient, type DpopClient } from './dpop-client.js'
 import { bearer, call, type Answer, type Instance } from './example-process.js'
 import { dedicatedRedis, type DedicatedRedis } from './redis.js'
 import {
@@ -46,7 +47,9 @@ describe('example instances while their Redis fails', () => {
   let instances: Instance[] = []
   let pids: number[] = []
   let console_: { rs: ResourceServer; close(): void } | undefined
+  let dpop: DpopClient
   setUpOrFailEach(async () => {
+    dpop = await createDpopClient()
     redis = await dedicatedRedis()
     issuer = await issuerFor()
     instances = await startInstances(
@@ -81,20 +84,33 @@ describe('example instances while their Redis fails', () => {
   it('fails closed with 503 within the command timeout while Redis is down, and recovers without a restart', async () => {
     const jwt = await issuer.sign()
     const opaque = issuer.issueOpaque()
+    const bound = await issuer.sign({ cnf: { jkt: dpop.jkt } })
+    const meUrl = `${PUBLIC_ORIGIN}/me`
     for (const instance of instances) {
       expect((await call(instance.origin, '/me', { headers: bearer(jwt) })).status).toBe(200)
       expect((await call(instance.origin, '/me', { headers: bearer(opaque) })).status).toBe(200)
+      const proof = await dpop.proof('GET', meUrl, bound)
+      const answer = await call(instance.origin, '/me', { headers: dpop.headers(bound, proof) })
+      expect(answer.status).toBe(200)
     }
+    const proofs = await Promise.all(
+      Array.from({ length: 10 * instances.length }, () => dpop.proof('GET', meUrl, bound)),
+    )
     await redis.stop()
 
-    // 20 concurrent requests per instance, JWT and opaque, on a dead Redis: every one is refused
-    // with 503 (the revocation denylist cannot be read, and fails closed) well within the limit.
+    // 30 concurrent requests per instance, JWT, opaque and DPoP, on a dead Redis: every one is
+    // refused with 503 (the denylist cannot be read and the proof cannot be recorded, both fail
+    // closed) well within the limit.
     const start = performance.now()
     const answers = await Promise.all(
-      instances.flatMap((instance) =>
-        Array.from({ length: 10 }, () => [
+      instances.flatMap((instance, i) =>
+        Array.from({ length: 10 }, (_, j) => [
           call(instance.origin, '/me', { headers: bearer(jwt), limitMs: LIMIT_MS }),
           call(instance.origin, '/files', { headers: bearer(opaque), limitMs: LIMIT_MS }),
+          call(instance.origin, '/me', {
+            headers: dpop.headers(bound, proofs[i * 10 + j]!),
+            limitMs: LIMIT_MS,
+          }),
         ])
           .flat()
           .map(async (answer) => ({ instance: instance.name, answer: await answer })),
@@ -122,6 +138,12 @@ describe('example instances while their Redis fails', () => {
     expect(instances.map((instance) => [instance.running(), instance.pid])).toEqual(
       pids.map((pid) => [true, pid]),
     )
+    // Replay detection is back across instances: a proof accepted by one is refused by the other.
+    const proof = await dpop.proof('GET', meUrl, bound)
+    const [a, b] = instances as [Instance, Instance]
+    expect((await call(a.origin, '/me', { headers: dpop.headers(bound, proof) })).status).toBe(200)
+    const replay = await call(b.origin, '/me', { headers: dpop.headers(bound, proof) })
+    expect([replay.status, replay.body['error']]).toEqual([401, 'invalid_dpop_proof'])
   })
 
   it('shares introspection and revocations again after Redis came back empty', async () => {
@@ -145,13 +167,24 @@ describe('example instances while their Redis fails', () => {
   it('bounds every request by the command timeout while Redis hangs (connected, not answering)', async () => {
     await until(allServe, 10_000)
     const jwt = await issuer.sign()
+    const bound = await issuer.sign({ cnf: { jkt: dpop.jkt } })
+    const proofs = await Promise.all(
+      Array.from({ length: 5 * instances.length }, () =>
+        dpop.proof('GET', `${PUBLIC_ORIGIN}/me`, bound),
+      ),
+    )
     await redis.pause(3_000)
     const answers = await Promise.all(
-      instances.flatMap((instance) =>
-        Array.from({ length: 5 }, async () => ({
-          instance: instance.name,
-          answer: await call(instance.origin, '/me', { headers: bearer(jwt), limitMs: LIMIT_MS }),
-        })),
+      instances.flatMap((instance, i) =>
+        Array.from({ length: 5 }, (_, j) => [
+          call(instance.origin, '/me', { headers: bearer(jwt), limitMs: LIMIT_MS }),
+          call(instance.origin, '/me', {
+            headers: dpop.headers(bound, proofs[i * 5 + j]!),
+            limitMs: LIMIT_MS,
+          }),
+        ])
+          .flat()
+          .map(async (answer) => ({ instance: instance.name, answer: await answer })),
       ),
     )
     const times = answers.map(({ answer }) => Math.round(answer.ms))
