@@ -5,6 +5,7 @@ import { createEventSink, type ScopeguardEvent } from './events.js'
 import type { Logger } from './logger.js'
 import type { RequestLike } from './request.js'
 import { requireScope } from './requirements.js'
+import { requireAuthentication } from './step-up.js'
 import { createResourceServer } from './resource-server.js'
 
 const AUDIENCE = 'https://api.events.test'
@@ -96,6 +97,17 @@ describe('decision events', () => {
     expect(() => rs.authorize(auth, requireScope('files:write'))).toThrow()
     expect(ofType('rejected')).toMatchObject([
       { code: 'insufficient_scope', status: 403, reason: 'missing_scope' },
+    ])
+  })
+
+  it('reports a requirement run directly (as adapters do) once, and step-up refusals', async () => {
+    const rs = server()
+    const auth = await rs.authenticate(request(`Bearer ${await issuer.sign({ scope: 'a' })}`))
+    expect(() => requireScope('files:write').check(auth)).toThrow()
+    expect(() => requireAuthentication({ acrValues: ['mfa'] }).check(auth)).toThrow()
+    expect(ofType('rejected')).toMatchObject([
+      { code: 'insufficient_scope', status: 403, reason: 'missing_scope' },
+      { code: 'insufficient_user_authentication', status: 401 },
     ])
   })
 

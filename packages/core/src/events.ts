@@ -95,3 +95,19 @@ export function createEventSink(handler: EventHandler | undefined, logger: Logge
 export function monotonicMs(): number {
   return globalThis.performance.now()
 }
+
+const refusalReporters = new WeakMap<object, (error: unknown) => void>()
+
+/**
+ * Lets requirement checks on this auth object report their refusals (a 403 from `requireScope`
+ * run by an adapter's middleware) to the resource server that produced it.
+ */
+export function attachRefusalReporter(auth: object, report: (error: unknown) => void): void {
+  refusalReporters.set(auth, report)
+}
+
+/** Reports a requirement's refusal for this auth object, if its server listens; returns `error`. */
+export function reportRefusal<E>(auth: object, error: E): E {
+  refusalReporters.get(auth)?.(error)
+  return error
+}

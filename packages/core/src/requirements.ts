@@ -1,5 +1,6 @@
 import { challengeParamsOf, type AuthInfo } from './auth-info.js'
 import { ConfigurationError, InsufficientScopeError } from './errors.js'
+import { reportRefusal } from './events.js'
 import type { Scope } from './scopes.js'
 
 /**
@@ -39,7 +40,10 @@ export function requireScope(...scopes: Scope[]): Requirement {
     check(auth) {
       for (const scope of required) {
         if (!auth.effectiveScopes.has(scope)) {
-          throw new InsufficientScopeError(required).withChallenge(challengeParamsOf(auth))
+          throw reportRefusal(
+            auth,
+            new InsufficientScopeError(required).withChallenge(challengeParamsOf(auth)),
+          )
         }
       }
     },
@@ -57,10 +61,13 @@ export function requireAnyScope(...scopes: Scope[]): Requirement {
     scopes: required,
     check(auth) {
       for (const scope of required) if (auth.effectiveScopes.has(scope)) return
-      throw new InsufficientScopeError(
-        required,
-        'The access token grants none of the scopes this request accepts',
-      ).withChallenge(challengeParamsOf(auth))
+      throw reportRefusal(
+        auth,
+        new InsufficientScopeError(
+          required,
+          'The access token grants none of the scopes this request accepts',
+        ).withChallenge(challengeParamsOf(auth)),
+      )
     },
   }
 }
@@ -98,10 +105,13 @@ export function requireClaim(name: string, expected: ClaimExpectation): Requirem
     check(auth) {
       const claims = auth.claims as Readonly<Record<string, unknown>>
       if (matches(claims[name], claims)) return
-      throw new InsufficientScopeError(
-        [],
-        `The access token's ${name} claim does not allow this request`,
-      ).withChallenge(challengeParamsOf(auth))
+      throw reportRefusal(
+        auth,
+        new InsufficientScopeError(
+          [],
+          `The access token's ${name} claim does not allow this request`,
+        ).withChallenge(challengeParamsOf(auth)),
+      )
     },
   }
 }

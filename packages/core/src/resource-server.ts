@@ -32,7 +32,7 @@ import {
   type SharedVerification,
 } from './issuer-verifier.js'
 import { consoleLogger, silentLogger } from './logger.js'
-import { createEventSink, monotonicMs, type EventSink } from './events.js'
+import { attachRefusalReporter, createEventSink, monotonicMs, type EventSink } from './events.js'
 import { createMemoryStore } from './memory-store.js'
 import {
   topLevelIssuer,
@@ -412,6 +412,14 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     })
   }
 
+  const reportedRefusals = new WeakSet<object>()
+  /** Reports a requirement's refusal once, whether an adapter or `authorize()` ran it. */
+  function reportRefusalOnce(error: unknown): void {
+    if (typeof error !== 'object' || error === null || reportedRefusals.has(error)) return
+    reportedRefusals.add(error)
+    reportFailure(error, -1)
+  }
+
   /** Verifies, reporting the outcome as an event. */
   async function verifyReported(
     token: string,
@@ -429,6 +437,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
           ...(auth.clientId === undefined ? {} : { clientId: auth.clientId }),
           durationMs: monotonicMs() - started,
         })
+        attachRefusalReporter(auth, reportRefusalOnce)
       }
       return auth
     } catch (error) {
@@ -493,7 +502,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       try {
         checkRequirements(auth, requirements)
       } catch (error) {
-        reportFailure(error, -1)
+        reportRefusalOnce(error)
         throw error
       }
     },

@@ -1,5 +1,6 @@
 import { challengeParamsOf } from './auth-info.js'
 import { ConfigurationError, InsufficientUserAuthenticationError } from './errors.js'
+import { reportRefusal } from './events.js'
 import type { Requirement } from './requirements.js'
 
 /** What {@link requireAuthentication} asks of the user's authentication (RFC 9470). */
@@ -55,17 +56,20 @@ export function requireAuthentication(policy: AuthenticationPolicy): Requirement
         }
       }
       if (problems.length === 0) return
-      throw new InsufficientUserAuthenticationError(
-        acrValues,
-        maxAge,
-        `This request needs ${problems.join(' and ')} of the user`,
-        {
-          reason:
-            problems.length === 1 && maxAge !== undefined && problems[0]?.includes('recent')
-              ? 'authentication_too_old'
-              : 'authentication_too_weak',
-        },
-      ).withChallenge(challengeParamsOf(auth))
+      throw reportRefusal(
+        auth,
+        new InsufficientUserAuthenticationError(
+          acrValues,
+          maxAge,
+          `This request needs ${problems.join(' and ')} of the user`,
+          {
+            reason:
+              problems.length === 1 && maxAge !== undefined && problems[0]?.includes('recent')
+                ? 'authentication_too_old'
+                : 'authentication_too_weak',
+          },
+        ).withChallenge(challengeParamsOf(auth)),
+      )
     },
   }
 }
