@@ -1,3 +1,5 @@
+// The Nest app of the standards cases (standards-cases.ts): guards on three resource servers,
+// the module serving the first one's metadata, and resourceMetadataMiddleware() the second's.
 import type { AddressInfo } from 'node:net'
 import {
   Controller,
@@ -185,28 +187,37 @@ async function startOne(
   return { app, origin: `${tls ? 'https' : 'http'}://127.0.0.1:${port}` }
 }
 
-for (const platform of ['express', 'fastify'] as const) {
-  describeStandardsCases(`NestJS 12 on ${platform}`, async (servers) => {
-    const plain = await startOne(servers, platform, false)
-    const secure = await startOne(servers, platform, true)
-    return {
-      http: plain.origin,
-      https: secure.origin,
-      close: async () => {
-        await plain.app.close()
-        await secure.app.close()
-      },
-    }
-  })
+/**
+ * The standards cases on a Nest app per platform, over HTTP and HTTPS; shared by this package
+ * (NestJS 12) and tests/nestjs-11.
+ */
+export function describeNestStandards(version: string): void {
+  for (const platform of ['express', 'fastify'] as const) {
+    describeStandardsCases(`NestJS ${version} on ${platform}`, async (servers) => {
+      const plain = await startOne(servers, platform, false)
+      const secure = await startOne(servers, platform, true)
+      return {
+        http: plain.origin,
+        https: secure.origin,
+        close: async () => {
+          await plain.app.close()
+          await secure.app.close()
+        },
+      }
+    })
+  }
 }
 
-describe('resourceMetadataMiddleware()', () => {
-  it('refuses a resource server without the resourceMetadata option', () => {
-    const plain = {
-      resourceMetadata: undefined,
-      authenticate: () => undefined,
-    } as unknown as ResourceServer
-    expect(() => resourceMetadataMiddleware(plain)).toThrow(/resourceMetadata option/)
-    expect(() => resourceMetadataMiddleware()).toThrow(/at least one/)
+/** Configuration errors of {@link resourceMetadataMiddleware}. */
+export function describeMetadataMiddlewareErrors(): void {
+  describe('resourceMetadataMiddleware()', () => {
+    it('refuses a resource server without the resourceMetadata option', () => {
+      const plain = {
+        resourceMetadata: undefined,
+        authenticate: () => undefined,
+      } as unknown as ResourceServer
+      expect(() => resourceMetadataMiddleware(plain)).toThrow(/resourceMetadata option/)
+      expect(() => resourceMetadataMiddleware()).toThrow(/at least one/)
+    })
   })
-})
+}

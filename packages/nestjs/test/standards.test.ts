@@ -1,0 +1,4 @@
+import { describeMetadataMiddlewareErrors, describeNestStandards } from './standards-app.js'
+
+describeNestStandards('12')
+describeMetadataMiddlewareErrors()
