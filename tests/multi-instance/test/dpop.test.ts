@@ -1,0 +1,109 @@
+import type { TestIssuer } from '@scopeguard/testing'
+import { afterAll, describe, expect, it } from 'vitest'
+import { createDpopClient, type DpopClient } from './dpop-client.js'
+import { call, type Answer, type Instance } from './example-process.js'
+import { sharedRedisUrl } from './redis.js'
+import { contractEnv, issuerFor, PUBLIC_ORIGIN, setUpOrFailEach, startInstances } from './setup.js'
+
+/** A 401 refusing the proof, with the DPoP challenge saying why. */
+function expectRefusedProof(answer: Answer, description: RegExp, label: string): void {
+  expect(answer.status, label).toBe(401)
+  expect(answer.body['error'], label).toBe('invalid_dpop_proof')
+  expect(String(answer.body['error_description']), label).toMatch(description)
+  expect(answer.headers.get('www-authenticate'), label).toMatch(
+    /DPoP [^]*error="invalid_dpop_proof"/,
+  )
+}
+
+// DPoP (RFC 9449) across three example processes (two Express, one Koa) behind one public origin,
+// sharing one Redis; and one Express instance with the same Redis but no PUBLIC_ORIGIN.
+describe('DPoP across example instances sharing one Redis', () => {
+  let issuer: TestIssuer
+  let shared: Instance[] = []
+  let ownOrigin: Instance | undefined
+  let client: DpopClient
+  let token: string
+  setUpOrFailEach(async () => {
+    const redisUrl = await sharedRedisUrl()
+    issuer = await issuerFor()
+    const [instances, [withoutPublicOrigin]] = await Promise.all([
+      startInstances(
+        [
+          { example: 'express', label: 'A (express)' },
+          { example: 'express', label: 'B (express)' },
+          { example: 'koa', label: 'C (koa)' },
+        ],
+        contractEnv(issuer, { redisUrl, publicOrigin: PUBLIC_ORIGIN }),
+      ),
+      startInstances(
+        [{ example: 'express', label: 'E (express, no PUBLIC_ORIGIN)' }],
+        contractEnv(issuer, { redisUrl }),
+      ),
+    ])
+    shared = instances
+    ownOrigin = withoutPublicOrigin
+    client = await createDpopClient()
+    token = await issuer.sign({ cnf: { jkt: client.jkt } }, { scope: 'files:read' })
+  })
+  afterAll(async () => {
+    await Promise.all([...shared, ...(ownOrigin ? [ownOrigin] : [])].map((i) => i.stop()))
+    await issuer?.close()
+  })
+
+  it('refuses on every other instance a proof one instance accepted (a replay)', async () => {
+    const [a, b, c] = shared as [Instance, Instance, Instance]
+    const proof = await client.proof('GET', `${PUBLIC_ORIGIN}/me`, token)
+    const first = await call(a.origin, '/me', { headers: client.headers(token, proof) })
+    expect([first.status, first.body['sub']], a.name).toEqual([200, 'user-123'])
+    for (const instance of [b, c, a]) {
+      const replay = await call(instance.origin, '/me', { headers: client.headers(token, proof) })
+      expectRefusedProof(replay, /already used/, instance.name)
+    }
+    // A fresh proof from the same key is fine on any instance.
+    const fresh = await client.proof('GET', `${PUBLIC_ORIGIN}/me`, token)
+    expect((await call(b.origin, '/me', { headers: client.headers(token, fresh) })).status).toBe(
+      200,
+    )
+  })
+
+  it('accepts one proof sent to every instance at once exactly once', async () => {
+    for (let round = 0; round < 5; round++) {
+      const proof = await client.proof('GET', `${PUBLIC_ORIGIN}/files`, token)
+      const answers = await Promise.all(
+        shared.map((instance) =>
+          call(instance.origin, '/files', { headers: client.headers(token, proof) }),
+        ),
+      )
+      const statuses = answers.map((answer) => answer.status).sort()
+      expect(statuses, `round ${round}`).toEqual([200, 401, 401])
+    }
+  })
+
+  it('with PUBLIC_ORIGIN, accepts proofs for the public URL on every instance and refuses ones for its own address', async () => {
+    for (const instance of shared) {
+      const publicProof = await client.proof('GET', `${PUBLIC_ORIGIN}/me`, token)
+      const accepted = await call(instance.origin, '/me', {
+        headers: client.headers(token, publicProof),
+      })
+      expect(accepted.status, instance.name).toBe(200)
+      const ownProof = await client.proof('GET', `${instance.origin}/me`, token)
+      const refused = await call(instance.origin, '/me', {
+        headers: client.headers(token, ownProof),
+      })
+      expectRefusedProof(refused, /another URL/, instance.name)
+    }
+  })
+
+  it('without PUBLIC_ORIGIN, checks htu against the instance’s own address instead', async () => {
+    const instance = ownOrigin!
+    const ownProof = await client.proof('GET', `${instance.origin}/me`, token)
+    expect(
+      (await call(instance.origin, '/me', { headers: client.headers(token, ownProof) })).status,
+    ).toBe(200)
+    const publicProof = await client.proof('GET', `${PUBLIC_ORIGIN}/me`, token)
+    const refused = await call(instance.origin, '/me', {
+      headers: client.headers(token, publicProof),
+    })
+    expectRefusedProof(refused, /another URL/, instance.name)
+  })
+})
