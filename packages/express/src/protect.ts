@@ -9,6 +9,12 @@ import { setAuth } from './auth.js'
 import { sendError } from './errors.js'
 import { clientCertificateOf } from './tls.js'
 
+/** The origin the request was addressed to, as Express sees it. */
+function originOf(req: Request): string | undefined {
+  const host = req.get('host')
+  return host === undefined ? undefined : `${req.protocol}://${host}`
+}
+
 /** Per-route options of {@link protect}. */
 export interface ProtectOptions extends AuthenticateOptions {
   /**
@@ -42,6 +48,8 @@ export function protect(
       {
         method: req.method,
         url: req.originalUrl ?? req.url,
+        // For DPoP's htu: req.protocol honours `trust proxy`; set publicOrigin behind a proxy.
+        origin: originOf(req),
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         body: req.body,
@@ -52,6 +60,10 @@ export function protect(
       (auth) => {
         if (auth !== undefined) {
           setAuth(req, auth)
+          // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
+          for (const [name, value] of Object.entries(auth.responseHeaders ?? {})) {
+            res.setHeader(name, value)
+          }
           // RFC 6750 §2.3: a response to a request authorized by a query token is private.
           if (auth.source === 'query') res.setHeader('Cache-Control', 'private')
         }

@@ -89,6 +89,8 @@ export function protect<
         {
           method: ctx.method,
           url: ctx.originalUrl,
+          // For DPoP's htu; honours app.proxy. Set publicOrigin behind a proxy.
+          origin: ctx.host === '' ? undefined : ctx.origin,
           headers: ctx.headers,
           rawHeaders: ctx.req.rawHeaders,
           // Set by a body parser such as @koa/bodyparser; Koa itself has no request.body.
@@ -103,6 +105,8 @@ export function protect<
     }
     if (auth !== undefined) {
       setAuth(ctx, stateKey, auth)
+      // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
+      if (auth.responseHeaders !== undefined) ctx.set({ ...auth.responseHeaders })
       // RFC 6750 §2.3: a response to a request authorized by a query token is private.
       if (auth.source === 'query') ctx.set('Cache-Control', 'private')
     }

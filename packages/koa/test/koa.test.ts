@@ -22,6 +22,9 @@ import {
   type OAuthState,
 } from '../src/index.js'
 
+/** The DPoP challenge (RFC 9449 §7.1) that follows Bearer's, as the default `dpop: 'allowed'` sends. */
+const DPOP_CHALLENGE =
+  'DPoP realm="api", algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA Ed25519"'
 const AUDIENCE = 'https://files.example.test'
 let issuer: TestIssuer
 
@@ -380,7 +383,7 @@ for (const [name, Koa] of [
       expect(viaKoa.text).toBe('The access token signature is invalid')
       const none = await call('/plain/files')
       expect(none.status).toBe(401)
-      expect(none.challenge).toBe('Bearer realm="api"')
+      expect(none.challenge).toBe(`Bearer realm="api", ${DPOP_CHALLENGE}`)
     })
 
     it('hands the error, with status and headers, to the app error middleware', async () => {
@@ -391,7 +394,10 @@ for (const [name, Koa] of [
         message: 'No access token was provided',
         oauth: true,
         status: 401,
-        headers: { 'Cache-Control': 'no-store', 'WWW-Authenticate': 'Bearer realm="api"' },
+        headers: {
+          'Cache-Control': 'no-store',
+          'WWW-Authenticate': `Bearer realm="api", ${DPOP_CHALLENGE}`,
+        },
       })
     })
 

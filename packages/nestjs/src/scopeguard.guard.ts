@@ -78,6 +78,12 @@ export class ScopeguardGuard implements CanActivate {
       const auth = await this.resourceServer.authenticate(toRequestLike(request), plan.authenticate)
       setAuth(request, auth)
       if (auth === undefined) return true
+      if (response !== undefined) {
+        // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
+        for (const [name, value] of Object.entries(auth.responseHeaders ?? {})) {
+          this.adapterHost.httpAdapter.setHeader(response, name, value)
+        }
+      }
       // RFC 6750 §2.3: a response to a request authorized by a query token is private.
       if (auth.source === 'query' && response !== undefined) {
         this.adapterHost.httpAdapter.setHeader(response, 'Cache-Control', 'private')

@@ -68,7 +68,8 @@ async function observe(origin: string, request: RawRequestOptions): Promise<Obse
 function challengeOf(observed: Observed): Record<string, string> {
   expect(observed.wwwAuthenticate).toHaveLength(1)
   const [challenge, ...others] = parseChallenges(observed.wwwAuthenticate?.[0] ?? '')
-  expect(others).toEqual([])
+  // The default `dpop: 'allowed'` offers DPoP (RFC 9449 §7.1) after Bearer.
+  expect(others.map((other) => other.scheme)).toEqual(['DPoP'])
   expect(challenge?.scheme).toBe('Bearer')
   return { ...challenge?.params }
 }

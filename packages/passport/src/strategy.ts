@@ -1,4 +1,5 @@
 import {
+  challengeParamsOf,
   ConfigurationError,
   InvalidTokenError,
   isOAuthError,
@@ -17,6 +18,19 @@ function rejection(info: unknown): string | undefined {
   if (typeof info === 'string' && info !== '') return info
   const message = (info as { message?: unknown } | null | undefined)?.message
   return typeof message === 'string' && message !== '' ? message : undefined
+}
+
+/**
+ * The origin the request was addressed to, for DPoP's `htu`: Express's `req.protocol` when it is
+ * there (it honours `trust proxy`), else the connection's, and the Host header.
+ */
+function originOf(req: PassportRequest): string | undefined {
+  const host = req.headers.host
+  if (host === undefined || host === '') return undefined
+  const express = (req as { protocol?: unknown }).protocol
+  const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
+  const protocol = typeof express === 'string' ? express : encrypted ? 'https' : 'http'
+  return `${protocol}://${host}`
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -93,6 +107,7 @@ export class ScopeguardStrategy extends Strategy {
           rawHeaders: req.rawHeaders,
           body: req.body,
           clientCertificate: clientCertificateOf(req),
+          origin: originOf(req),
         },
         this.routeOptions,
       )
@@ -112,7 +127,7 @@ export class ScopeguardStrategy extends Strategy {
       this.accept(req, auth, auth, auth)
       return
     }
-    const challengeParams = this.resourceServer.challengeParams ?? {}
+    const challengeParams = challengeParamsOf(auth)
     let settled = false
     const done: VerifyDone = (error, user, info) => {
       if (settled) return
@@ -143,6 +158,12 @@ export class ScopeguardStrategy extends Strategy {
     // RFC 6750 §2.3: a response to a request authorized by a query token is private.
     if (auth.source === 'query' && req.res && !req.res.headersSent) {
       req.res.setHeader('Cache-Control', 'private')
+    }
+    // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
+    if (req.res && !req.res.headersSent) {
+      for (const [name, value] of Object.entries(auth.responseHeaders ?? {})) {
+        req.res.setHeader(name, value)
+      }
     }
     this.success(user, info)
   }

@@ -164,9 +164,13 @@ const withToken = (token: string, init: RequestInit = {}): RequestInit => ({
   headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
 })
 
+/** The DPoP challenge (RFC 9449 §7.1) that follows Bearer's, as the default `dpop: 'allowed'` sends. */
+const DPOP_CHALLENGE =
+  'DPoP realm="api", algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA Ed25519"'
+
 function challengeParams(answer: Answer): Record<string, string> {
   const [challenge, ...others] = parseChallenges(answer.challenge ?? '')
-  expect(others).toEqual([])
+  expect(others.map((other) => other.scheme)).toEqual(['DPoP'])
   expect(challenge?.scheme).toBe('Bearer')
   return { ...challenge?.params }
 }
@@ -191,7 +195,7 @@ describe('Express 5 + Passport with failWithError and errorHandler()', () => {
   it('answers a request without a token with 401 and a challenge without an error code', async () => {
     const answer = await get('/files')
     expect(answer.status).toBe(401)
-    expect(answer.challenge).toBe('Bearer realm="api"')
+    expect(answer.challenge).toBe(`Bearer realm="api", ${DPOP_CHALLENGE}`)
     expect(answer.body).toEqual({
       error: 'missing_token',
       error_description: 'No access token was provided',
@@ -390,7 +394,7 @@ describe("Express 5 + Passport's default failure response", () => {
     const missing = await get('/files')
     expect([missing.status, missing.challenge, missing.cacheControl, missing.text]).toEqual([
       401,
-      'Bearer realm="api"',
+      `Bearer realm="api", ${DPOP_CHALLENGE}`,
       'no-store',
       'Unauthorized',
     ])

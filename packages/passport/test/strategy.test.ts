@@ -9,6 +9,9 @@ import { createTestIssuer, tamper, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ScopeguardStrategy, type PassportRequest } from '../src/index.js'
 
+/** The DPoP challenge (RFC 9449 §7.1) that follows Bearer's, as the default `dpop: 'allowed'` sends. */
+const DPOP_CHALLENGE =
+  'DPoP realm="api", algs="ES256 ES384 ES512 PS256 PS384 PS512 RS256 RS384 RS512 EdDSA Ed25519"'
 const AUDIENCE = 'https://files.example.test'
 let issuer: TestIssuer
 let rs: ResourceServer
@@ -76,7 +79,9 @@ describe('authenticate() calls exactly one action and never throws', () => {
 
   it('fails a request without a token with the bare challenge and 401', async () => {
     const { actions } = await run(new ScopeguardStrategy(rs), request())
-    expect(actions).toEqual([{ action: 'fail', args: ['Bearer realm="api"', 401] }])
+    expect(actions).toEqual([
+      { action: 'fail', args: [`Bearer realm="api", ${DPOP_CHALLENGE}`, 401] },
+    ])
   })
 
   it('fails an invalid token with the invalid_token challenge and 401', async () => {
@@ -88,7 +93,7 @@ describe('authenticate() calls exactly one action and never throws', () => {
       {
         action: 'fail',
         args: [
-          'Bearer realm="api", error="invalid_token", error_description="The access token signature is invalid"',
+          `Bearer realm="api", error="invalid_token", error_description="The access token signature is invalid", ${DPOP_CHALLENGE}`,
           401,
         ],
       },

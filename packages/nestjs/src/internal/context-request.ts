@@ -48,6 +48,24 @@ interface PlatformRequest {
   rawHeaders?: string[]
   raw?: PlatformRequest
   socket?: { encrypted?: boolean; getPeerCertificate?: () => { raw?: Uint8Array } | null }
+  /** Express and Fastify: `http` or `https`, honouring their trust-proxy settings. */
+  protocol?: string
+}
+
+/**
+ * The origin the request was addressed to, for DPoP's `htu`: the platform's protocol (which
+ * honours Express's `trust proxy` and Fastify's `trustProxy`) and the Host header.
+ */
+function originOf(platform: PlatformRequest, node: PlatformRequest): string | undefined {
+  const host = headerOf(node, 'host')
+  if (host === undefined) return undefined
+  const protocol = platform.protocol ?? (node.socket?.encrypted === true ? 'https' : 'http')
+  return `${protocol}://${host}`
+}
+
+function headerOf(node: PlatformRequest, name: string): string | undefined {
+  const value = (node.headers as Record<string, string | string[] | undefined>)[name]
+  return typeof value === 'string' ? value : undefined
 }
 
 /** The DER bytes of the TLS client certificate (HTTPS with `requestCert`), for RFC 8705. */
@@ -74,5 +92,6 @@ export function toRequestLike(request: object): RequestLike {
     rawHeaders: node.rawHeaders,
     body: platform.body,
     clientCertificate: clientCertificateOf(node),
+    origin: originOf(platform, node),
   }
 }
