@@ -164,6 +164,30 @@ describe('example instances while their Redis fails', () => {
     }
   })
 
+  it('starts an instance while Redis is down, answers 503 until it is up, then serves', async () => {
+    await redis.stop()
+    const started = performance.now()
+    const [late] = await startInstances(
+      [{ example: 'express', label: 'L (express, started without Redis)' }],
+      contractEnv(issuer, { redisUrl: redis.url, publicOrigin: PUBLIC_ORIGIN }),
+    )
+    instances.push(late!) // stopped with the others
+    // Startup waits for Redis a while (5 s), then goes on without it.
+    expect(performance.now() - started).toBeLessThan(15_000)
+    expect(late!.output()).toMatch(/cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+ yet/)
+    const jwt = await issuer.sign()
+    expectUnavailable(
+      await call(late!.origin, '/me', { headers: bearer(jwt), limitMs: LIMIT_MS }),
+      late!.name,
+    )
+    expect((await call(late!.origin, '/health')).status).toBe(200)
+    await redis.start()
+    await until(async () => {
+      expect((await call(late!.origin, '/me', { headers: bearer(jwt) })).status).toBe(200)
+    }, 10_000)
+    expect(late!.running()).toBe(true)
+  })
+
   it('bounds every request by the command timeout while Redis hangs (connected, not answering)', async () => {
     await until(allServe, 10_000)
     const jwt = await issuer.sign()
