@@ -15,8 +15,9 @@ function expectRefusedProof(answer: Answer, description: RegExp, label: string):
   )
 }
 
-// DPoP (RFC 9449) across three example processes (two Express, one Koa) behind one public origin,
-// sharing one Redis; and one Express instance with the same Redis but no PUBLIC_ORIGIN.
+// DPoP (RFC 9449) across five example processes (two Express, Koa, NestJS, Passport) behind one
+// public origin, sharing one Redis; and one Express instance with the same Redis but no
+// PUBLIC_ORIGIN.
 describe('DPoP across example instances sharing one Redis', () => {
   let issuer: TestIssuer
   let shared: Instance[] = []
@@ -32,11 +33,13 @@ describe('DPoP across example instances sharing one Redis', () => {
           { example: 'express', label: 'A (express)' },
           { example: 'express', label: 'B (express)' },
           { example: 'koa', label: 'C (koa)' },
+          { example: 'nestjs', label: 'D (nestjs)' },
+          { example: 'passport', label: 'E (passport)' },
         ],
         contractEnv(issuer, { redisUrl, publicOrigin: PUBLIC_ORIGIN }),
       ),
       startInstances(
-        [{ example: 'express', label: 'E (express, no PUBLIC_ORIGIN)' }],
+        [{ example: 'express', label: 'F (express, no PUBLIC_ORIGIN)' }],
         contractEnv(issuer, { redisUrl }),
       ),
     ])
@@ -51,11 +54,11 @@ describe('DPoP across example instances sharing one Redis', () => {
   })
 
   it('refuses on every other instance a proof one instance accepted (a replay)', async () => {
-    const [a, b, c] = shared as [Instance, Instance, Instance]
+    const [a, b, ...others] = shared as [Instance, Instance, ...Instance[]]
     const proof = await client.proof('GET', `${PUBLIC_ORIGIN}/me`, token)
     const first = await call(a.origin, '/me', { headers: client.headers(token, proof) })
     expect([first.status, first.body['sub']], a.name).toEqual([200, 'user-123'])
-    for (const instance of [b, c, a]) {
+    for (const instance of [b, ...others, a]) {
       const replay = await call(instance.origin, '/me', { headers: client.headers(token, proof) })
       expectRefusedProof(replay, /already used/, instance.name)
     }
@@ -75,7 +78,7 @@ describe('DPoP across example instances sharing one Redis', () => {
         ),
       )
       const statuses = answers.map((answer) => answer.status).sort()
-      expect(statuses, `round ${round}`).toEqual([200, 401, 401])
+      expect(statuses, `round ${round}`).toEqual([200, ...shared.slice(1).map(() => 401)])
     }
   })
 

@@ -14,9 +14,9 @@ import {
 
 const inAnHour = (): Date => new Date(Date.now() + 3_600_000)
 
-// Three example processes (two Express, one Koa) configured only through the examples contract,
-// with the same REDIS_URL and PUBLIC_ORIGIN, as N instances behind a load balancer would be. A
-// fourth (Express) has no REDIS_URL: the control that shows the sharing goes through Redis.
+// Five example processes (two Express, Koa, NestJS, Passport) configured only through the examples
+// contract, with the same REDIS_URL and PUBLIC_ORIGIN, as N instances behind a load balancer would
+// be. A sixth (Express) has no REDIS_URL: the control that shows the sharing goes through Redis.
 describe('several example instances sharing one Redis', () => {
   let issuer: TestIssuer
   let redisUrl: string
@@ -32,11 +32,13 @@ describe('several example instances sharing one Redis', () => {
           { example: 'express', label: 'A (express)' },
           { example: 'express', label: 'B (express)' },
           { example: 'koa', label: 'C (koa)' },
+          { example: 'nestjs', label: 'D (nestjs)' },
+          { example: 'passport', label: 'E (passport)' },
         ],
         contractEnv(issuer, { redisUrl, publicOrigin: PUBLIC_ORIGIN }),
       ),
       startInstances(
-        [{ example: 'express', label: 'D (express, no Redis)' }],
+        [{ example: 'express', label: 'F (express, no Redis)' }],
         contractEnv(issuer, { publicOrigin: PUBLIC_ORIGIN }),
       ),
     ])
@@ -52,7 +54,7 @@ describe('several example instances sharing one Redis', () => {
   beforeEach(() => issuer?.resetCounts())
 
   it('connected every shared instance to Redis at startup', () => {
-    expect(shared).toHaveLength(3)
+    expect(shared).toHaveLength(5)
     for (const instance of shared)
       expect(instance.output(), instance.name).toMatch(/connected to Redis at redis:\/\//)
     expect(alone?.output()).not.toMatch(/Redis/)
@@ -130,8 +132,7 @@ describe('several example instances sharing one Redis', () => {
         `resource_metadata="${PUBLIC_ORIGIN}/.well-known/oauth-protected-resource"`,
       )
     }
-    expect(documents[1]).toEqual(documents[0])
-    expect(documents[2]).toEqual(documents[0])
+    for (const document of documents) expect(document).toEqual(documents[0])
   })
 
   it('kept every instance running through the whole file', async () => {
