@@ -6,6 +6,8 @@ import {
 } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 
+const WELL_KNOWN = '/.well-known/'
+
 function metadataOf(source: ResourceServer<object> | ResourceMetadata): ResourceMetadata {
   const metadata = 'authenticate' in source ? source.resourceMetadata : source
   if (metadata === undefined) {
@@ -52,6 +54,10 @@ export function resourceMetadata(
     next: NextFunction,
   ): void {
     const target = req.originalUrl ?? req.url
+    if (!target.startsWith(WELL_KNOWN)) {
+      next()
+      return
+    }
     // Documents of resources with a query are found by path and query; the others by path only.
     const response = byPath.get(target) ?? byPath.get(target.split('?', 1)[0] as string)
     if (response === undefined) {

@@ -48,6 +48,7 @@ export function resourceMetadata(
   }
   return async function scopeguardResourceMetadata(ctx, next) {
     // Documents of resources with a query are found by path and query; the others by path only.
+    if (!ctx.path.startsWith('/.well-known/')) return next()
     const response = byPath.get(ctx.originalUrl) ?? byPath.get(ctx.path)
     if (response === undefined) return next()
     if (ctx.method === 'OPTIONS') {

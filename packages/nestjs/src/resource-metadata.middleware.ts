@@ -61,6 +61,10 @@ export function resourceMetadataMiddleware(
   }
   return function scopeguardResourceMetadata(req, res, next) {
     const target = req.originalUrl ?? req.url ?? '/'
+    if (!target.startsWith('/.well-known/')) {
+      next()
+      return
+    }
     // Documents of resources with a query are found by path and query; the others by path only.
     const response = byPath.get(target) ?? byPath.get(target.split('?', 1)[0] as string)
     if (response === undefined) {

@@ -9,6 +9,8 @@ import type { ScopeguardStrategy } from './strategy.js'
 
 type Source = ResourceServer<object> | ResourceMetadata | ScopeguardStrategy
 
+const WELL_KNOWN = '/.well-known/'
+
 function metadataOf(source: Source): ResourceMetadata {
   const metadata =
     'resourceServer' in source
@@ -55,6 +57,10 @@ export function resourceMetadata(...sources: Source[]): Middleware {
   }
   return function scopeguardResourceMetadata(req, res, next) {
     const target = (req as PassportRequest).originalUrl ?? req.url ?? '/'
+    if (!target.startsWith(WELL_KNOWN)) {
+      next()
+      return
+    }
     // Documents of resources with a query are found by path and query; the others by path only.
     const response = byPath.get(target) ?? byPath.get(target.split('?', 1)[0] as string)
     if (response === undefined) {

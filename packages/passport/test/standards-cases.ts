@@ -66,8 +66,8 @@ interface Expect {
   challenge?: Record<string, string>
   /** Parameters it must not have. */
   without?: string[]
-  /** A subset of the JSON body. */
-  body?: Record<string, unknown>
+  /** A subset of the JSON body, or the exact text body. */
+  body?: Record<string, unknown> | string
   /** Response headers (lower-case names) and their exact values. */
   headers?: Record<string, string>
 }
@@ -133,6 +133,16 @@ const CASES: Case[] = [
     name: 'metadata: a garbage token does not matter on the well-known route',
     request: async () => get('/.well-known/oauth-protected-resource', 'garbage'),
     expect: { status: 200, body: { resource: AUDIENCE } },
+  },
+  {
+    name: 'metadata: HEAD answers the headers without a body',
+    request: async () => ({ method: 'HEAD', path: '/.well-known/oauth-protected-resource' }),
+    expect: { status: 200, body: '', headers: { 'access-control-allow-origin': '*' } },
+  },
+  {
+    name: 'metadata: POST to the well-known path is not the document',
+    request: async () => ({ method: 'POST', path: '/.well-known/oauth-protected-resource' }),
+    expect: { status: 404 },
   },
   {
     name: 'metadata: a CORS preflight is answered 204',
@@ -525,7 +535,8 @@ export function describeStandardsCases(
           body = response.body
         }
         expect(response.status, JSON.stringify(body)).toBe(expected.status)
-        if (expected.body !== undefined) expect(body).toMatchObject(expected.body)
+        if (typeof expected.body === 'string') expect(response.body).toBe(expected.body)
+        else if (expected.body !== undefined) expect(body).toMatchObject(expected.body)
         for (const [name, value] of Object.entries(expected.headers ?? {})) {
           expect(response.headers[name], name).toEqual([value])
         }
