@@ -90,7 +90,7 @@ export function protect<
           method: ctx.method,
           url: ctx.originalUrl,
           // For DPoP's htu; honours app.proxy. Set publicOrigin behind a proxy.
-          origin: ctx.host === '' ? undefined : ctx.origin,
+          origin: ctx.host === '' ? undefined : `${ctx.protocol}://${ctx.host}`,
           headers: ctx.headers,
           rawHeaders: ctx.req.rawHeaders,
           // Set by a body parser such as @koa/bodyparser; Koa itself has no request.body.
