@@ -1,0 +1,123 @@
+import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { isOAuthError } from './errors.js'
+import type { ScopeguardEvent } from './events.js'
+import { silentLogger } from './logger.js'
+import type { RequestLike } from './request.js'
+import { createResourceServer, type ResourceServer } from './resource-server.js'
+
+/**
+ * What introspection.test.ts does not cover: an outage seen from many requests at once, on the
+ * real clock — answers stay correct (cached results keep working, new tokens get a 503, JWTs are
+ * still verified locally), latency stays bounded by the timeout, and service resumes by itself.
+ */
+
+const AUDIENCE = 'https://api.introspection-faults.test'
+const CLIENT = { clientId: 'rs', clientSecret: 'secret-0123456789' }
+let issuer: TestIssuer
+
+beforeAll(async () => {
+  issuer = await createTestIssuer({ audience: AUDIENCE, clients: [CLIENT] })
+})
+afterAll(async () => {
+  await issuer.close()
+})
+beforeEach(() => {
+  issuer.setFault('introspection', undefined)
+  issuer.resetCounts()
+})
+
+function server(
+  events: ScopeguardEvent[] = [],
+  extra: Record<string, unknown> = {},
+): ResourceServer {
+  return createResourceServer({
+    ...extra,
+    issuer: issuer.issuer,
+    audience: AUDIENCE,
+    introspection: {
+      endpoint: issuer.introspectionEndpoint,
+      ...CLIENT,
+      timeoutMs: 300,
+    },
+    logger: silentLogger,
+    onEvent: (event) => events.push(event),
+  })
+}
+
+async function status(
+  rs: ResourceServer,
+  token: string,
+): Promise<{ status: number; ms: number; at: number }> {
+  const request: RequestLike = {
+    method: 'GET',
+    url: '/',
+    headers: { authorization: `Bearer ${token}` },
+  }
+  const started = performance.now()
+  try {
+    await rs.authenticate(request)
+    return { status: 200, ms: performance.now() - started, at: performance.now() }
+  } catch (error) {
+    if (!isOAuthError(error)) throw error
+    return { status: error.status, ms: performance.now() - started, at: performance.now() }
+  }
+}
+
+describe('an introspection outage', () => {
+  it('keeps cached tokens working, 503s new ones within the timeout, and resumes by itself', async () => {
+    const events: ScopeguardEvent[] = []
+    const rs = server(events)
+    const known = issuer.issueOpaque({ scope: 'a' })
+    expect((await status(rs, known)).status).toBe(200)
+
+    issuer.setFault('introspection', { delayMs: 5_000 })
+    const started = performance.now()
+    const answers = await Promise.all([
+      ...Array.from({ length: 30 }, () => status(rs, issuer.issueOpaque({ scope: 'a' }))),
+      ...Array.from({ length: 10 }, () => status(rs, known)),
+      ...Array.from({ length: 10 }, async () => status(rs, await issuer.sign({ scope: 'a' }))),
+    ])
+    const elapsed = performance.now() - started
+    // New opaque tokens: 503 (never 401: the endpoint's silence says nothing about the token).
+    expect(answers.slice(0, 30).map((a) => a.status)).toEqual(Array(30).fill(503))
+    // The cached result and locally verified JWTs are unaffected, and never wait for the outage:
+    // all of them are answered before the first 503.
+    expect(answers.slice(30).map((a) => a.status)).toEqual(Array(20).fill(200))
+    const firstUnavailable = Math.min(...answers.slice(0, 30).map((a) => a.at))
+    for (const answer of answers.slice(30)) expect(answer.at).toBeLessThan(firstUnavailable)
+    // Bounded latency: every request is answered within the timeout plus a margin.
+    for (const answer of answers) expect(answer.ms).toBeLessThan(2_000)
+    expect(elapsed).toBeLessThan(2_500)
+    expect(events.filter((e) => e.type === 'upstream_unavailable')).toHaveLength(30)
+    expect(
+      events
+        .filter((e) => e.type === 'upstream_unavailable')
+        .every((e) => e.reason === 'introspection_unavailable'),
+    ).toBe(true)
+
+    issuer.setFault('introspection', undefined)
+    expect((await status(rs, issuer.issueOpaque({ scope: 'a' }))).status).toBe(200)
+  })
+
+  it('a burst of one token during an outage makes one request, and garbage answers are 503s', async () => {
+    const rs = server()
+    issuer.setFault('introspection', { status: 200, body: 'not json at all' })
+    const token = issuer.issueOpaque({ scope: 'a' })
+    const answers = await Promise.all(Array.from({ length: 25 }, () => status(rs, token)))
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([503]))
+    expect(issuer.requestCount('introspection')).toBe(1)
+  })
+
+  it('reports introspection cache hits and misses as events', async () => {
+    const events: ScopeguardEvent[] = []
+    // Without the verified-token cache, the second request reaches the introspection cache.
+    const rs = server(events, { cache: false })
+    const token = issuer.issueOpaque({ scope: 'a' })
+    await status(rs, token)
+    await status(rs, token)
+    const lookups = events.filter((e) => e.type === 'cache' && e.cache === 'introspection')
+    expect(lookups.map((e) => e.hit)).toEqual([false, true])
+    expect(issuer.requestCount('introspection')).toBe(1)
+  })
+})
