@@ -39,6 +39,10 @@ export interface ExampleConfig {
  *   (or `http://` on loopback); otherwise no metadata is published. `OAUTH_RESOURCE=off` turns it
  *   off.
  *
+ * - optional `OAUTH_DPOP` (`disabled`, `allowed` (default) or `required`): the DPoP policy
+ *   (RFC 9449), and `OAUTH_DPOP_NONCE` (`on`, or a secret of at least 32 characters shared by every
+ *   instance): require server nonces (kept in the store, or derived from the secret)
+ *
  * Reads only: nothing is connected here.
  *
  * @throws Error with a message naming the variable that is missing or wrong.
@@ -63,6 +67,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
   const jwksUri = env['OAUTH_JWKS_URI']
   const redisUrl = env['REDIS_URL'] ? readRedisUrl(env['REDIS_URL']) : undefined
   const publicOrigin = env['PUBLIC_ORIGIN'] ? readPublicOrigin(env['PUBLIC_ORIGIN']) : undefined
+  const dpop = readDpop(env['OAUTH_DPOP'], env['OAUTH_DPOP_NONCE'])
   // Behind a load balancer the resource clients call is on the public origin.
   const resource = readResource(
     env['OAUTH_RESOURCE'],
@@ -75,6 +80,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
       audience: env['OAUTH_AUDIENCE'] as string,
       ...(jwksUri ? { jwksUri } : {}),
       ...(publicOrigin ? { publicOrigin } : {}),
+      ...(dpop ? { dpop } : {}),
       ...(clientId && clientSecret
         ? {
             introspection: {
@@ -96,6 +102,28 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
     },
     ...(redisUrl ? { redisUrl } : {}),
     ...(publicOrigin ? { publicOrigin } : {}),
+  }
+}
+
+/** `OAUTH_DPOP` and `OAUTH_DPOP_NONCE` as the core's `dpop` option; undefined for the default. */
+function readDpop(
+  policy: string | undefined,
+  nonce: string | undefined,
+): ResourceServerOptions['dpop'] | undefined {
+  if (policy && !['disabled', 'allowed', 'required'].includes(policy)) {
+    throw new Error(
+      `OAUTH_DPOP must be disabled, allowed or required; got ${JSON.stringify(policy)}`,
+    )
+  }
+  if (!nonce || nonce === 'off') {
+    return policy ? (policy as 'disabled' | 'allowed' | 'required') : undefined
+  }
+  if (nonce !== 'on' && nonce.length < 32) {
+    throw new Error('OAUTH_DPOP_NONCE must be on, off or a secret of at least 32 characters')
+  }
+  return {
+    policy: (policy || 'allowed') as 'disabled' | 'allowed' | 'required',
+    nonce: nonce === 'on' ? true : { secret: nonce },
   }
 }
 

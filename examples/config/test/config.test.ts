@@ -91,6 +91,20 @@ describe('readConfig', () => {
     })
   })
 
+  it('reads the DPoP policy and nonces (OAUTH_DPOP, OAUTH_DPOP_NONCE)', () => {
+    const read = (env: Record<string, string>) =>
+      readConfig({ ...base, OAUTH_RESOURCE: 'off', ...env }).resourceServer.dpop
+    expect(read({})).toBeUndefined()
+    expect(read({ OAUTH_DPOP: 'required' })).toBe('required')
+    expect(read({ OAUTH_DPOP_NONCE: 'off' })).toBeUndefined()
+    expect(read({ OAUTH_DPOP_NONCE: 'on' })).toEqual({ policy: 'allowed', nonce: true })
+    const secret = 'x'.repeat(32)
+    expect(read({ OAUTH_DPOP: 'required', OAUTH_DPOP_NONCE: secret })).toEqual({
+      policy: 'required',
+      nonce: { secret },
+    })
+  })
+
   it('never repeats REDIS_URL in its errors (it may hold a password)', () => {
     for (const value of [
       'secret-pw@nowhere',
@@ -128,6 +142,8 @@ describe('readConfig', () => {
     [{ ...base, OAUTH_RESOURCE: 'http://api.example.test' }, /OAUTH_RESOURCE must be an https/],
     [{ ...base, OAUTH_RESOURCE: 'https://api.example.com/#x' }, /OAUTH_RESOURCE must be/],
     [{ ...base, OAUTH_RESOURCE: 'not a url' }, /OAUTH_RESOURCE must be/],
+    [{ ...base, OAUTH_DPOP: 'sometimes' }, /OAUTH_DPOP must be disabled, allowed or required/],
+    [{ ...base, OAUTH_DPOP_NONCE: 'short' }, /OAUTH_DPOP_NONCE must be on, off or a secret/],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => readConfig(env)).toThrow(message)
   })

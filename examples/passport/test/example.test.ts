@@ -108,7 +108,9 @@ describe('examples/passport implements the examples contract', () => {
   it('answers 401 as JSON without a token and 401 invalid_token with a tampered one', async () => {
     const none = await get('/me')
     expect(none.status).toBe(401)
-    expect(none.headers.get('www-authenticate')).toBe('Bearer realm="api"')
+    expect(none.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="api", DPoP realm="api", algs="ES256 [^"]*"$/,
+    )
     expect(none.headers.get('cache-control')).toBe('no-store')
     expect(await none.json()).toEqual({
       error: 'missing_token',
