@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createLocalJWKSet, decodeJwt, jwtVerify, type JSONWebKeySet } from 'jose'
 
-/** A client allowed to call the introspection endpoint of a test issuer (a resource server). */
+/** A client of a test issuer: a resource server calling introspection, or a client getting tokens. */
 export interface TestClient {
   /** The client identifier. */
   clientId: string

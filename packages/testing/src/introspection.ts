@@ -26,18 +26,22 @@ export interface IntrospectionContext {
 /** The media type of RFC 9701 JWT introspection responses. */
 export const INTROSPECTION_JWT = 'application/token-introspection+jwt'
 
-const FORM = 'application/x-www-form-urlencoded'
+/** The media type of form-encoded request bodies. */
+export const FORM = 'application/x-www-form-urlencoded'
 
-function header(value: string | string[] | undefined): string | undefined {
+export function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value
 }
 
-function mediaTypes(value: string | undefined): string[] {
+export function mediaTypes(value: string | undefined): string[] {
   return (value ?? '').split(',').map((part) => (part.split(';')[0] ?? '').trim().toLowerCase())
 }
 
 /** Form parameters of a request, and whether one was repeated (RFC 6749 §3.2 forbids it). */
-function parseForm(request: ReceivedRequest): { form: Record<string, string>; repeated: boolean } {
+export function parseForm(request: ReceivedRequest): {
+  form: Record<string, string>
+  repeated: boolean
+} {
   const form: Record<string, string> = {}
   let repeated = false
   if (!mediaTypes(header(request.headers['content-type'])).includes(FORM)) {

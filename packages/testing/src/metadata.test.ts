@@ -178,11 +178,11 @@ describe('served metadata', () => {
     })
   })
 
-  it('answers 404 for unknown paths and the token endpoint', async () => {
+  it('answers 404 for unknown paths', async () => {
     const issuer = await start()
     for (const path of [
       '/nope',
-      '/token',
+      '/authorize',
       '/jwks/extra',
       '/introspect/x',
       '/.well-known/jwks.json',

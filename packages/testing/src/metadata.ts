@@ -27,11 +27,13 @@ export interface IssuerLocations {
   readonly origin: string
   readonly jwksUri: string
   readonly introspectionEndpoint: string
+  readonly tokenEndpoint: string
   readonly metadataUrls: { readonly oauth: string; readonly openid: string }
   /** Request paths the server answers, without origin. */
   readonly paths: {
     readonly jwks: string
     readonly introspection: string
+    readonly token: string
     readonly oauth: string
     readonly openid: string
   }
@@ -58,6 +60,7 @@ export function issuerLocations(origin: string, path: string): IssuerLocations {
   const paths = {
     jwks: `${base}/jwks`,
     introspection: `${base}/introspect`,
+    token: `${base}/token`,
     oauth: `/.well-known/oauth-authorization-server${base}`,
     openid: `${base}/.well-known/openid-configuration`,
   }
@@ -66,6 +69,7 @@ export function issuerLocations(origin: string, path: string): IssuerLocations {
     origin,
     jwksUri: `${origin}${paths.jwks}`,
     introspectionEndpoint: `${origin}${paths.introspection}`,
+    tokenEndpoint: `${origin}${paths.token}`,
     metadataUrls: { oauth: `${origin}${paths.oauth}`, openid: `${origin}${paths.openid}` },
     paths,
   }
@@ -79,8 +83,8 @@ export const INTROSPECTION_AUTH_METHODS: readonly string[] = [
 ]
 
 /**
- * Builds a discovery document. `authorization_endpoint` and `token_endpoint` point at paths the
- * server answers with 404. OIDC documents add `subject_types_supported` and
+ * Builds a discovery document. `authorization_endpoint` points at a path the server answers with
+ * 404; `token_endpoint` grants `client_credentials` and token exchange (RFC 8693). OIDC documents add `subject_types_supported` and
  * `id_token_signing_alg_values_supported`; `extra` is merged last.
  */
 export function metadataDocument(
@@ -97,7 +101,12 @@ export function metadataDocument(
     introspection_endpoint: locations.introspectionEndpoint,
     introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
     response_types_supported: ['code'],
-    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+    grant_types_supported: [
+      'authorization_code',
+      'client_credentials',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256'],
   }

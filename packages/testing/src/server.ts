@@ -8,7 +8,7 @@ import {
 import type { AddressInfo } from 'node:net'
 
 /** Endpoints on which a fault can be injected. */
-export type FaultEndpoint = 'jwks' | 'metadata' | 'introspection'
+export type FaultEndpoint = 'jwks' | 'metadata' | 'introspection' | 'token'
 
 /** Endpoints whose requests are counted; `all` includes unknown paths. */
 export type CountedEndpoint = FaultEndpoint | 'all'
@@ -113,6 +113,7 @@ export class IssuerServer {
     jwks: 0,
     metadata: 0,
     introspection: 0,
+    token: 0,
     all: 0,
   }
   readonly #faults = new Map<FaultEndpoint, Fault>()

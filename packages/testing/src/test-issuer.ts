@@ -17,6 +17,7 @@ import {
   type FaultEndpoint,
 } from './server.js'
 import { signAccessToken, type SignOptions } from './sign.js'
+import { TokenEndpoint } from './token-endpoint.js'
 import { TokenRegistry, type OpaqueTokenOptions } from './token-registry.js'
 
 /** Options for {@link createTestIssuer}. */
@@ -52,7 +53,9 @@ export interface TestIssuerOptions {
    * @default 300
    */
   tokenLifetime?: number
-  /** Clients allowed to call the introspection endpoint (more with `registerClient`). */
+  /**
+   * Clients allowed to call the introspection and token endpoints (more with `registerClient`).
+   */
   clients?: TestClient[]
 }
 
@@ -66,6 +69,12 @@ export interface TestIssuer {
   readonly jwksUri: string
   /** `${origin}${path}/introspect`: the RFC 7662 endpoint, for registered clients. */
   readonly introspectionEndpoint: string
+  /**
+   * `${origin}${path}/token`: grants registered clients `client_credentials` and RFC 8693 token
+   * exchange (`act` naming the actor token's subject or the client, nested over the subject
+   * token's own `act`; `may_act` enforced), issuing JWTs like `sign()`.
+   */
+  readonly tokenEndpoint: string
   /** The RFC 8414 (path-inserted) and the OIDC (appended) metadata URLs. */
   readonly metadataUrls: { readonly oauth: string; readonly openid: string }
   /** The `aud` of tokens signed with default claims. */
@@ -199,6 +208,7 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
         return { endpoint: 'jwks', respond: () => jsonReply(keys.jwks()) }
       }
       if (pathname === paths.introspection) return introspection.route()
+      if (pathname === paths.token) return tokenEndpoint.route()
       if (serveOauth && pathname === paths.oauth) {
         return {
           endpoint: 'metadata',
@@ -225,12 +235,21 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
     tokens,
     client: (clientId) => clients.get(clientId),
   })
+  const tokenEndpoint = new TokenEndpoint({
+    issuer: locations.issuer,
+    endpoint: locations.tokenEndpoint,
+    tokenLifetime,
+    client: (clientId) => clients.get(clientId),
+    answer: (token) => tokens.answer(token),
+    sign: (claims) => signAccessToken(context, claims),
+  })
 
   return {
     issuer: locations.issuer,
     origin: locations.origin,
     jwksUri: locations.jwksUri,
     introspectionEndpoint: locations.introspectionEndpoint,
+    tokenEndpoint: locations.tokenEndpoint,
     metadataUrls: { ...locations.metadataUrls },
     audience,
     sign: (claims, signOptions) => signAccessToken(context, claims, signOptions),
