@@ -199,6 +199,12 @@ export function createDpopVerifier(
       ? { bearer: true }
       : { bearer: options.policy === 'allowed', dpopAlgs: algorithms.join(' ') }
   const { store, logger } = context
+  // paramsFor runs on every request with the server's one params object: its two variants are
+  // built once (frozen, as they are shared by every request) instead of twice per request.
+  let variantsOf: ChallengeParams | undefined
+  let variants: Record<'Bearer' | 'DPoP', ChallengeParams> | undefined
+  const variant = (params: ChallengeParams, used: 'Bearer' | 'DPoP'): ChallengeParams =>
+    Object.freeze({ ...params, [CHALLENGE_SCHEMES]: Object.freeze({ ...schemes, used }) })
 
   async function currentNonce(): Promise<string> {
     try {
@@ -302,9 +308,12 @@ export function createDpopVerifier(
       }
     },
     paramsFor(params, used) {
-      return options.policy === 'disabled'
-        ? params
-        : { ...params, [CHALLENGE_SCHEMES]: { ...schemes, used } }
+      if (options.policy === 'disabled') return params
+      if (variants === undefined || variantsOf !== params) {
+        variants = { Bearer: variant(params, 'Bearer'), DPoP: variant(params, 'DPoP') }
+        variantsOf = params
+      }
+      return variants[used]
     },
     markScheme(error, used) {
       if (!isOAuthError(error) || options.policy === 'disabled') return error

@@ -49,7 +49,10 @@ export function protect(
         method: req.method,
         url: req.originalUrl ?? req.url,
         // For DPoP's htu: req.protocol honours `trust proxy`; set publicOrigin behind a proxy.
-        origin: originOf(req),
+        // A getter: only DPoP proofs read it, so Bearer requests skip the Host/protocol parsing.
+        get origin() {
+          return originOf(req)
+        },
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         body: req.body,
@@ -61,9 +64,9 @@ export function protect(
         if (auth !== undefined) {
           setAuth(req, auth)
           // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
-          for (const [name, value] of Object.entries(auth.responseHeaders ?? {})) {
-            res.setHeader(name, value)
-          }
+          const extra = auth.responseHeaders
+          if (extra !== undefined)
+            for (const name in extra) res.setHeader(name, extra[name] as string)
           // RFC 6750 §2.3: a response to a request authorized by a query token is private.
           if (auth.source === 'query') res.setHeader('Cache-Control', 'private')
         }

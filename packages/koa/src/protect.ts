@@ -89,8 +89,11 @@ export function protect<
         {
           method: ctx.method,
           url: ctx.originalUrl,
-          // For DPoP's htu; honours app.proxy. Set publicOrigin behind a proxy.
-          origin: ctx.host === '' ? undefined : `${ctx.protocol}://${ctx.host}`,
+          // For DPoP's htu; honours app.proxy. Set publicOrigin behind a proxy. A getter: only
+          // DPoP proofs read it, so Bearer requests skip the Host/protocol parsing.
+          get origin() {
+            return ctx.host === '' ? undefined : `${ctx.protocol}://${ctx.host}`
+          },
           headers: ctx.headers,
           rawHeaders: ctx.req.rawHeaders,
           // Set by a body parser such as @koa/bodyparser; Koa itself has no request.body.
