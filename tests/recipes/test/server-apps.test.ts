@@ -2,18 +2,20 @@ import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listen, type Listening } from '../src/listen.js'
 import { serverAppsApi } from '../src/server-apps.js'
-import { bearer, call } from './helpers.js'
+import { bearer, call, requestToken } from './helpers.js'
 
 const AUDIENCE = 'https://api.example.test'
 let issuer: TestIssuer
 let api: Listening
 
-/** A token as an authorization server issues it to a server app (client_credentials): no user. */
+const APP = { clientId: 'reporting-app', clientSecret: 'reporting-app-secret-0123456789' }
+
+/** A token the server app gets from the token endpoint with client_credentials: no user. */
 const appToken = (scope: string): Promise<string> =>
-  issuer.sign({ sub: 'reporting-app', client_id: 'reporting-app', scope })
+  requestToken(issuer.tokenEndpoint, APP, { grant_type: 'client_credentials', scope })
 
 beforeAll(async () => {
-  issuer = await createTestIssuer({ audience: AUDIENCE })
+  issuer = await createTestIssuer({ audience: AUDIENCE, clients: [APP] })
   api = await listen(serverAppsApi({ issuer: issuer.issuer, audience: AUDIENCE }))
 })
 afterAll(async () => {
