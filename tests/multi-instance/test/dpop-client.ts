@@ -5,8 +5,8 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK }
 export interface DpopClient {
   /** The RFC 7638 thumbprint, for the token's `cnf.jkt`. */
   jkt: string
-  /** A new proof (fresh `jti`) for one request with `token`. */
-  proof(method: string, htu: string, token: string): Promise<string>
+  /** A new proof (fresh `jti`) for one request with `token`, optionally with a server nonce. */
+  proof(method: string, htu: string, token: string, nonce?: string): Promise<string>
   /** `Authorization: DPoP <token>` and `DPoP: <proof>`. */
   headers(token: string, proof: string): Record<string, string>
 }
@@ -16,12 +16,13 @@ export async function createDpopClient(): Promise<DpopClient> {
   const jwk: JWK = await exportJWK(publicKey)
   return {
     jkt: await calculateJwkThumbprint(jwk, 'sha256'),
-    proof: (method, htu, token) =>
+    proof: (method, htu, token, nonce) =>
       new SignJWT({
         htm: method,
         htu,
         ath: createHash('sha256').update(token).digest('base64url'),
         jti: randomUUID(),
+        ...(nonce === undefined ? {} : { nonce }),
       })
         .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
         .setIssuedAt()

@@ -110,3 +110,63 @@ describe('DPoP across example instances sharing one Redis', () => {
     expectRefusedProof(refused, /another URL/, instance.name)
   })
 })
+
+// Server-provided nonces (RFC 9449 §9, OAUTH_DPOP_NONCE=on) kept in the store: with REDIS_URL a
+// nonce handed out by one instance is valid on every other.
+describe('DPoP nonces across example instances sharing one Redis', () => {
+  let issuer: TestIssuer
+  let shared: Instance[] = []
+  let alone: Instance | undefined
+  let client: DpopClient
+  let token: string
+  setUpOrFailEach(async () => {
+    const redisUrl = await sharedRedisUrl()
+    issuer = await issuerFor()
+    const nonces = { OAUTH_DPOP_NONCE: 'on' }
+    const [instances, [withoutRedis]] = await Promise.all([
+      startInstances(
+        [
+          { example: 'express', label: 'A (express)' },
+          { example: 'koa', label: 'B (koa)' },
+        ],
+        contractEnv(issuer, { redisUrl, publicOrigin: PUBLIC_ORIGIN, env: nonces }),
+      ),
+      startInstances(
+        [{ example: 'express', label: 'C (express, no Redis)' }],
+        contractEnv(issuer, { publicOrigin: PUBLIC_ORIGIN, env: nonces }),
+      ),
+    ])
+    shared = instances
+    alone = withoutRedis
+    client = await createDpopClient()
+    token = await issuer.sign({ cnf: { jkt: client.jkt } })
+  })
+  afterAll(async () => {
+    await Promise.all([...shared, ...(alone ? [alone] : [])].map((i) => i.stop()))
+    await issuer?.close()
+  })
+
+  it('accepts on one instance the nonce another handed out', async () => {
+    const [a, b] = shared as [Instance, Instance]
+    const url = `${PUBLIC_ORIGIN}/me`
+    const asked = await call(a.origin, '/me', {
+      headers: client.headers(token, await client.proof('GET', url, token)),
+    })
+    expect([asked.status, asked.body['error']]).toEqual([401, 'use_dpop_nonce'])
+    const nonce = asked.headers.get('dpop-nonce')
+    expect(nonce).toMatch(/^[\w-]{16,}$/)
+    const proof = await client.proof('GET', url, token, nonce!)
+    const answer = await call(b.origin, '/me', { headers: client.headers(token, proof) })
+    expect(answer.status, b.name).toBe(200)
+    // The same nonce, a fresh proof, on the first instance too.
+    const again = await client.proof('GET', url, token, nonce!)
+    expect((await call(a.origin, '/me', { headers: client.headers(token, again) })).status).toBe(
+      200,
+    )
+    // Nonces live in Redis: the instance with a store of its own never handed this one out.
+    const elsewhere = await client.proof('GET', url, token, nonce!)
+    const refused = await call(alone!.origin, '/me', { headers: client.headers(token, elsewhere) })
+    expect([refused.status, refused.body['error']]).toEqual([401, 'use_dpop_nonce'])
+    expect(refused.headers.get('dpop-nonce')).not.toBe(nonce)
+  })
+})

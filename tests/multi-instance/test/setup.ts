@@ -18,7 +18,7 @@ export function issuerFor(): Promise<TestIssuer> {
 /** The examples contract's environment of one instance of the API. */
 export function contractEnv(
   issuer: TestIssuer,
-  extra: { redisUrl?: string; publicOrigin?: string } = {},
+  extra: { redisUrl?: string; publicOrigin?: string; env?: Record<string, string> } = {},
 ): Record<string, string> {
   return {
     OAUTH_ISSUER: issuer.issuer,
@@ -27,6 +27,7 @@ export function contractEnv(
     OAUTH_CLIENT_SECRET: CLIENT.clientSecret,
     ...(extra.redisUrl ? { REDIS_URL: extra.redisUrl } : {}),
     ...(extra.publicOrigin ? { PUBLIC_ORIGIN: extra.publicOrigin } : {}),
+    ...extra.env,
   }
 }
 
