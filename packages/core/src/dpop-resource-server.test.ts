@@ -175,6 +175,31 @@ describe('DPoP through createResourceServer (proofs from the dpop package)', () 
     expect(error.code).toBe('invalid_request')
   })
 
+  it('puts a malformed header error on the scheme used, and on both for Bearer plus DPoP (Fig. 19)', async () => {
+    const malformed = await rejection(
+      rs.authenticate({ method: 'GET', url: '/files', headers: { authorization: 'DPoP a b' } }),
+    )
+    expect(malformed.status).toBe(400)
+    expect(challenge(malformed, 'DPoP')?.['error']).toBe('invalid_request')
+    expect(challenge(malformed, 'Bearer')?.['error']).toBeUndefined()
+    const bearerOnly = await rejection(
+      rs.authenticate({ method: 'GET', url: '/files', headers: { authorization: 'Bearer a b' } }),
+    )
+    expect(challenge(bearerOnly, 'Bearer')?.['error']).toBe('invalid_request')
+    expect(challenge(bearerOnly, 'DPoP')?.['error']).toBeUndefined()
+    const both = await rejection(
+      rs.authenticate({
+        method: 'GET',
+        url: '/files',
+        headers: {},
+        rawHeaders: ['Authorization', 'Bearer abc', 'Authorization', 'DPoP abc'],
+      }),
+    )
+    expect(both.status).toBe(400)
+    expect(challenge(both, 'Bearer')?.['error']).toBe('invalid_request')
+    expect(challenge(both, 'DPoP')?.['error']).toBe('invalid_request')
+  })
+
   it('asks for both schemes, without error codes, when no token is sent', async () => {
     const error = await rejection(rs.authenticate({ method: 'GET', url: '/files', headers: {} }))
     expect(error.status).toBe(401)

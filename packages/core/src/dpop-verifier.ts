@@ -69,8 +69,13 @@ export interface DpopVerifier {
   successHeaders(proof: VerifiedDpopProof): Promise<Record<string, string>>
   /** Challenge parameters with the scheme the request used. */
   paramsFor(params: ChallengeParams, used: 'Bearer' | 'DPoP'): ChallengeParams
-  /** Puts an error's challenge on the scheme the request used. */
-  markScheme(error: unknown, used: 'Bearer' | 'DPoP'): unknown
+  /** Puts an error's challenge on the scheme the request used (both when unknown). */
+  markScheme(error: unknown, used: 'Bearer' | 'DPoP' | undefined): unknown
+  /**
+   * The scheme of the request's Authorization header, for errors raised before extraction
+   * succeeded: `DPoP` or `Bearer`, undefined when several headers mix DPoP with another scheme.
+   */
+  schemeOf(request: RequestLike): 'Bearer' | 'DPoP' | undefined
 }
 
 const POLICIES: readonly DpopPolicy[] = ['disabled', 'allowed', 'required']
@@ -314,6 +319,15 @@ export function createDpopVerifier(
         variantsOf = params
       }
       return variants[used]
+    },
+    schemeOf(request) {
+      const schemes = new Set(
+        headerValues(request, 'authorization').map((value) =>
+          /^\s*dpop(?:[ \t]|$)/i.test(value) ? 'DPoP' : 'Bearer',
+        ),
+      )
+      if (schemes.size > 1) return undefined
+      return schemes.has('DPoP') ? 'DPoP' : 'Bearer'
     },
     markScheme(error, used) {
       if (!isOAuthError(error) || options.policy === 'disabled') return error

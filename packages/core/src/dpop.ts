@@ -80,7 +80,7 @@ function isDpopType(typ: unknown): boolean {
 }
 
 function checkHeader(header: Record<string, unknown>, rules: DpopProofRules): JWK {
-  if (!isDpopType(header['typ'])) throw invalid('The DPoP proof must have typ "dpop+jwt"')
+  if (!isDpopType(header['typ'])) throw invalid('The DPoP proof must have typ dpop+jwt')
   const alg = header['alg']
   if (typeof alg !== 'string' || !rules.algorithms.includes(alg)) {
     throw invalid(

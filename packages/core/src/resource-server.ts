@@ -457,7 +457,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       extracted = extractToken(request, extractionFor(routeOptions))
     } catch (error) {
       if (routeOptions?.optional === true && error instanceof MissingTokenError) return undefined
-      const challenged = withChallenge(error)
+      const challenged = withChallenge(dpop.markScheme(error, dpop.schemeOf(request)))
       reportFailure(challenged, -1)
       throw challenged
     }

@@ -16,6 +16,11 @@ export interface Expectation {
    * the body instead), or `null` when no `WWW-Authenticate` header may be sent.
    */
   challenge?: Record<string, string> | null
+  /**
+   * Parameters the `DPoP` challenge that follows `Bearer`'s must have (RFC 9449 §7.1), for errors
+   * on the DPoP scheme; without it, the DPoP challenge must carry no `error`.
+   */
+  dpopChallenge?: Record<string, string>
   /** The JSON body's `error`, for error answers. */
   error?: string
   /** A subset of the JSON body, for successful answers. */

@@ -3,6 +3,7 @@ import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testi
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS } from './adapters.js'
 import { casesFor, RESOURCE, RESOURCE_METADATA_URL, type Mode, type RequestSpec } from './cases.js'
+import { DPOP_ALGS, DPOP_CASES } from './dpop-cases.js'
 import { startExample, type RunningExample } from './example-process.js'
 
 const AUDIENCE = RESOURCE
@@ -48,16 +49,23 @@ afterAll(async () => {
   await issuer?.close()
 })
 
-/** Environment of the examples in each mode: opaque mode adds this API's introspection client. */
+/**
+ * Environment of the examples in each mode: opaque mode adds this API's introspection client.
+ * Both run behind the same public origin (as behind a load balancer), which DPoP proofs name.
+ */
 const MODE_ENV: Record<Mode, Record<string, string>> = {
-  jwt: {},
-  opaque: { OAUTH_CLIENT_ID: CLIENT.clientId, OAUTH_CLIENT_SECRET: CLIENT.clientSecret },
+  jwt: { PUBLIC_ORIGIN: RESOURCE },
+  opaque: {
+    PUBLIC_ORIGIN: RESOURCE,
+    OAUTH_CLIENT_ID: CLIENT.clientId,
+    OAUTH_CLIENT_SECRET: CLIENT.clientSecret,
+  },
 }
 
 for (const mode of ['jwt', 'opaque'] as const) {
   describe(`conformance (${mode} tokens): ${ADAPTERS.map((a) => a.name).join(', ')}`, () => {
     const running: RunningExample[] = []
-    const cases = casesFor(mode)
+    const cases = [...casesFor(mode), ...DPOP_CASES]
     const mint = async (
       claims: Record<string, unknown> = {},
       options: { expiresIn?: number } = {},
@@ -98,12 +106,27 @@ for (const mode of ['jwt', 'opaque'] as const) {
             expect(observed.wwwAuthenticate, label).toBeUndefined()
           } else if (expected.challenge !== undefined) {
             expect(observed.wwwAuthenticate, label).toHaveLength(1)
-            const [challenge, ...others] = parseChallenges(observed.wwwAuthenticate?.[0] ?? '')
+            const [challenge, dpop, ...others] = parseChallenges(
+              observed.wwwAuthenticate?.[0] ?? '',
+            )
             expect(others, label).toEqual([])
             expect(challenge?.scheme, label).toBe('Bearer')
             expect(challenge?.params, label).toMatchObject(expected.challenge)
+            if (expected.challenge['error'] === undefined) {
+              expect(challenge?.params['error'], label).toBeUndefined()
+            }
             // RFC 9728 §5.1 / MCP: every challenge names the metadata document.
             expect(challenge?.params['resource_metadata'], label).toBe(RESOURCE_METADATA_URL)
+            // RFC 9449 §7.1: DPoP is offered too (the default policy), with its algorithms; the
+            // error goes on the challenge of the scheme the request used.
+            expect(dpop?.scheme, label).toBe('DPoP')
+            expect(dpop?.params['algs'], label).toBe(DPOP_ALGS)
+            expect(dpop?.params['resource_metadata'], label).toBe(RESOURCE_METADATA_URL)
+            if (expected.dpopChallenge === undefined) {
+              expect(dpop?.params['error'], label).toBeUndefined()
+            } else {
+              expect(dpop?.params, label).toMatchObject(expected.dpopChallenge)
+            }
             const body = observed.body as Record<string, unknown>
             expect(body, label).toEqual({
               error: expected.error,
@@ -111,6 +134,9 @@ for (const mode of ['jwt', 'opaque'] as const) {
             })
             if (expected.challenge['error'] !== undefined) {
               expect(challenge?.params['error_description'], label).toBe(body['error_description'])
+            }
+            if (expected.dpopChallenge?.['error'] !== undefined) {
+              expect(dpop?.params['error_description'], label).toBe(body['error_description'])
             }
             expect(observed.cacheControl, label).toBe('no-store')
           }
