@@ -93,7 +93,11 @@ describe.each([
     fresh()
     const clients = await Promise.all(Array.from({ length: 5 }, () => connect()))
     try {
-      const stores = clients.map((c) => createRedisStore({ client: c, prefix }))
+      // Atomicity is under test, not the timeout: new cluster connections on a loaded machine
+      // can take longer than the default 500 ms for their first command.
+      const stores = clients.map((c) =>
+        createRedisStore({ client: c, prefix, commandTimeoutMs: 5_000 }),
+      )
       const results = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           stores[i % stores.length]!.setIfAbsent('replay', String(i), 10_000),
