@@ -4,6 +4,7 @@
 //   node scripts/bootstrap.mjs test          every package's tests, then a pass/fail summary
 //   node scripts/bootstrap.mjs check         typecheck + lint (publint, attw, prettier)
 //   node scripts/bootstrap.mjs demo [--once] the embedded authorization server + example tour
+//   node scripts/bootstrap.mjs bench [--quick] the side-by-side benchmark (bench/README.md)
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
@@ -142,7 +143,19 @@ switch (task) {
     ])
     process.exit(run(process.execPath, [join(root, 'demo', 'dist', 'main.js'), ...rest]))
   }
+  case 'bench': {
+    install()
+    must(bin('turbo'), [
+      'run',
+      'build',
+      '--filter=@scopeguard/bench...',
+      '--output-logs=errors-only',
+    ])
+    // `npm run bench -- --quick` passes a literal `--` through on some npm versions
+    const args = rest.filter((arg) => arg !== '--')
+    process.exit(run(process.execPath, [join(root, 'bench', 'dist', 'run.js'), ...args]))
+  }
   default:
-    console.error('usage: node scripts/bootstrap.mjs test|check|demo [args]')
+    console.error('usage: node scripts/bootstrap.mjs test|check|demo|bench [args]')
     process.exit(2)
 }

@@ -25,7 +25,9 @@ export interface ContenderInfo {
   start(config: ContenderConfig): Promise<Server>
 }
 
-function listen(app: { listen(port: number, host: string, cb: () => void): Server }): Promise<Server> {
+function listen(app: {
+  listen(port: number, host: string, cb: () => void): Server
+}): Promise<Server> {
   return new Promise((resolve) => {
     const server: Server = app.listen(0, '127.0.0.1', () => resolve(server))
   })
@@ -173,7 +175,10 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
         (req, res, next) => {
           const header = req.headers.authorization
           const fail = (): void => {
-            res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json(unauthorized)
+            res
+              .status(401)
+              .set('WWW-Authenticate', 'Bearer error="invalid_token"')
+              .json(unauthorized)
           }
           if (header === undefined || !header.startsWith('Bearer ')) return fail()
           jwtVerify(header.slice(7), jwks, options).then(({ payload }) => {
@@ -239,11 +244,18 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
           tokenSigningAlg: config.alg,
         }),
         (req, res) => {
-          res.json({ sub: (req as unknown as { auth?: { payload: { sub?: string } } }).auth?.payload.sub })
+          res.json({
+            sub: (req as unknown as { auth?: { payload: { sub?: string } } }).auth?.payload.sub,
+          })
         },
       )
       app.use(
-        (err: { status?: number }, _req: unknown, res: import('express').Response, _next: unknown) => {
+        (
+          err: { status?: number },
+          _req: unknown,
+          res: import('express').Response,
+          _next: unknown,
+        ) => {
           res.status(err.status ?? 500).json(unauthorized)
         },
       )
@@ -279,7 +291,12 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
         },
       )
       app.use(
-        (err: { status?: number }, _req: unknown, res: import('express').Response, _next: unknown) => {
+        (
+          err: { status?: number },
+          _req: unknown,
+          res: import('express').Response,
+          _next: unknown,
+        ) => {
           res.status(err.status ?? 500).json(unauthorized)
         },
       )

@@ -1,4 +1,10 @@
-import { createPrivateKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto'
+import {
+  createPrivateKey,
+  generateKeyPairSync,
+  randomUUID,
+  sign,
+  type KeyObject,
+} from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 
 /** The signing algorithms the benchmark exercises. */

@@ -95,7 +95,7 @@ function burst(job: { url: string; tokens: string[] }): Promise<Record<string, n
         new Promise<void>((resolve) => {
           const req = httpRequest(
             `${job.url}/files`,
-            { agent, headers: { authorization: `Bearer ${token}` } },
+            { agent, headers: { authorization: `Bearer ${token}` }, timeout: 30_000 },
             (res) => {
               const key = String(res.statusCode)
               statuses[key] = (statuses[key] ?? 0) + 1
@@ -103,6 +103,7 @@ function burst(job: { url: string; tokens: string[] }): Promise<Record<string, n
               res.on('end', resolve)
             },
           )
+          req.on('timeout', () => req.destroy(new Error('timeout')))
           req.on('error', () => {
             statuses.error = (statuses.error ?? 0) + 1
             resolve()

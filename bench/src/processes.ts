@@ -24,8 +24,14 @@ export function start<T extends object>(
   const stop = (): Promise<void> =>
     new Promise((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve()
-      child.once('exit', () => resolve())
-      child.kill('SIGKILL')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+      child.once('exit', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      // Ask for a normal exit first (a profile is written then); kill if it does not come.
+      if (child.connected) child.send({ type: 'exit', id: 'stop' })
+      else child.kill('SIGKILL')
     })
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -13,6 +13,8 @@ export interface RunOptions {
   contenders: string[] | undefined
   out: string
   docs: boolean
+  /** Directory for --cpu-prof profiles of the contender processes. */
+  profile: string | undefined
 }
 
 export interface Machine {

@@ -9,14 +9,7 @@ import { fileURLToPath } from 'node:url'
 import type { ContenderConfig } from './contenders.js'
 import { CONTENDERS } from './contenders.js'
 import { ask } from './ipc.js'
-import {
-  AUDIENCE,
-  createSigner,
-  generateKeys,
-  tamper,
-  writeKeys,
-  type Algorithm,
-} from './keys.js'
+import { AUDIENCE, createSigner, generateKeys, tamper, writeKeys, type Algorithm } from './keys.js'
 import type { LoadJob, LoadResult } from './loadgen.js'
 import { start, type Started } from './processes.js'
 import { machine, writeReport } from './report.js'
@@ -44,7 +37,8 @@ function parseArgs(argv: string[]): RunOptions {
     const value = flag(name)
     if (value === undefined) return fallback
     const parsed = Number(value)
-    if (!Number.isFinite(parsed) || parsed <= 0) throw new Error(`--${name} must be a positive number`)
+    if (!Number.isFinite(parsed) || parsed <= 0)
+      throw new Error(`--${name} must be a positive number`)
     return parsed
   }
   const list = (name: string): string[] | undefined => flag(name)?.split(',').filter(Boolean)
@@ -61,6 +55,7 @@ function parseArgs(argv: string[]): RunOptions {
     contenders: list('contenders'),
     out: flag('out') ?? join(root, 'bench', 'results', 'latest.json'),
     docs: !argv.includes('--no-docs'),
+    profile: flag('profile'),
   }
 }
 
@@ -96,7 +91,9 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2))
   const began = Date.now()
   const machineInfo = machine()
-  log(`scopeguard bench — ${machineInfo.cpus} cores, Node ${process.version}, ${options.quick ? 'quick' : 'full'} run`)
+  log(
+    `scopeguard bench — ${machineInfo.cpus} cores, Node ${process.version}, ${options.quick ? 'quick' : 'full'} run`,
+  )
   const dir = mkdtempSync(join(tmpdir(), 'scopeguard-bench-'))
   const keysFile = join(dir, 'keys.json')
   const keys = generateKeys()
@@ -132,9 +129,10 @@ async function main(): Promise<void> {
     const signers = Object.fromEntries(
       keys.keys.map((k) => [k.alg, createSigner(k, origin)]),
     ) as Record<Algorithm, ReturnType<typeof createSigner>>
-    const repeated = Object.fromEntries(
-      keys.keys.map((k) => [k.alg, signers[k.alg]()]),
-    ) as Record<Algorithm, string>
+    const repeated = Object.fromEntries(keys.keys.map((k) => [k.alg, signers[k.alg]()])) as Record<
+      Algorithm,
+      string
+    >
     const distinctCache = new Map<Algorithm, string[]>()
     const distinct = (alg: Algorithm): string[] => {
       let tokens = distinctCache.get(alg)
@@ -171,7 +169,12 @@ async function main(): Promise<void> {
       label: (CONTENDERS[id] as { label: string }).label,
     })
     const ALL = Object.keys(CONTENDERS).filter((id) => id !== 'scopeguard-express-opaque')
-    const OURS = ['scopeguard-express', 'scopeguard-koa', 'scopeguard-nestjs', 'scopeguard-passport']
+    const OURS = [
+      'scopeguard-express',
+      'scopeguard-koa',
+      'scopeguard-nestjs',
+      'scopeguard-passport',
+    ]
 
     /** Distinct-token runs: ours with a cache smaller than the token cycle, so every request misses. */
     const missingCache = { maxEntries: Math.max(1, Math.floor(options.distinctTokens / 2)) }
@@ -188,7 +191,13 @@ async function main(): Promise<void> {
         : []),
     ]
 
-    const plan: { name: string; title: string; alg: Algorithm; tokens: () => string[]; entries: Entry[] }[] = [
+    const plan: {
+      name: string
+      title: string
+      alg: Algorithm
+      tokens: () => string[]
+      entries: Entry[]
+    }[] = [
       {
         name: 'rs256-repeated',
         title: 'RS256, one repeated token',
@@ -241,12 +250,14 @@ async function main(): Promise<void> {
     ]
     tokenFile('opaque', [opaqueToken])
 
-    const stats = (child: Started<object>): Promise<Stats> => ask<Stats>(child.child, { type: 'stats' })
+    const stats = (child: Started<object>): Promise<Stats> =>
+      ask<Stats>(child.child, { type: 'stats' })
     const load = (job: LoadJob): Promise<LoadResult> =>
       ask<LoadResult>(loadgen.child, { type: 'run', job })
     const burst = (url: string, tokens: string[]): Promise<Record<string, number>> =>
-      ask(loadgen.child, { type: 'burst', job: { url, tokens } })
-    const issuerCounts = (): Promise<Record<string, number>> => ask(issuer.child, { type: 'counts' })
+      ask(loadgen.child, { type: 'burst', job: { url, tokens } }, 60_000)
+    const issuerCounts = (): Promise<Record<string, number>> =>
+      ask(issuer.child, { type: 'counts' })
     const resetIssuer = (): Promise<unknown> => ask(issuer.child, { type: 'reset' })
 
     const startContender = (entry: Entry, alg: Algorithm): Promise<Started<{ port: number }>> =>
@@ -254,9 +265,22 @@ async function main(): Promise<void> {
         'contender-process.js',
         [
           entry.contender,
-          JSON.stringify({ ...base, alg, ...(entry.cache === undefined ? {} : { cache: entry.cache }) }),
+          JSON.stringify({
+            ...base,
+            alg,
+            ...(entry.cache === undefined ? {} : { cache: entry.cache }),
+          }),
         ],
-        ['--expose-gc'],
+        [
+          '--expose-gc',
+          ...(options.profile
+            ? [
+                '--cpu-prof',
+                `--cpu-prof-dir=${options.profile}`,
+                `--cpu-prof-name=${entry.id}-${Date.now()}.cpuprofile`,
+              ]
+            : []),
+        ],
       )
 
     for (const scenario of plan) {
@@ -268,6 +292,7 @@ async function main(): Promise<void> {
       const servers = new Map<string, Started<{ port: number }>>()
       const skipped: Record<string, string> = {}
       for (const entry of entries) {
+        log(`  starting ${entry.id}`)
         const server = await startContender(entry, scenario.alg)
         running.push(server)
         const url = `http://127.0.0.1:${server.ready.port}`
@@ -288,6 +313,7 @@ async function main(): Promise<void> {
         entry.tokens === undefined ? mainFile : (files.get(entry.tokens) as string)
       for (const entry of active) {
         const server = servers.get(entry.id) as Started<{ port: number }>
+        log(`  warming up ${entry.id}`)
         await load({
           url: `http://127.0.0.1:${server.ready.port}`,
           connections: options.connections,
@@ -311,7 +337,8 @@ async function main(): Promise<void> {
           const after = await stats(server)
           const sample: Sample = {
             ...result,
-            cpuUsPerRequest: result.requests > 0 ? (after.cpuUs - before.cpuUs) / result.requests : 0,
+            cpuUsPerRequest:
+              result.requests > 0 ? (after.cpuUs - before.cpuUs) / result.requests : 0,
             rssMb: after.rss / 1048576,
           }
           ;(samples.get(entry.id) as Sample[]).push(sample)
@@ -339,7 +366,11 @@ async function main(): Promise<void> {
             cpuUsPerRequest: median(list.map((s) => s.cpuUsPerRequest)),
             rssMb: Math.max(...list.map((s) => s.rssMb)),
             non2xxShare:
-              list.reduce((n, s) => n + s.non2xx, 0) / Math.max(1, list.reduce((n, s) => n + s.requests, 0)),
+              list.reduce((n, s) => n + s.non2xx, 0) /
+              Math.max(
+                1,
+                list.reduce((n, s) => n + s.requests, 0),
+              ),
             errors: list.reduce((n, s) => n + s.errors + s.timeouts, 0),
             samples: list,
           }
@@ -352,14 +383,19 @@ async function main(): Promise<void> {
     if (wanted('cold-start')) {
       log('\n== cold start: 200 concurrent requests on a fresh process, then an unknown-kid flood')
       const rogue = createSigner(keys.rogue, origin)
-      for (const id of pick(ALL.filter((id) => !id.startsWith('bare')).map(plain)).map((e) => e.id)) {
+      for (const id of pick(ALL.filter((id) => !id.startsWith('bare')).map(plain)).map(
+        (e) => e.id,
+      )) {
         const entry = plain(id)
         const server = await startContender(entry, 'RS256')
         running.push(server)
         const url = `http://127.0.0.1:${server.ready.port}`
         await resetIssuer()
         const began = performance.now()
-        const statuses = await burst(url, Array.from({ length: 200 }, () => repeated.RS256))
+        const statuses = await burst(
+          url,
+          Array.from({ length: 200 }, () => repeated.RS256),
+        )
         const burstMs = performance.now() - began
         const afterBurst = await issuerCounts()
         await resetIssuer()
@@ -392,18 +428,29 @@ async function main(): Promise<void> {
     if (wanted('memory')) {
       const ids = pick([plain('scopeguard-express'), plain('scopeguard-koa')])
       for (const entry of ids) {
-        log(`\n== memory: ${options.memoryTokens.toLocaleString('en')} distinct EdDSA tokens through ${entry.id}`)
+        log(
+          `\n== memory: ${options.memoryTokens.toLocaleString('en')} distinct EdDSA tokens through ${entry.id}`,
+        )
         const server = await startContender(entry, 'EdDSA')
         running.push(server)
         const url = `http://127.0.0.1:${server.ready.port}`
         const fresh = { keysFile, issuer: origin }
         const warmCount = Math.min(20_000, Math.floor(options.memoryTokens / 5))
-        await load({ url, connections: options.connections, durationSec: 0, amount: warmCount, freshTokens: fresh })
+        await load({
+          url,
+          connections: options.connections,
+          durationSec: 0,
+          amount: warmCount,
+          freshTokens: fresh,
+        })
         await ask(server.child, { type: 'gc' })
         const warm = await stats(server)
         let peak = warm.rss
         const poll = setInterval(() => {
-          stats(server).then((s) => (peak = Math.max(peak, s.rss)), () => {})
+          stats(server).then(
+            (s) => (peak = Math.max(peak, s.rss)),
+            () => {},
+          )
         }, 1000)
         const began = performance.now()
         const result = await load({
@@ -446,7 +493,9 @@ async function main(): Promise<void> {
       const rows = await ask<MicroResult[]>(micro.child, { type: 'run' })
       results.micro.push(...rows)
       for (const row of rows) {
-        log(`  ${row.alg.padEnd(6)} ${row.mode.padEnd(12)} ${row.subject.padEnd(44)} ${row.opsPerSec.toFixed(0).padStart(7)} ops/s  ${row.usPerOp.toFixed(1).padStart(6)} µs/op`)
+        log(
+          `  ${row.alg.padEnd(6)} ${row.mode.padEnd(12)} ${row.subject.padEnd(44)} ${row.opsPerSec.toFixed(0).padStart(7)} ops/s  ${row.usPerOp.toFixed(1).padStart(6)} µs/op`,
+        )
       }
       await micro.stop()
     }

@@ -1,0 +1,86 @@
+// A CI-sized run of the real harness: one contender against bare Express, one short round, a cold
+// start and the report. It checks that the pieces work together, never how fast anything is.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { renderChart, renderMarkdown } from '../src/report.js'
+import type { Results } from '../src/results.js'
+
+const run = promisify(execFile)
+const here = dirname(fileURLToPath(import.meta.url))
+const dir = mkdtempSync(join(tmpdir(), 'scopeguard-bench-test-'))
+let results: Results
+let stderr: string
+
+beforeAll(async () => {
+  const out = join(dir, 'results.json')
+  ;({ stderr } = await run(
+    process.execPath,
+    [
+      join(here, '..', 'dist', 'run.js'),
+      '--scenarios=rs256-repeated,cold-start',
+      '--contenders=bare-express,scopeguard-express',
+      '--rounds=1',
+      '--duration=1',
+      '--warmup=0.5',
+      '--connections=4',
+      '--no-docs',
+      `--out=${out}`,
+    ],
+    { timeout: 110_000 },
+  ))
+  results = JSON.parse(readFileSync(out, 'utf8')) as Results
+}, 120_000)
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe('bench harness (smoke)', () => {
+  it('measures both contenders in their own processes, every request answered 200', () => {
+    const scenario = results.scenarios.find((s) => s.name === 'rs256-repeated')
+    expect(scenario?.skipped).toEqual({})
+    const ids = scenario?.contenders.map((c) => c.id).sort()
+    expect(ids).toEqual(['bare-express', 'scopeguard-express', 'scopeguard-express-no-cache'])
+    for (const contender of scenario?.contenders ?? []) {
+      expect(contender.samples).toHaveLength(1)
+      expect(contender.samples[0]?.requests).toBeGreaterThan(0)
+      expect(contender.non2xxShare).toBe(0)
+      expect(contender.errors).toBe(0)
+      expect(contender.cpuUsPerRequest).toBeGreaterThan(0)
+      expect(contender.rssMb).toBeGreaterThan(10)
+    }
+  })
+
+  it('counts one JWKS fetch for a cold start of 200 concurrent requests, and refuses a kid flood', () => {
+    expect(results.coldStart).toHaveLength(1)
+    const [cold] = results.coldStart
+    expect(cold?.statuses).toEqual({ '200': 200 })
+    expect(cold?.jwksFetches).toBe(1)
+    expect(cold?.floodStatuses).toEqual({ '401': 500 })
+    expect(cold?.floodJwksFetches).toBeLessThanOrEqual(1)
+  })
+
+  it('records the machine and the options of the run', () => {
+    expect(results.machine.cpus).toBeGreaterThan(0)
+    expect(results.machine.node).toBe(process.version)
+    expect(results.options).toMatchObject({ rounds: 1, durationSec: 1, connections: 4 })
+    expect(stderr).toContain('round 1 scopeguard-express')
+  })
+
+  it('renders the tables, the targets and an SVG chart from the results', () => {
+    const markdown = renderMarkdown(results)
+    expect(markdown).toContain('| bare Express 5 (no auth) |')
+    expect(markdown).toContain('**@scopeguard/express**')
+    expect(markdown).toContain('Cold start: exactly one JWKS fetch')
+    expect(markdown).toMatch(/bench:results:start[\s\S]*bench:results:end/)
+    const svg = renderChart(results)
+    expect(svg.startsWith('<svg')).toBe(true)
+    expect(svg).toContain('@scopeguard/express')
+    expect(svg.match(/<rect /g)?.length).toBeGreaterThan(3)
+  })
+})
