@@ -1,5 +1,5 @@
 import { bold, cyan, dim } from './paint.js'
-import { formatJson, shortenAuthorization } from './token-text.js'
+import { formatJson, shortenAuthorization, shortenToken } from './token-text.js'
 
 export interface DemoRequest {
   readonly method: 'GET' | 'POST'
@@ -39,7 +39,13 @@ function prepare(request: DemoRequest): { headers: Record<string, string>; body?
 function printRequest(request: DemoRequest, headers: Record<string, string>): void {
   console.log(`  ${bold(`${request.method} ${request.url}`)}`)
   for (const [name, value] of Object.entries(headers)) {
-    const shown = name.toLowerCase() === 'authorization' ? shortenAuthorization(value) : value
+    const lower = name.toLowerCase()
+    const shown =
+      lower === 'authorization'
+        ? shortenAuthorization(value)
+        : lower === 'dpop'
+          ? shortenToken(value)
+          : value
     console.log(`    ${cyan(name)}: ${shown}`)
   }
   if (request.form) {

@@ -8,6 +8,8 @@ export interface Expectation {
    * body is JSON); `null` means a challenge must be present but carry no error code.
    */
   readonly error?: string | null
+  /** The challenge that must carry the error: `Bearer` (default) or `DPoP` (RFC 9449 §7.1). */
+  readonly scheme?: 'Bearer' | 'DPoP'
   /** The `scope` auth-param expected in the challenge (e.g. the scope that was missing). */
   readonly challengeScope?: string
   /** Extra checks on the JSON body; each returns a problem description or undefined. */
@@ -24,10 +26,14 @@ export function problemsWith(response: DemoResponse, expected: Expectation): str
     problems.push(`expected status ${expected.status}, got ${response.status}`)
   }
   if (expected.error !== undefined) {
-    const { scheme, params } = parseChallenge(response.wwwAuthenticate)
-    if (scheme?.toLowerCase() !== 'bearer') {
+    const wanted = expected.scheme ?? 'Bearer'
+    const { scheme, params } = parseChallenge(
+      response.wwwAuthenticate,
+      expected.scheme === undefined ? undefined : wanted,
+    )
+    if (scheme?.toLowerCase() !== wanted.toLowerCase()) {
       problems.push(
-        `expected a WWW-Authenticate: Bearer challenge, got ${response.wwwAuthenticate}`,
+        `expected a WWW-Authenticate: ${wanted} challenge, got ${response.wwwAuthenticate}`,
       )
     } else if (expected.error === null && params['error'] !== undefined) {
       problems.push(`expected no error code in the challenge, got error="${params['error']}"`)

@@ -1,3 +1,4 @@
+import * as dpop from 'dpop'
 import type { DemoClient, DemoClients } from './clients.js'
 import { exchange, type DemoRequest, type DemoResponse } from './exchange.js'
 import { describe, field, problemsWith, type Expectation } from './expectation.js'
@@ -94,6 +95,37 @@ async function getToken(tour: Tour, setup: TourSetup, client: DemoClient, scope:
   return token
 }
 
+/**
+ * Gets a DPoP-bound token (RFC 9449 §5): the token request carries a proof for the token endpoint,
+ * and the authorization server binds the token to the proof key (`cnf.jkt`).
+ */
+async function getDpopToken(
+  tour: Tour,
+  setup: TourSetup,
+  client: DemoClient,
+  key: dpop.KeyPair,
+): Promise<string> {
+  const request = tokenRequest(setup, client, 'files:read')
+  const proof = await dpop.generateProof(key, setup.tokenEndpoint, 'POST')
+  const response = await tour.send(
+    { ...request, headers: { ...request.headers, DPoP: proof } },
+    { status: 200, body: [field('token_type', 'DPoP')] },
+  )
+  const token = (response.body as Record<string, unknown> | undefined)?.['access_token']
+  if (response.status !== 200 || typeof token !== 'string') {
+    throw new TourAborted(`could not get a DPoP-bound token for ${client.id}`)
+  }
+  const { payload } = decodeJwt(token)
+  const thumbprint = await dpop.calculateThumbprint(key.publicKey)
+  console.log(dim(`    cnf: ${JSON.stringify(payload['cnf'])}`))
+  const cnf = payload['cnf'] as Record<string, unknown> | undefined
+  tour.verdict(
+    'the token is bound to the proof key: cnf.jkt is its RFC 7638 thumbprint',
+    cnf?.['jkt'] === thumbprint ? [] : [`cnf.jkt should be ${thumbprint}`],
+  )
+  return token
+}
+
 /** The scripted walk through the example API's RFC 6750 behaviour. */
 export async function runTour(setup: TourSetup): Promise<TourResult> {
   const tour = new Tour()
@@ -157,6 +189,26 @@ export async function runTour(setup: TourSetup): Promise<TourResult> {
     await tour.send(
       { method: 'GET', url: api('/me'), headers: bearer(appToken) },
       { status: 200, body: [field('sub', app.id), field('client_id', app.id)] },
+    )
+
+    tour.step('g', `${app.id} gets a DPoP-bound token (RFC 9449) and proves it holds the key`)
+    const key = await dpop.generateKeyPair('ES256')
+    const dpopToken = await getDpopToken(tour, setup, app, key)
+    console.log(
+      dim('  Each request carries a fresh proof, signed with the key, for its method and URL:'),
+    )
+    const proof = await dpop.generateProof(key, api('/files'), 'GET', undefined, dpopToken)
+    const withProof = { Authorization: `DPoP ${dpopToken}`, DPoP: proof }
+    await tour.send({ method: 'GET', url: api('/files'), headers: withProof }, { status: 200 })
+    console.log(dim('  The same proof a second time is a replay:'))
+    await tour.send(
+      { method: 'GET', url: api('/files'), headers: withProof },
+      { status: 401, error: 'invalid_dpop_proof', scheme: 'DPoP' },
+    )
+    console.log(dim('  And the bound token alone, sent as a Bearer token, is refused:'))
+    await tour.send(
+      { method: 'GET', url: api('/files'), headers: bearer(dpopToken) },
+      { status: 401, error: 'invalid_token' },
     )
   } catch (error) {
     if (!(error instanceof TourAborted)) throw error

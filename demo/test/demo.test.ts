@@ -50,10 +50,18 @@ describe('node dist/main.js', () => {
     expect(output).toMatch(/WWW-Authenticate: Bearer .*scope="files:write"/)
     // (d) no token: 401 without an error code; (e) tampered: 401 invalid_token
     const challenges = [...output.matchAll(/← 401 Unauthorized\n\s+WWW-Authenticate: (.*)/g)]
-    expect(challenges).toHaveLength(2)
+    expect(challenges).toHaveLength(4)
     expect(challenges[0]?.[1]).toMatch(/^Bearer /)
     expect(challenges[0]?.[1]).not.toContain('error=')
+    expect(challenges[0]?.[1]).toMatch(/, DPoP realm="api", algs="ES256 /)
     expect(challenges[1]?.[1]).toContain('error="invalid_token"')
+    // (g) DPoP: a bound token from oidc-provider, 200 with a proof, the replay refused on the
+    // DPoP challenge, the token refused as Bearer
+    expect(output).toContain('"token_type": "DPoP"')
+    expect(output).toMatch(/cnf: \{"jkt":"[\w-]{43}"\}/)
+    expect(output).toMatch(/DPoP: eyJ\w+…\(\d+ chars\)/)
+    expect(challenges[2]?.[1]).toMatch(/DPoP realm="api", error="invalid_dpop_proof"/)
+    expect(challenges[3]?.[1]).toMatch(/^Bearer realm="api", error="invalid_token"/)
     // tokens are shortened, never printed whole
     expect(output).toMatch(/Bearer eyJhbGciOi…\(\d+ chars\)/)
     expect(output).not.toMatch(/eyJ[\w-]{200,}/)
