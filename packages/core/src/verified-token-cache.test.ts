@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
+import * as dpopClient from 'dpop'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { isOAuthError } from './errors.js'
 import type { RequestLike } from './request.js'
@@ -129,7 +130,7 @@ describe('verified-token cache', () => {
   })
 
   it('drops a token revoked by value or by jti, on this instance and through a shared store', async () => {
-    const { rs } = counted({ revocation: true })
+    const { rs, verifications } = counted({ revocation: true })
     const byValue = await issuer.sign({ jti: 'cache-1' })
     const byJti = await issuer.sign({ jti: 'cache-2' })
     await rs.authenticate(request(byValue))
@@ -137,8 +138,10 @@ describe('verified-token cache', () => {
     const inAnHour = new Date(Date.now() + 3_600_000)
     await rs.revoke({ token: byValue, expiresAt: inAnHour })
     await rs.revoke({ jti: 'cache-2', expiresAt: inAnHour })
+    expect(verifications()).toBe(2)
     expect(await outcome(rs.authenticate(request(byValue)))).toBe('401 revoked')
     expect(await outcome(rs.authenticate(request(byJti)))).toBe('401 revoked')
+    expect(verifications()).toBe(4) // both entries were dropped: verified again, then refused
   })
 
   it('consults the denylist on a hit, so a revocation by another instance applies at once', async () => {
@@ -186,6 +189,44 @@ describe('verified-token cache', () => {
     for (let i = 0; i < 2; i++) {
       expect(await outcome(rs.authenticate(request(token)))).toBe('401 bearer_downgrade')
     }
+  })
+
+  it('checks the DPoP proof of a cached DPoP-bound token on every request (RFC 9449)', async () => {
+    const key = await dpopClient.generateKeyPair('ES256')
+    const jkt = await dpopClient.calculateThumbprint(key.publicKey)
+    const { rs, verifications } = counted()
+    const token = await issuer.sign({ cnf: { jkt } })
+    const url = 'https://api.example.test/files'
+    const dpopRequest = async (proofKey = key, method = 'GET'): Promise<RequestLike> => ({
+      method,
+      url: '/files',
+      origin: 'https://api.example.test',
+      headers: {
+        authorization: `DPoP ${token}`,
+        dpop: await dpopClient.generateProof(proofKey, url, method, undefined, token),
+      },
+    })
+    const first = await dpopRequest()
+    expect(await outcome(rs.authenticate(first))).toBe('ok')
+    expect(await outcome(rs.authenticate(await dpopRequest()))).toBe('ok')
+    expect(verifications()).toBe(1) // the token's verification was reused…
+    // …but not the proof checks: a replayed proof, another key, another method, no proof.
+    expect(await outcome(rs.authenticate({ ...first }))).toBe('401 dpop_replay')
+    const stranger = await dpopClient.generateKeyPair('ES256')
+    expect(await outcome(rs.authenticate(await dpopRequest(stranger)))).toBe('401 dpop_binding')
+    const post = await dpopRequest(key, 'POST')
+    expect(await outcome(rs.authenticate({ ...post, method: 'GET' }))).toMatch(/^401 /)
+    expect(
+      await outcome(
+        rs.authenticate({
+          method: 'GET',
+          url: '/files',
+          headers: { authorization: `DPoP ${token}` },
+        }),
+      ),
+    ).toMatch(/^40[01] /)
+    expect(await outcome(rs.authenticate(request(token)))).toBe('401 bearer_downgrade')
+    expect(verifications()).toBe(1)
   })
 
   it('leaves scope requirements to every request', async () => {
