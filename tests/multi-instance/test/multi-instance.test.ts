@@ -119,6 +119,23 @@ describe('several example instances sharing one Redis', () => {
     expect(issuer.requestCount('introspection')).toBe(1)
   })
 
+  it('sees a revocation at the issuer only once the shared cached answer expires; the denylist acts at once', async () => {
+    const token = issuer.issueOpaque()
+    expect((await call(shared[0]!.origin, '/me', { headers: bearer(token) })).status).toBe(200)
+    issuer.revoke(token)
+    // The active answer is cached in Redis (until exp, at most maxTtlSeconds): every instance
+    // still accepts the token, alike, without asking the issuer again.
+    for (const instance of shared) {
+      expect((await call(instance.origin, '/me', { headers: bearer(token) })).status).toBe(200)
+    }
+    expect(issuer.requestCount('introspection')).toBe(1)
+    // The remedy when revoking at the issuer: revoke through the denylist too.
+    await console_!.rs.revoke({ token, expiresAt: inAnHour() })
+    for (const instance of shared) {
+      expect((await call(instance.origin, '/me', { headers: bearer(token) })).status).toBe(401)
+    }
+  })
+
   it('publishes the same protected resource metadata on every instance, on PUBLIC_ORIGIN', async () => {
     const documents = []
     for (const instance of shared) {
