@@ -83,6 +83,8 @@ function configuration(
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // DPoP (RFC 9449): a token request with a DPoP proof gets a token bound to its key (cnf.jkt).
+      dPoP: { enabled: true },
       introspection: {
         enabled: true,
         allowedPolicy: async (_ctx, client) => client.clientAuthMethod !== 'none',

@@ -67,6 +67,8 @@ declare module 'oidc-provider' {
     ttl?: Record<string, (ctx: Ctx, token: Token, client: Client) => number>
     features?: {
       clientCredentials?: Feature
+      /** RFC 9449: tokens requested with a DPoP proof are bound to its key (`cnf.jkt`). */
+      dPoP?: Feature
       devInteractions?: Feature
       introspection?: Feature<{
         allowedPolicy?: (ctx: Ctx, client: Client, token: Token) => Promise<boolean>
