@@ -88,6 +88,58 @@ describe('token binding', () => {
   })
 })
 
+describe('mtls.trustedProxies', () => {
+  const viaProxy = (trustedProxies: readonly string[]) =>
+    createResourceServer({
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      mtls: { certificateHeader: 'x-client-cert', trustedProxies },
+    })
+  const proxied = async (remoteAddress: string | undefined): Promise<RequestLike> => {
+    const raw = new X509Certificate(SELF_SIGNED_PEM).raw
+    const token = await issuer.sign({ cnf: { 'x5t#S256': thumbprint(raw) } })
+    return {
+      method: 'GET',
+      url: '/',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-client-cert': encodeURIComponent(SELF_SIGNED_PEM),
+      },
+      remoteAddress,
+    }
+  }
+
+  it('reads the header from a listed proxy', async () => {
+    const rs = viaProxy(['10.0.0.5', '127.0.0.1'])
+    await expect(rs.authenticate(await proxied('10.0.0.5'))).resolves.toBeDefined()
+  })
+
+  it('treats an IPv4-mapped IPv6 peer as its IPv4 address', async () => {
+    const rs = viaProxy(['127.0.0.1'])
+    await expect(rs.authenticate(await proxied('::ffff:127.0.0.1'))).resolves.toBeDefined()
+  })
+
+  it('ignores the header from any other peer, or an unknown one: 401', async () => {
+    const rs = viaProxy(['10.0.0.5'])
+    for (const peer of ['10.0.0.6', '::1', undefined]) {
+      expect(await reason(rs.authenticate(await proxied(peer))), String(peer)).toBe(
+        '401 invalid_token certificate_binding',
+      )
+    }
+  })
+
+  it.each([
+    [{ trustedProxies: ['10.0.0.5'] }, /needs mtls.certificateHeader/],
+    [{ certificateHeader: 'x-client-cert', trustedProxies: [] }, /non-empty array/],
+    [{ certificateHeader: 'x-client-cert', trustedProxies: [''] }, /non-empty array/],
+    [{ certificateHeader: 'x client cert' }, /must be a header name/],
+  ])('refuses mtls %j', (mtls, message) => {
+    expect(() =>
+      createResourceServer({ issuer: issuer.issuer, audience: AUDIENCE, mtls: mtls as never }),
+    ).toThrow(message)
+  })
+})
+
 // A throwaway self-signed certificate (CN=client.test), used only for its DER bytes.
 const SELF_SIGNED_PEM = `-----BEGIN CERTIFICATE-----
 MIIBgjCCASegAwIBAgIUHc7itVJXoNUwuDX7ICp7Fca7w1EwCgYIKoZIzj0EAwIw

@@ -125,9 +125,12 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * Certificate-bound tokens (RFC 8705) behind a TLS-terminating proxy: read the client
    * certificate from this request header (PEM, URL-encoded PEM or base64 DER) set by the proxy.
    * Only for a header the proxy always overwrites. Off by default: the certificate then comes
-   * from the TLS connection itself.
+   * from the TLS connection itself. With `trustedProxies` (IP addresses), the header is read
+   * only from requests whose connection comes from one of them (`RequestLike.remoteAddress`),
+   * so a client reaching the app directly cannot forge it; without it, every peer is trusted,
+   * which is safe only when the app can be reached through the proxy alone.
    */
-  mtls?: { certificateHeader?: string }
+  mtls?: { certificateHeader?: string; trustedProxies?: readonly string[] }
   /**
    * DPoP (RFC 9449): `'allowed'` accepts `Authorization: DPoP` with a proof next to Bearer (and
    * refuses DPoP-bound tokens sent as Bearer), `'required'` accepts only DPoP, `'disabled'` only
@@ -380,6 +383,42 @@ export function withDefaults(issuer: IssuerOptions, options: ResourceServerOptio
     : { ...issuer, audience: options.audience }
 }
 
+/** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) is `10.0.0.1`. */
+export function normalizeAddress(address: string): string {
+  const lower = address.trim().toLowerCase()
+  return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower
+}
+
+function validateMtls(mtls: ResourceServerOptions['mtls']): void {
+  if (mtls === undefined) return
+  if (typeof mtls !== 'object' || mtls === null) {
+    throw new ConfigurationError('mtls must be an object: { certificateHeader, trustedProxies }')
+  }
+  const { certificateHeader, trustedProxies } = mtls
+  if (
+    certificateHeader !== undefined &&
+    (typeof certificateHeader !== 'string' ||
+      !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(certificateHeader))
+  ) {
+    throw new ConfigurationError(
+      `mtls.certificateHeader must be a header name, got ${JSON.stringify(certificateHeader)}`,
+    )
+  }
+  if (trustedProxies === undefined) return
+  if (certificateHeader === undefined) {
+    throw new ConfigurationError('mtls.trustedProxies needs mtls.certificateHeader')
+  }
+  if (
+    !Array.isArray(trustedProxies) ||
+    trustedProxies.length === 0 ||
+    trustedProxies.some((address) => typeof address !== 'string' || address.trim() === '')
+  ) {
+    throw new ConfigurationError(
+      'mtls.trustedProxies must be a non-empty array of IP addresses (e.g. ["10.0.0.5"])',
+    )
+  }
+}
+
 /**
  * Validates options once, at construction, with messages that say what to change.
  * @throws ConfigurationError
@@ -391,6 +430,7 @@ export function validateOptions(options: ResourceServerOptions): void {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new ConfigurationError(`unknown option "${key}"`)
   }
+  validateMtls(options.mtls)
   const insecure = options.allowInsecureHttp === true
   if (options.issuer !== undefined && options.issuers !== undefined) {
     throw new ConfigurationError('give either issuer or issuers, not both')

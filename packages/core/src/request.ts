@@ -37,6 +37,11 @@ export interface RequestLike {
    * (RFC 8705). Adapters fill it from the TLS socket.
    */
   clientCertificate?: Uint8Array | undefined
+  /**
+   * The IP address of the peer that opened the connection (the proxy, behind one), for
+   * `mtls.trustedProxies`. Adapters fill it from the socket.
+   */
+  remoteAddress?: string | undefined
 }
 
 /** All values of a header, in order. Names are matched case-insensitively. */

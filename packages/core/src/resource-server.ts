@@ -35,6 +35,7 @@ import { consoleLogger, silentLogger } from './logger.js'
 import { attachRefusalReporter, createEventSink, monotonicMs, type EventSink } from './events.js'
 import { createMemoryStore } from './memory-store.js'
 import {
+  normalizeAddress,
   topLevelIssuer,
   validateIssuerOptions,
   validateOptions,
@@ -239,6 +240,19 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   })
   const revocation = options.revocation === true
   const certificateHeader = options.mtls?.certificateHeader
+  const trustedProxies =
+    options.mtls?.trustedProxies === undefined
+      ? undefined
+      : new Set(options.mtls.trustedProxies.map(normalizeAddress))
+  /** The certificate a trusted proxy passed in the configured header, if any. */
+  function proxiedCertificate(request: RequestLike): Uint8Array | undefined {
+    if (certificateHeader === undefined) return undefined
+    if (trustedProxies !== undefined) {
+      const peer = request.remoteAddress
+      if (peer === undefined || !trustedProxies.has(normalizeAddress(peer))) return undefined
+    }
+    return certificateFromHeader(request, certificateHeader)
+  }
   const revokedKey = {
     jti: (issuer: string, jti: string) => `revoked:v1:jti:${issuer}:${jti}`,
     token: (hash: string) => `revoked:v1:token:${hash}`,
@@ -353,15 +367,14 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       clientCertificate:
         request === undefined
           ? undefined
-          : (request.clientCertificate ??
-            (certificateHeader === undefined
-              ? undefined
-              : certificateFromHeader(request, certificateHeader))),
+          : (request.clientCertificate ?? proxiedCertificate(request)),
     })
     if (proof !== undefined) await dpop.bindAndRecord(raw, proof)
     else dpop.checkBearer(request)
     const claims = raw as AccessTokenClaims & Claims
-    const scopes = scopeReader.granted(claims)
+    // A cached token's scopes are read once, on its first hit (frozen, as hits share them).
+    const scopes = entry?.scopes ?? scopeReader.granted(claims)
+    if (entry !== undefined && entry.scopes === undefined) entry.scopes = Object.freeze(scopes)
     const aud = claims.aud
     const auth: AuthInfo<Claims> = {
       token,
