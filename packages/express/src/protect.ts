@@ -57,6 +57,7 @@ export function protect(
         rawHeaders: req.rawHeaders,
         body: req.body,
         clientCertificate: clientCertificateOf(req),
+        remoteAddress: req.socket?.remoteAddress,
       },
       authenticateOptions,
     ).then(

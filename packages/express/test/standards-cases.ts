@@ -36,13 +36,17 @@ export const CERTIFICATE_HEADER = 'x-client-cert'
  *   `/delegation/actor` (requireActor('svc-a'))
  * - with `mcp`: `GET /mcp`
  * - with `proxy`: `GET /proxied/files` (requires `files:read`)
+ * - with `elsewhere`: `GET /elsewhere/files` (requires `files:read`)
  *
  * Every successful route answers JSON (`{ ok: true }` unless said otherwise).
  */
 export interface StandardsServers {
   files: ResourceServer
   mcp: ResourceServer
+  /** Reads the certificate header from the loopback proxy (the tests' own connections). */
   proxy: ResourceServer
+  /** Reads it only from a proxy at another address: the tests' header must be ignored. */
+  elsewhere: ResourceServer
   /** The server's certificate, for the HTTPS listener. */
   tls: TestCertificate
 }
@@ -465,6 +469,19 @@ const CASES: Case[] = [
     }),
     expect: { status: 401, challenge: { error: 'invalid_token' } },
   },
+  {
+    name: 'mTLS proxy: the header from a peer that is not a trusted proxy is ignored → 401',
+    request: async ({ issuer, clientA }) => ({
+      path: '/elsewhere/files',
+      headers: [
+        ...bearer(
+          await issuer.sign({ scope: 'files:read', cnf: { 'x5t#S256': clientA.thumbprint } }),
+        ),
+        [CERTIFICATE_HEADER, pem(clientA)],
+      ],
+    }),
+    expect: { status: 401, challenge: { error: 'invalid_token' } },
+  },
 ]
 
 /** Creates the resource servers of {@link StandardsServers} for a test issuer. */
@@ -488,10 +505,15 @@ async function createServers(issuer: TestIssuer): Promise<StandardsServers> {
   const proxy = createResourceServer({
     issuer: issuer.issuer,
     audience: AUDIENCE,
-    mtls: { certificateHeader: CERTIFICATE_HEADER },
+    mtls: { certificateHeader: CERTIFICATE_HEADER, trustedProxies: ['127.0.0.1'] },
+  })
+  const elsewhere = createResourceServer({
+    issuer: issuer.issuer,
+    audience: AUDIENCE,
+    mtls: { certificateHeader: CERTIFICATE_HEADER, trustedProxies: ['10.9.9.9'] },
   })
   const tls = await createTestCertificate({ commonName: 'localhost', altNames: ['IP:127.0.0.1'] })
-  return { files, mcp, proxy, tls }
+  return { files, mcp, proxy, elsewhere, tls }
 }
 
 const CLIENT = { clientId: 'standards-api', clientSecret: 'standards-secret-0123456789' }

@@ -18,7 +18,7 @@ import {
 import { describeStandardsCases, type StandardsServers } from './standards-cases.js'
 
 function buildApp(express: typeof express5, servers: StandardsServers): express5.Express {
-  const { files, mcp, proxy } = servers
+  const { files, mcp, proxy, elsewhere } = servers
   const app = express()
   app.use(resourceMetadata(files, mcp))
   const guard = protect(files)
@@ -28,6 +28,7 @@ function buildApp(express: typeof express5, servers: StandardsServers): express5
   app.get('/files', guard, requireScope('files:read'), ok)
   app.get('/mcp', protect(mcp), ok)
   app.get('/proxied/files', protect(proxy), requireScope('files:read'), ok)
+  app.get('/elsewhere/files', protect(elsewhere), requireScope('files:read'), ok)
   app.get('/step-up/mfa', guard, requireAuthentication({ acrValues: ['urn:mfa'] }), ok)
   app.get('/step-up/either', guard, requireAuthentication({ acrValues: ['a', 'b'] }), ok)
   app.get('/step-up/recent', guard, requireAuthentication({ maxAge: 300 }), ok)

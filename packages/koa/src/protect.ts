@@ -99,6 +99,7 @@ export function protect<
           // Set by a body parser such as @koa/bodyparser; Koa itself has no request.body.
           body: (ctx.request as { body?: unknown }).body,
           clientCertificate: clientCertificateOf(ctx),
+          remoteAddress: ctx.req.socket?.remoteAddress,
         },
         authenticateOptions,
       )

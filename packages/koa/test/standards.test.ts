@@ -19,7 +19,7 @@ import {
 import { describeStandardsCases, type StandardsServers } from './standards-cases.js'
 
 function buildApp(Koa: typeof Koa3, servers: StandardsServers): Koa3 {
-  const { files, mcp, proxy } = servers
+  const { files, mcp, proxy, elsewhere } = servers
   const app = new Koa()
   app.use(resourceMetadata(files, mcp))
   const router = new Router()
@@ -30,6 +30,7 @@ function buildApp(Koa: typeof Koa3, servers: StandardsServers): Koa3 {
   router.get('/files', guard, requireScope('files:read'), ok)
   router.get('/mcp', protect(mcp), ok)
   router.get('/proxied/files', protect(proxy), requireScope('files:read'), ok)
+  router.get('/elsewhere/files', protect(elsewhere), requireScope('files:read'), ok)
   router.get('/step-up/mfa', guard, requireAuthentication({ acrValues: ['urn:mfa'] }), ok)
   router.get('/step-up/either', guard, requireAuthentication({ acrValues: ['a', 'b'] }), ok)
   router.get('/step-up/recent', guard, requireAuthentication({ maxAge: 300 }), ok)

@@ -35,6 +35,7 @@ import { AUDIENCE, describeStandardsCases, type StandardsServers } from './stand
 
 const MCP_RS = 'test:mcp-resource-server'
 const PROXY_RS = 'test:proxy-resource-server'
+const ELSEWHERE_RS = 'test:elsewhere-resource-server'
 
 /** A guard on another resource server, as an app protecting two resources would write it. */
 function guardOn(token: string): typeof ScopeguardGuard {
@@ -53,6 +54,7 @@ function guardOn(token: string): typeof ScopeguardGuard {
 }
 const McpGuard = guardOn(MCP_RS)
 const ProxyGuard = guardOn(PROXY_RS)
+const ElsewhereGuard = guardOn(ELSEWHERE_RS)
 
 const OK = { ok: true }
 
@@ -75,6 +77,13 @@ class StandardsController {
   @UseGuards(ProxyGuard)
   @Scopes('files:read')
   proxied(): typeof OK {
+    return OK
+  }
+
+  @Get('elsewhere/files')
+  @UseGuards(ElsewhereGuard)
+  @Scopes('files:read')
+  elsewhere(): typeof OK {
     return OK
   }
 }
@@ -155,8 +164,10 @@ async function startOne(
     providers: [
       { provide: MCP_RS, useValue: servers.mcp },
       { provide: PROXY_RS, useValue: servers.proxy },
+      { provide: ELSEWHERE_RS, useValue: servers.elsewhere },
       McpGuard,
       ProxyGuard,
+      ElsewhereGuard,
     ],
   })
   class StandardsModule {}

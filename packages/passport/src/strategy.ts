@@ -107,6 +107,7 @@ export class ScopeguardStrategy extends Strategy {
           rawHeaders: req.rawHeaders,
           body: req.body,
           clientCertificate: clientCertificateOf(req),
+          remoteAddress: req.socket?.remoteAddress,
           origin: originOf(req),
         },
         this.routeOptions,

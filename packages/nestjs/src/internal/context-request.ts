@@ -47,7 +47,11 @@ interface PlatformRequest {
   originalUrl?: string
   rawHeaders?: string[]
   raw?: PlatformRequest
-  socket?: { encrypted?: boolean; getPeerCertificate?: () => { raw?: Uint8Array } | null }
+  socket?: {
+    encrypted?: boolean
+    remoteAddress?: string
+    getPeerCertificate?: () => { raw?: Uint8Array } | null
+  }
   /** Express and Fastify: `http` or `https`, honouring their trust-proxy settings. */
   protocol?: string
 }
@@ -92,6 +96,7 @@ export function toRequestLike(request: object): RequestLike {
     rawHeaders: node.rawHeaders,
     body: platform.body,
     clientCertificate: clientCertificateOf(node),
+    remoteAddress: node.socket?.remoteAddress,
     origin: originOf(platform, node),
   }
 }
