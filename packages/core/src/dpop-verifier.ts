@@ -59,6 +59,11 @@ export interface DpopVerifier {
   readonly policy: DpopPolicy
   /** Challenge schemes every error of this server offers. */
   readonly schemes: ChallengeSchemes
+  /**
+   * Protected resource metadata members (RFC 9728 §2): `dpop_signing_alg_values_supported`, and
+   * `dpop_bound_access_tokens_required` when DPoP is required; none when it is disabled.
+   */
+  readonly metadata: Readonly<Record<string, unknown>>
   /** Checks the request's proof for this token (everything but the token binding and replay). */
   verifyProof(request: RequestLike, token: string): Promise<VerifiedDpopProof>
   /** Checks the token's `cnf.jkt` against the proof key, then records the proof's `jti`. */
@@ -223,6 +228,13 @@ export function createDpopVerifier(
   return {
     policy: options.policy,
     schemes,
+    metadata:
+      options.policy === 'disabled'
+        ? {}
+        : {
+            dpop_signing_alg_values_supported: [...algorithms],
+            ...(options.policy === 'required' ? { dpop_bound_access_tokens_required: true } : {}),
+          },
     async verifyProof(request, token) {
       const values = headerValues(request, 'dpop')
       if (values.length === 0) throw invalid('The request has no DPoP proof header')

@@ -77,7 +77,30 @@ describe('protected resource metadata on the resource server', () => {
       bearer_methods_supported: ['header', 'query'],
       resource_name: 'Files API',
       resource_documentation: 'https://docs.example.com/files',
+      dpop_signing_alg_values_supported: [
+        ...['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512'],
+        ...['EdDSA', 'Ed25519'],
+      ],
     })
+  })
+
+  it('says when DPoP-bound tokens are required (RFC 9728 §2), and nothing about DPoP when disabled', () => {
+    const base = {
+      issuer: issuer.issuer,
+      audience: 'https://api.example.com/mcp',
+      resourceMetadata: { resource: 'https://api.example.com/mcp' },
+    }
+    const required = createResourceServer({
+      ...base,
+      dpop: { policy: 'required', algorithms: ['ES256'] },
+    })
+    expect(required.resourceMetadata?.document).toMatchObject({
+      dpop_signing_alg_values_supported: ['ES256'],
+      dpop_bound_access_tokens_required: true,
+    })
+    const disabled = createResourceServer({ ...base, dpop: 'disabled' }).resourceMetadata?.document
+    expect(disabled).not.toHaveProperty('dpop_signing_alg_values_supported')
+    expect(disabled).not.toHaveProperty('dpop_bound_access_tokens_required')
   })
 
   it('serves it as cacheable, CORS-readable JSON', () => {

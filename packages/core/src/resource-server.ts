@@ -230,6 +230,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
             ...(baseExtraction.queryParam !== undefined ? ['query'] : []),
           ],
           allowInsecureHttp: shared.allowInsecureHttp,
+          extra: dpop.metadata,
         })
   const challengeParams: ChallengeParams = Object.freeze({
     [CHALLENGE_SCHEMES]: dpop.schemes,

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS } from './adapters.js'
 import { RESOURCE, RESOURCE_METADATA_URL } from './cases.js'
 import { startExample, type RunningExample } from './example-process.js'
+import { DPOP_ALGS } from './dpop-cases.js'
 
 const PATH = '/.well-known/oauth-protected-resource'
 let issuer: TestIssuer
@@ -52,6 +53,7 @@ describe(`protected resource metadata (RFC 9728): ${ADAPTERS.map((a) => a.name).
         scopes_supported: ['files:read', 'files:write'],
         bearer_methods_supported: ['header'],
         resource_name: 'scopeguard example API',
+        dpop_signing_alg_values_supported: DPOP_ALGS.split(' '),
       })
       bodies.push(body)
     }
