@@ -1,4 +1,11 @@
-import { getAuth, protect, requireScope, resourceMetadata } from '@scopeguard/express'
+import {
+  getAuth,
+  protect,
+  refuseDelegation,
+  requireAuthentication,
+  requireScope,
+  resourceMetadata,
+} from '@scopeguard/express'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import express, { type Express } from 'express'
 import type { ExampleConfig } from '@scopeguard/example-config'
@@ -10,6 +17,9 @@ interface FileEntry {
   name: string
   owner: string | undefined
 }
+
+/** What `GET /account` asks of the user's login: multi-factor, within the last five minutes. */
+const ACCOUNT_AUTHENTICATION = { acrValues: ['urn:mfa'], maxAge: 300 }
 
 /** Builds the resource server the example uses from its configuration. */
 export function createExampleResourceServer(config: ExampleConfig): ResourceServer {
@@ -51,8 +61,24 @@ export function createApp(rs: ResourceServer): Express {
       scopes: auth.scopes,
       issuer: auth.issuer,
       expires_at: auth.expiresAt?.toISOString(),
+      // RFC 8693: who acts for the subject, closest actor first (empty for a direct token).
+      actors: auth.actors.map((actor) => actor.subject),
     })
   })
+
+  // The account needs a recent multi-factor login (RFC 9470 step-up), account:read, and the user
+  // themselves: a service acting for them with a delegated token is refused.
+  app.get(
+    '/account',
+    authenticated,
+    requireAuthentication(ACCOUNT_AUTHENTICATION),
+    requireScope('account:read'),
+    refuseDelegation(),
+    (req, res) => {
+      const auth = getAuth(req)
+      res.json({ sub: auth.subject, acr: auth.claims['acr'], auth_time: auth.claims['auth_time'] })
+    },
+  )
 
   return app
 }

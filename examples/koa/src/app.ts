@@ -1,7 +1,15 @@
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
-import { getAuth, protect, requireScope, resourceMetadata, type OAuthState } from '@scopeguard/koa'
+import {
+  getAuth,
+  protect,
+  refuseDelegation,
+  requireAuthentication,
+  requireScope,
+  resourceMetadata,
+  type OAuthState,
+} from '@scopeguard/koa'
 import Koa from 'koa'
 import type { ExampleConfig } from '@scopeguard/example-config'
 import './scopes.js'
@@ -12,6 +20,9 @@ interface FileEntry {
   name: string
   owner: string | undefined
 }
+
+/** What `GET /account` asks of the user's login: multi-factor, within the last five minutes. */
+const ACCOUNT_AUTHENTICATION = { acrValues: ['urn:mfa'], maxAge: 300 }
 
 /** Builds the resource server the example uses from its configuration. */
 export function createExampleResourceServer(config: ExampleConfig): ResourceServer {
@@ -54,8 +65,24 @@ export function createApp(rs: ResourceServer): Koa {
       scopes: auth.scopes,
       issuer: auth.issuer,
       expires_at: auth.expiresAt?.toISOString(),
+      // RFC 8693: who acts for the subject, closest actor first (empty for a direct token).
+      actors: auth.actors.map((actor) => actor.subject),
     }
   })
+
+  // The account needs a recent multi-factor login (RFC 9470 step-up), account:read, and the user
+  // themselves: a service acting for them with a delegated token is refused.
+  router.get(
+    '/account',
+    authenticated,
+    requireAuthentication(ACCOUNT_AUTHENTICATION),
+    requireScope('account:read'),
+    refuseDelegation(),
+    (ctx) => {
+      const auth = getAuth(ctx)
+      ctx.body = { sub: auth.subject, acr: auth.claims['acr'], auth_time: auth.claims['auth_time'] }
+    },
+  )
 
   app.use(router.routes())
   return app

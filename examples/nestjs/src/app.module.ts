@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common'
 import { ScopeguardModule } from '@scopeguard/nestjs'
 import type { ExampleConfig } from '@scopeguard/example-config'
+import { AccountController } from './account.controller.js'
 import { FilesController } from './files.controller.js'
 import { HealthController } from './health.controller.js'
 import { MeController } from './me.controller.js'
@@ -17,7 +18,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [ScopeguardModule.forRoot({ ...config.resourceServer, global: true })],
-      controllers: [HealthController, FilesController, MeController],
+      controllers: [HealthController, FilesController, MeController, AccountController],
     }
   }
 }

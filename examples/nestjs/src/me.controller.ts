@@ -12,6 +12,8 @@ export class MeController {
       scopes: auth.scopes,
       issuer: auth.issuer,
       expires_at: auth.expiresAt?.toISOString(),
+      // RFC 8693: who acts for the subject, closest actor first (empty for a direct token).
+      actors: auth.actors.map((actor) => actor.subject),
     }
   }
 }

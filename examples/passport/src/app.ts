@@ -2,6 +2,8 @@ import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import {
   errorHandler,
   getAuth,
+  refuseDelegation,
+  requireAuthentication,
   requireScope,
   resourceMetadata,
   ScopeguardStrategy,
@@ -17,6 +19,9 @@ interface FileEntry {
   name: string
   owner: string | undefined
 }
+
+/** What `GET /account` asks of the user's login: multi-factor, within the last five minutes. */
+const ACCOUNT_AUTHENTICATION = { acrValues: ['urn:mfa'], maxAge: 300 }
 
 /** Builds the resource server the example uses from its configuration. */
 export function createExampleResourceServer(config: ExampleConfig): ResourceServer {
@@ -62,8 +67,24 @@ export function createApp(rs: ResourceServer): Express {
       scopes: auth.scopes,
       issuer: auth.issuer,
       expires_at: auth.expiresAt?.toISOString(),
+      // RFC 8693: who acts for the subject, closest actor first (empty for a direct token).
+      actors: auth.actors.map((actor) => actor.subject),
     })
   })
+
+  // The account needs a recent multi-factor login (RFC 9470 step-up), account:read, and the user
+  // themselves: a service acting for them with a delegated token is refused.
+  app.get(
+    '/account',
+    authenticated,
+    requireAuthentication(ACCOUNT_AUTHENTICATION),
+    requireScope('account:read'),
+    refuseDelegation(),
+    (req, res) => {
+      const auth = getAuth(req)
+      res.json({ sub: auth.subject, acr: auth.claims['acr'], auth_time: auth.claims['auth_time'] })
+    },
+  )
 
   app.use(errorHandler())
   return app

@@ -80,6 +80,25 @@ const invalidToken: Expectation = {
   challenge: { realm: 'api', error: 'invalid_token' },
   error: 'invalid_token',
 }
+/** The 401 step-up challenge of `GET /account` (RFC 9470): both of its policy's parameters. */
+const stepUp: Expectation = {
+  status: 401,
+  challenge: {
+    realm: 'api',
+    error: 'insufficient_user_authentication',
+    acr_values: 'urn:mfa',
+    max_age: '300',
+  },
+  error: 'insufficient_user_authentication',
+}
+/** Claims of a token `GET /account` accepts: a multi-factor login a minute ago, account:read. */
+const mfa = (claims: Record<string, unknown> = {}): Record<string, unknown> => ({
+  scope: 'account:read',
+  acr: 'urn:mfa',
+  auth_time: now() - 60,
+  ...claims,
+})
+const account = (token: string): RequestSpec => get('/account', bearer(token))
 const insufficient = (scope: string): Expectation => ({
   status: 403,
   challenge: { realm: 'api', error: 'insufficient_scope', scope },
@@ -216,7 +235,68 @@ export const CASES: readonly ConformanceCase[] = [
       sub: 'user-123',
       client_id: 'client-abc',
       scopes: ['account:read', 'files:read'],
+      actors: [],
     }),
+  },
+  // --- step-up (RFC 9470) and delegation (RFC 8693) ---
+  {
+    name: 'GET /account after a recent multi-factor login with account:read',
+    request: async ({ mint }) => account(await mint(mfa())),
+    expect: ok({ sub: 'user-123', acr: 'urn:mfa' }),
+  },
+  {
+    name: 'GET /account after a password login is 401 insufficient_user_authentication',
+    request: async ({ mint }) => account(await mint(mfa({ acr: 'urn:pwd' }))),
+    expect: stepUp,
+  },
+  {
+    name: 'GET /account with no acr is the same step-up 401',
+    request: async ({ mint }) => account(await mint(mfa({ acr: undefined }))),
+    expect: stepUp,
+  },
+  {
+    name: 'GET /account an hour after the login is 401 with max_age',
+    request: async ({ mint }) => account(await mint(mfa({ auth_time: now() - 3600 }))),
+    expect: stepUp,
+  },
+  {
+    name: 'GET /account with no auth_time is 401 with max_age',
+    request: async ({ mint }) => account(await mint(mfa({ auth_time: undefined }))),
+    expect: stepUp,
+  },
+  {
+    name: 'GET /account with an expired token is invalid_token, not a step-up challenge',
+    request: async ({ mint }) => account(await mint(mfa(), { expiresIn: -3600 })),
+    expect: invalidToken,
+  },
+  {
+    name: 'GET /account with a strong login but no account:read is 403',
+    request: async ({ mint }) => account(await mint(mfa({ scope: 'files:read' }))),
+    expect: insufficient('account:read'),
+  },
+  {
+    name: 'GET /account with a weak login and no account:read is the step-up 401 first',
+    request: async ({ mint }) => account(await mint(mfa({ acr: 'urn:pwd', scope: 'files:read' }))),
+    expect: stepUp,
+  },
+  {
+    name: 'GET /account with a delegated token (act) is 403',
+    request: async ({ mint }) => account(await mint(mfa({ act: { sub: 'reports-service' } }))),
+    expect: {
+      ...insufficient('account:read'),
+      challenge: { realm: 'api', error: 'insufficient_scope' },
+    },
+  },
+  {
+    name: 'GET /me lists the actor chain of a delegated token, closest actor first',
+    request: async ({ mint }) =>
+      get('/me', bearer(await mint({ act: { sub: 'reports-service', act: { sub: 'gateway' } } }))),
+    expect: ok({ sub: 'user-123', actors: ['reports-service', 'gateway'] }),
+  },
+  {
+    name: 'a malformed act claim is 401',
+    request: async ({ mint }) => get('/me', bearer(await mint({ act: 'reports-service' }))),
+    expect: invalidToken,
   },
   // --- no token ---
   {
