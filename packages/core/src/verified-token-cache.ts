@@ -18,6 +18,8 @@ export interface VerifiedTokenCacheOptions {
 
 /** What the cache keeps about one verified token. */
 export interface VerifiedTokenEntry<Owner, Value> {
+  /** The token itself: a hit needs it to be equal, not just its lookup key. */
+  readonly token: string
   /** Which verifier (issuer rules) produced the result; a hit for another owner is a miss. */
   readonly owner: Owner
   /** The verification result. */
@@ -28,6 +30,8 @@ export interface VerifiedTokenEntry<Owner, Value> {
   readonly expiresAt: number
   /** The token's SHA-256, computed once when first needed (revocation checks). */
   hash?: string
+  /** The granted scopes, read once from the claims on the first hit (frozen: shared). */
+  scopes?: readonly string[]
 }
 
 /** Time limits of one entry, from the verified claims. */
@@ -68,6 +72,16 @@ const numeric = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined
 
 /**
+ * The map key of a token: its last characters (for a JWS, the end of the signature). Hashing a
+ * fresh 1 KB token string for every lookup costs microseconds; a short key costs nanoseconds,
+ * and a hit still requires the whole token to be equal, so two tokens sharing a key only evict
+ * each other.
+ */
+const KEY_LENGTH = 48
+const keyOf = (token: string): string =>
+  token.length <= KEY_LENGTH ? token : token.slice(token.length - KEY_LENGTH)
+
+/**
  * Creates the verified-token cache. An entry is usable only while the clock, read on every hit, is
  * within the token's validity (`nbf`/`iat` … `exp`, with the clock tolerance, and `maxTokenAge`)
  * and within `maxTtlSeconds` of its verification; outside it the entry is dropped and the caller
@@ -85,11 +99,12 @@ export function createVerifiedTokenCache<Owner, Value>(
 
   return {
     get(token) {
-      const entry = entries.get(token)
-      if (entry === undefined) return undefined
+      const key = keyOf(token)
+      const entry = entries.get(key)
+      if (entry === undefined || entry.token !== token) return undefined
       const time = now()
       if (time >= entry.expiresAt || time < entry.notBefore) {
-        entries.delete(token)
+        entries.delete(key)
         return undefined
       }
       return entry
@@ -107,15 +122,16 @@ export function createVerifiedTokenCache<Owner, Value>(
       const nbf = numeric(limits.nbf)
       const notBefore = Math.max(nbf ?? -Infinity, iat ?? -Infinity) * 1000 - toleranceMs
       if (expiresAt <= time || notBefore > time) return
-      entries.set(token, { owner, value, notBefore, expiresAt })
+      entries.set(keyOf(token), { token, owner, value, notBefore, expiresAt })
     },
     delete(token) {
-      entries.delete(token)
+      const key = keyOf(token)
+      if (entries.peek(key)?.token === token) entries.delete(key)
     },
     deleteWhere(select) {
       const selected: string[] = []
-      for (const [token, entry] of entries.entries()) if (select(entry)) selected.push(token)
-      for (const token of selected) entries.delete(token)
+      for (const [key, entry] of entries.entries()) if (select(entry)) selected.push(key)
+      for (const key of selected) entries.delete(key)
     },
     get size() {
       return entries.size
