@@ -360,6 +360,22 @@ describe('createVerifiedTokenCache', () => {
     expect(cache.size).toBe(0)
   })
 
+  it('never answers for a different token that shares its lookup key (the last characters)', () => {
+    const cache = createVerifiedTokenCache<string, string>({ clockTolerance: 0, now: Date.now })
+    const tail = 'x'.repeat(60)
+    const [a, b] = [`a.${tail}`, `b.${tail}`]
+    cache.set(a, 'o', 'A', {})
+    expect(cache.get(b)).toBeUndefined()
+    cache.delete(b) // not the same token: a stays
+    expect(cache.get(a)?.value).toBe('A')
+    cache.set(b, 'o', 'B', {})
+    expect(cache.get(a)).toBeUndefined()
+    expect(cache.get(b)?.value).toBe('B')
+    expect(cache.get('short')).toBeUndefined()
+    cache.set('short', 'o', 'S', {})
+    expect(cache.get('short')?.value).toBe('S')
+  })
+
   it('holds at most maxEntries entries, however many distinct tokens pass', () => {
     const cache = createVerifiedTokenCache<string, number>({
       maxEntries: 100,
