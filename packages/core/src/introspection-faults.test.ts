@@ -39,6 +39,7 @@ function server(
       endpoint: issuer.introspectionEndpoint,
       ...CLIENT,
       timeoutMs: 300,
+      retryAfterMs: 200,
     },
     logger: silentLogger,
     onEvent: (event) => events.push(event),
@@ -63,6 +64,8 @@ async function status(
     return { status: error.status, ms: performance.now() - started, at: performance.now() }
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('an introspection outage', () => {
   it('keeps cached tokens working, 503s new ones within the timeout, and resumes by itself', async () => {
@@ -97,7 +100,52 @@ describe('an introspection outage', () => {
     ).toBe(true)
 
     issuer.setFault('introspection', undefined)
+    await sleep(250)
     expect((await status(rs, issuer.issueOpaque({ scope: 'a' }))).status).toBe(200)
+  })
+
+  it('after a failure, spares the endpoint for retryAfterMs, then probes it with one request', async () => {
+    const rs = server()
+    issuer.setFault('introspection', { status: 500 })
+    expect((await status(rs, issuer.issueOpaque({ scope: 'a' }))).status).toBe(503)
+    expect(issuer.requestCount('introspection')).toBe(1)
+    // A storm of distinct tokens right after the failure reaches nobody: 503 at once.
+    const storm = await Promise.all(
+      Array.from({ length: 100 }, () => status(rs, issuer.issueOpaque({ scope: 'a' }))),
+    )
+    expect(new Set(storm.map((a) => a.status))).toEqual(new Set([503]))
+    expect(issuer.requestCount('introspection')).toBe(1)
+
+    // After retryAfterMs one probe goes out; while it hangs, the others still get 503.
+    await sleep(250)
+    issuer.setFault('introspection', { delayMs: 200 })
+    const probe = status(rs, issuer.issueOpaque({ scope: 'a' }))
+    const during = await Promise.all(
+      Array.from({ length: 20 }, () => status(rs, issuer.issueOpaque({ scope: 'a' }))),
+    )
+    expect(new Set(during.map((a) => a.status))).toEqual(new Set([503]))
+    expect((await probe).status).toBe(200)
+    expect(issuer.requestCount('introspection')).toBe(2)
+    // The probe succeeded: everything flows again.
+    issuer.setFault('introspection', undefined)
+    const after = await Promise.all(
+      Array.from({ length: 5 }, () => status(rs, issuer.issueOpaque({ scope: 'a' }))),
+    )
+    expect(after.map((a) => a.status)).toEqual([200, 200, 200, 200, 200])
+  })
+
+  it('retryAfterMs: 0 turns the breaker off', async () => {
+    const rs = createResourceServer({
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      introspection: { endpoint: issuer.introspectionEndpoint, ...CLIENT, retryAfterMs: 0 },
+      logger: silentLogger,
+    })
+    issuer.setFault('introspection', { status: 500 })
+    for (let i = 0; i < 3; i++) {
+      expect((await status(rs, issuer.issueOpaque({ scope: 'a' }))).status).toBe(503)
+    }
+    expect(issuer.requestCount('introspection')).toBe(3)
   })
 
   it('a burst of one token during an outage makes one request, and garbage answers are 503s', async () => {

@@ -249,7 +249,7 @@ describe('a failing endpoint', () => {
   })
 
   it('does not cache a failure', async () => {
-    const { rs } = setup()
+    const { rs } = setup({ retryAfterMs: 0 })
     issuer.setFault('introspection', { status: 500 })
     await rejection(rs.authenticate(bearer(token)))
     issuer.setFault('introspection', undefined)

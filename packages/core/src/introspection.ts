@@ -48,6 +48,14 @@ export interface IntrospectionOptions {
   cache?: IntrospectionCacheOptions | false
   /** Abort an introspection request after this many milliseconds. @default 5000 */
   timeoutMs?: number
+  /**
+   * After the endpoint failed (error status, timeout, bad answer), answer 503 for this long
+   * without calling it, then let one request through to probe it (the others keep getting 503
+   * until the probe succeeds). Cached results keep working meanwhile. Spares a failing
+   * authorization server a storm of requests, one per distinct token. `0` turns this off.
+   * @default 1000
+   */
+  retryAfterMs?: number
 }
 
 /** What an introspector needs from the resource server. */
@@ -118,7 +126,18 @@ export function createIntrospector(
   const maxTtlMs = (cache?.maxTtlSeconds ?? 300) * 1000
   const negativeTtlMs = (cache?.negativeTtlSeconds ?? 10) * 1000
   const timeoutMs = options.timeoutMs ?? 5000
+  const retryAfterMs = options.retryAfterMs ?? 1000
   const pending = new Map<string, Promise<CachedResult>>()
+  /** Circuit breaker: set while the endpoint is known to fail. */
+  let down: { until: number; cause: unknown; probing: boolean } | undefined
+
+  /** Whether a request may go to the endpoint now; while it is down, lets one probe through. */
+  function mayCall(): boolean {
+    if (down === undefined) return true
+    if (down.probing || now() < down.until) return false
+    down.probing = true
+    return true
+  }
   const tolerance = config.clockTolerance
 
   async function request(token: string): Promise<CachedResult> {
@@ -234,8 +253,10 @@ export function createIntrospector(
     if (hit !== undefined) return hit
     let flight = pending.get(key)
     if (flight === undefined) {
+      if (!mayCall()) throw unavailable(down?.cause)
       flight = request(token)
         .then(async (result) => {
+          down = undefined
           await remember(key, result)
           return result
         })
@@ -243,6 +264,7 @@ export function createIntrospector(
           logger.error(cause instanceof Error ? cause.message : 'introspection failed', {
             issuer,
           })
+          if (retryAfterMs > 0) down = { until: now() + retryAfterMs, cause, probing: false }
           throw unavailable(cause)
         })
         .finally(() => pending.delete(key))

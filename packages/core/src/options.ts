@@ -358,6 +358,7 @@ export function validateIssuerOptions(
     positive(at('cache.negativeTtlSeconds'), introspection.cache.negativeTtlSeconds)
   }
   positive(at('timeoutMs'), introspection.timeoutMs, false)
+  positive(at('retryAfterMs'), introspection.retryAfterMs)
   if (introspection.jwtResponse === true && options.secret !== undefined) {
     throw new ConfigurationError(
       `${at('jwtResponse')} needs the issuer's public keys, not a secret`,
