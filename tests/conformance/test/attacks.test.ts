@@ -36,23 +36,25 @@ const STATUS: Record<Exclude<AttackOutcome['kind'], 'transport'>, number> = {
   insufficient_scope: 403,
 }
 
+const CLIENT = { clientId: 'attacks-api', clientSecret: 'attacks-secret-0123456789' }
+/** JWT mode verifies locally; opaque mode also introspects (JWTs are still verified locally). */
+const MODES = {
+  jwt: {},
+  opaque: { OAUTH_CLIENT_ID: CLIENT.clientId, OAUTH_CLIENT_SECRET: CLIENT.clientSecret },
+} as const
+
 let issuer: TestIssuer
 let attacker: AttackerServer
 let context: AttackContext
-const running: RunningExample[] = []
 
 beforeAll(async () => {
-  issuer = await createTestIssuer({ audience: AUDIENCE })
+  issuer = await createTestIssuer({ audience: AUDIENCE, clients: [CLIENT] })
   const attackerKey = await generateTestKey('RS256')
   attacker = await startAttackerServer({ keys: [attackerKey.publicJwk] })
   context = { issuer, audience: AUDIENCE, attacker, attackerKey }
-  for (const adapter of ADAPTERS) {
-    running.push(await startExample(adapter, { issuer: issuer.issuer, audience: AUDIENCE }))
-  }
-}, 60_000)
+})
 
 afterAll(async () => {
-  await Promise.all(running.map((example) => example.stop()))
   await attacker?.close()
   await issuer?.close()
 })
@@ -105,42 +107,58 @@ function check(label: string, response: RawResponse, outcome: AttackOutcome): vo
   expect(response.headers['cache-control']?.join(), label).toBe('no-store')
 }
 
-describe(`attack corpus: ${ATTACKS.length} hostile requests against ${ADAPTERS.map((a) => a.name).join(', ')}`, () => {
-  it('has at least 60 cases with distinct names', () => {
-    expect(ATTACKS.length).toBeGreaterThanOrEqual(60)
-    expect(new Set(ATTACKS.map((a) => a.name)).size).toBe(ATTACKS.length)
-    expect(running).toHaveLength(ADAPTERS.length)
-  })
+for (const [mode, env] of Object.entries(MODES)) {
+  describe(`attack corpus (${mode} mode): ${ATTACKS.length} hostile requests against ${ADAPTERS.map((a) => a.name).join(', ')}`, () => {
+    const running: RunningExample[] = []
 
-  for (const attack of ATTACKS) {
-    it(attack.name, async () => {
-      const spec = await attack.request(context)
-      const secrets = secretsOf(spec)
-      for (const example of running) {
-        const label = `example-${example.adapter.name}`
-        const response = await send(example.origin, spec)
-        check(label, response, attack.expect)
-        const echoed = `${response.body}\n${(response.headers['www-authenticate'] ?? []).join()}`
-        for (const secret of secrets)
-          expect(echoed, `${label} echoes the token`).not.toContain(secret)
-        for (const leak of LEAKS)
-          expect(response.body, `${label} leaks internals`).not.toMatch(leak)
-        const health = await send(example.origin, { path: '/health' })
-        expect(health.status, `${label} healthy afterwards`).toBe(200)
+    beforeAll(async () => {
+      for (const adapter of ADAPTERS) {
+        running.push(
+          await startExample(adapter, { issuer: issuer.issuer, audience: AUDIENCE, extra: env }),
+        )
       }
-      expect(attacker.hits(), 'the attacker server was contacted').toBe(0)
-    })
-  }
+    }, 60_000)
 
-  it('never contacted the attacker server and still accepts a valid token everywhere', async () => {
-    expect(attacker.hits()).toBe(0)
-    const token = await issuer.sign({ scope: 'files:read' })
-    for (const example of running) {
-      const response = await send(example.origin, {
-        path: '/files',
-        headers: [['Authorization', `Bearer ${token}`]],
+    afterAll(async () => {
+      await Promise.all(running.map((example) => example.stop()))
+    })
+
+    it('has at least 60 cases with distinct names', () => {
+      expect(ATTACKS.length).toBeGreaterThanOrEqual(60)
+      expect(new Set(ATTACKS.map((a) => a.name)).size).toBe(ATTACKS.length)
+      expect(running).toHaveLength(ADAPTERS.length)
+    })
+
+    for (const attack of ATTACKS) {
+      it(attack.name, async () => {
+        const spec = await attack.request(context)
+        const secrets = secretsOf(spec)
+        for (const example of running) {
+          const label = `example-${example.adapter.name}`
+          const response = await send(example.origin, spec)
+          check(label, response, attack.expect)
+          const echoed = `${response.body}\n${(response.headers['www-authenticate'] ?? []).join()}`
+          for (const secret of secrets)
+            expect(echoed, `${label} echoes the token`).not.toContain(secret)
+          for (const leak of LEAKS)
+            expect(response.body, `${label} leaks internals`).not.toMatch(leak)
+          const health = await send(example.origin, { path: '/health' })
+          expect(health.status, `${label} healthy afterwards`).toBe(200)
+        }
+        expect(attacker.hits(), 'the attacker server was contacted').toBe(0)
       })
-      expect(response.status, example.adapter.name).toBe(200)
     }
+
+    it('never contacted the attacker server and still accepts a valid token everywhere', async () => {
+      expect(attacker.hits()).toBe(0)
+      const token = await issuer.sign({ scope: 'files:read' })
+      for (const example of running) {
+        const response = await send(example.origin, {
+          path: '/files',
+          headers: [['Authorization', `Bearer ${token}`]],
+        })
+        expect(response.status, example.adapter.name).toBe(200)
+      }
+    })
   })
-})
+}
