@@ -181,6 +181,18 @@ describe('a failing handler', () => {
     expect(warnings.some((w) => w.includes('onEvent handler failed'))).toBe(true)
   })
 
+  it('logs a failing handler the first time and then every thousandth time only', () => {
+    const sink = createEventSink(() => {
+      throw new Error('broken')
+    }, logger)
+    for (let i = 0; i < 2500; i++) sink.emit({ type: 'authenticated' })
+    expect(warnings).toEqual([
+      'the onEvent handler failed (1 time): broken',
+      'the onEvent handler failed (1000 times): broken',
+      'the onEvent handler failed (2000 times): broken',
+    ])
+  })
+
   it('createEventSink without a handler is disabled and does nothing', () => {
     const sink = createEventSink(undefined, logger)
     expect(sink.enabled).toBe(false)

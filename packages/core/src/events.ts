@@ -68,13 +68,19 @@ export interface EventSink {
 export const NO_EVENTS: EventSink = { enabled: false, emit() {} }
 
 /**
- * Wraps a handler so that whatever it throws or rejects is logged once per failure and never
- * reaches the request.
+ * Wraps a handler so that whatever it throws or rejects never reaches the request. Failures are
+ * logged: the first one, then every thousandth, so a broken handler cannot flood the logs.
  */
 export function createEventSink(handler: EventHandler | undefined, logger: Logger): EventSink {
   if (handler === undefined) return NO_EVENTS
+  let failures = 0
   const report = (cause: unknown): void => {
-    logger.warn(`the onEvent handler failed: ${cause instanceof Error ? cause.message : 'error'}`)
+    failures += 1
+    if (failures !== 1 && failures % 1000 !== 0) return
+    const reason = cause instanceof Error ? cause.message : 'error'
+    logger.warn(
+      `the onEvent handler failed (${failures} time${failures === 1 ? '' : 's'}): ${reason}`,
+    )
   }
   return {
     enabled: true,
