@@ -575,6 +575,61 @@ describe('DPoP over HTTP with oauth4webapi as the client', () => {
     expect(found?.parameters.error_description).toBe('Invalid DPoP key binding')
   })
 
+  it('rejects every tampered variant of a request oauth4webapi made', async () => {
+    const handle = oauth.DPoP(client, await oauth.generateKeyPair('ES256'))
+    const token = await issuer.sign({ cnf: { jkt: await handle.calculateThumbprint() } })
+    let captured: Headers | undefined
+    const response = await oauth.protectedResourceRequest(
+      token,
+      'GET',
+      new URL(`${plain.origin}/files`),
+      undefined,
+      undefined,
+      {
+        DPoP: handle,
+        [oauth.allowInsecureRequests]: true,
+        // Sees the request as oauth4webapi sends it, then sends it on unchanged.
+        [oauth.customFetch]: (url, init) => {
+          captured = new Headers(init.headers)
+          return fetch(url, init)
+        },
+      },
+    )
+    expect(response.status).toBe(200)
+    const proof = captured?.get('dpop') as string
+    expect(captured?.get('authorization')).toBe(`DPoP ${token}`)
+    const other = await issuer.sign({ cnf: { jkt: await handle.calculateThumbprint() } })
+    const variants: [string, { method?: string; path?: string; token?: string; proof?: string }][] =
+      [
+        ['replayed as it was', {}],
+        ['sent with POST', { method: 'POST' }],
+        ['sent to another path', { path: '/other' }],
+        ['sent with another token bound to the same key', { token: other }],
+        [
+          'with its payload changed',
+          { proof: proof.replace(/\.([^.]+)\./, (_m, p: string) => `.${p.slice(0, -2)}AA.`) },
+        ],
+        [
+          'with its header changed',
+          {
+            proof: `${Buffer.from('{"typ":"dpop+jwt","alg":"ES384"}').toString('base64url')}.${proof.split('.').slice(1).join('.')}`,
+          },
+        ],
+      ]
+    for (const [what, variant] of variants) {
+      const answer = await rawRequest(plain.origin, {
+        method: variant.method ?? 'GET',
+        path: variant.path ?? '/files',
+        headers: [
+          ['Authorization', `DPoP ${variant.token ?? token}`],
+          ['DPoP', variant.proof ?? proof],
+        ],
+      })
+      expect(answer.status, what).toBe(401)
+      expect(JSON.parse(answer.body), what).toMatchObject({ error: 'invalid_dpop_proof' })
+    }
+  })
+
   it('rejects a replayed oauth4webapi request sent byte for byte again', async () => {
     const pair = await dpopClient.generateKeyPair('ES256')
     const token = await issuer.sign({

@@ -195,6 +195,35 @@ describe('tampered proofs', () => {
     await reject(proof({}, { jwk: undefined }), /jwk/)
   })
 
+  it('rejects an RSA key under 2048 bits', async () => {
+    const small = (await crypto.subtle.generateKey(
+      {
+        name: 'RSASSA-PKCS1-v1_5',
+        modulusLength: 1024,
+        publicExponent: new Uint8Array([1, 0, 1]),
+        hash: 'SHA-256',
+      },
+      true,
+      ['sign', 'verify'],
+    )) as { publicKey: CryptoKey; privateKey: CryptoKey }
+    const { kty, n, e } = await crypto.subtle.exportKey('jwk', small.publicKey)
+    const encode = (value: unknown): string =>
+      Buffer.from(JSON.stringify(value)).toString('base64url')
+    const input = `${encode({ typ: 'dpop+jwt', alg: 'RS256', jwk: { kty, n, e } })}.${encode({
+      jti: crypto.randomUUID(),
+      htm: 'GET',
+      htu: 'https://api.example.com/files',
+      iat: now,
+      ath: await hashToken(token),
+    })}`
+    const signature = await crypto.subtle.sign(
+      'RSASSA-PKCS1-v1_5',
+      small.privateKey,
+      new TextEncoder().encode(input),
+    )
+    await reject(`${input}.${Buffer.from(signature).toString('base64url')}`, /signature or key/)
+  })
+
   it('rejects a proof signed by another key than its jwk', async () => {
     const other = await generateKeyPair('ES256')
     await reject(proof({}, {}, other.privateKey), /signature/)
