@@ -1,10 +1,5 @@
-import {
-  Inject,
-  Module,
-  RequestMethod,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common'
+import { Inject, Module, type NestModule } from '@nestjs/common'
+import { HttpAdapterHost } from '@nestjs/core'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import { resourceMetadataMiddleware } from './resource-metadata.middleware.js'
 import { SCOPEGUARD_MODULE_OPTIONS, SCOPEGUARD_RESOURCE_SERVER } from './scopeguard.constants.js'
@@ -52,17 +47,21 @@ function createModuleResourceServer(options: ScopeguardModuleOptions): ResourceS
 export class ScopeguardModule extends ScopeguardConfigurableModule implements NestModule {
   constructor(
     @Inject(SCOPEGUARD_RESOURCE_SERVER) private readonly resourceServer: ResourceServer<object>,
+    @Inject(HttpAdapterHost) private readonly adapterHost: HttpAdapterHost,
   ) {
     super()
   }
 
-  /** Mounts the metadata route when the resource server has `resourceMetadata`. */
-  configure(consumer: MiddlewareConsumer): void {
+  /**
+   * Mounts the metadata route when the resource server has `resourceMetadata`: on the HTTP
+   * adapter itself (Express app, or Fastify's middleware layer), so that it stays at the host
+   * root whatever `setGlobalPrefix()` says, ahead of Nest's routes and its 404 handler.
+   */
+  configure(): void {
     const metadata = this.resourceServer.resourceMetadata
-    if (metadata === undefined) return
-    const path = metadata.path.split('?', 1)[0] as string
-    consumer
-      .apply(resourceMetadataMiddleware(metadata))
-      .forRoutes({ path, method: RequestMethod.ALL })
+    const adapter = this.adapterHost.httpAdapter as
+      { use?: (...args: unknown[]) => unknown } | undefined
+    if (metadata === undefined || typeof adapter?.use !== 'function') return
+    adapter.use(resourceMetadataMiddleware(metadata))
   }
 }

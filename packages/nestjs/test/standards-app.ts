@@ -219,6 +219,60 @@ export function describeNestStandards(version: string): void {
   }
 }
 
+@Controller('files')
+class PrefixedController {
+  @Get()
+  @UseGuards(ScopeguardGuard)
+  files(): typeof OK {
+    return OK
+  }
+}
+
+/**
+ * The module's metadata route stays at the host root under `setGlobalPrefix()` (RFC 9728 §3.1
+ * puts it right after the host), while the app's routes move under the prefix.
+ */
+export function describeGlobalPrefix(version: string): void {
+  for (const platform of ['express', 'fastify'] as const) {
+    it(`NestJS ${version} on ${platform}: the metadata stays at the root under a global prefix`, async () => {
+      @Module({
+        imports: [
+          ScopeguardModule.forRoot({
+            issuer: 'https://issuer.example.test',
+            audience: AUDIENCE,
+            resourceMetadata: { resource: AUDIENCE },
+            logger: false,
+          }),
+        ],
+        controllers: [PrefixedController],
+      })
+      class PrefixedModule {}
+      const moduleRef = await Test.createTestingModule({ imports: [PrefixedModule] }).compile()
+      const app = moduleRef.createNestApplication(
+        platform === 'express' ? new ExpressAdapter() : new FastifyAdapter(),
+        { logger: false },
+      )
+      app.setGlobalPrefix('api')
+      await app.listen(0, '127.0.0.1')
+      try {
+        const { port } = app.getHttpServer().address() as AddressInfo
+        const origin = `http://127.0.0.1:${port}`
+        const root = await fetch(`${origin}/.well-known/oauth-protected-resource`)
+        expect(root.status).toBe(200)
+        expect(await root.json()).toMatchObject({ resource: AUDIENCE })
+        expect((await fetch(`${origin}/api/.well-known/oauth-protected-resource`)).status).toBe(404)
+        const files = await fetch(`${origin}/api/files`)
+        expect(files.status).toBe(401)
+        expect(files.headers.get('www-authenticate')).toContain(
+          `resource_metadata="${AUDIENCE}/.well-known/oauth-protected-resource"`,
+        )
+      } finally {
+        await app.close()
+      }
+    })
+  }
+}
+
 /** Configuration errors of {@link resourceMetadataMiddleware}. */
 export function describeMetadataMiddlewareErrors(): void {
   describe('resourceMetadataMiddleware()', () => {

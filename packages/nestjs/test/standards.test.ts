@@ -1,4 +1,9 @@
-import { describeMetadataMiddlewareErrors, describeNestStandards } from './standards-app.js'
+import {
+  describeGlobalPrefix,
+  describeMetadataMiddlewareErrors,
+  describeNestStandards,
+} from './standards-app.js'
 
 describeNestStandards('12')
+describeGlobalPrefix('12')
 describeMetadataMiddlewareErrors()
