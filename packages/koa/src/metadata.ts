@@ -48,8 +48,10 @@ export function resourceMetadata(
   }
   return async function scopeguardResourceMetadata(ctx, next) {
     // Documents of resources with a query are found by path and query; the others by path only.
-    if (!ctx.path.startsWith('/.well-known/')) return next()
-    const response = byPath.get(ctx.originalUrl) ?? byPath.get(ctx.path)
+    // originalUrl, not path: under a mount prefix the document is not at the host root.
+    const target = ctx.originalUrl
+    if (!target.startsWith('/.well-known/')) return next()
+    const response = byPath.get(target) ?? byPath.get(target.split('?', 1)[0] as string)
     if (response === undefined) return next()
     if (ctx.method === 'OPTIONS') {
       ctx.set('Access-Control-Allow-Origin', '*')
