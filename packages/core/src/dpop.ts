@@ -1,11 +1,13 @@
 import {
   calculateJwkThumbprint,
   decodeProtectedHeader,
-  EmbeddedJWK,
+  importJWK,
   jwtVerify,
+  type CryptoKey,
   type JWK,
   type JWTPayload,
 } from 'jose'
+import { LRUCache } from 'lru-cache'
 import { InvalidDpopProofError } from './errors.js'
 import { normalizeHtu } from './htu.js'
 import { hashToken } from './token-hash.js'
@@ -67,6 +69,53 @@ export const MAX_PROOF_LENGTH = 8192
 const MAX_JTI_LENGTH = 256
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv']
+
+/** The members of a public JWK that define the key (RFC 7638 §3.2), in thumbprint order. */
+const KEY_MEMBERS = ['crv', 'e', 'kty', 'n', 'x', 'y'] as const
+
+/**
+ * Imported proof keys and their thumbprints, by `alg` and key members: a client signs every proof
+ * with the same key, and importing it and hashing it again each time costs more than the
+ * signature check. Holds public keys only.
+ */
+const proofKeys = new LRUCache<string, Promise<{ key: CryptoKey; thumbprint: string }>>({
+  max: 1000,
+})
+
+/** The proof key for `alg` (cached), like jose's `EmbeddedJWK`: `use` and `alg` must agree. */
+async function proofKey(jwk: JWK, alg: string): Promise<{ key: CryptoKey; thumbprint: string }> {
+  if (jwk.use !== undefined && jwk.use !== 'sig') {
+    throw invalid('The jwk header of the DPoP proof must be a signing key')
+  }
+  if (jwk.alg !== undefined && jwk.alg !== alg) {
+    throw invalid('The jwk header of the DPoP proof is for another algorithm')
+  }
+  const members: Record<string, unknown> = {}
+  for (const name of KEY_MEMBERS) {
+    const value = (jwk as Record<string, unknown>)[name]
+    if (value !== undefined) {
+      if (typeof value !== 'string') throw invalid('The jwk header of the DPoP proof is malformed')
+      members[name] = value
+    }
+  }
+  const id = `${alg} ${JSON.stringify(members)}`
+  let entry = proofKeys.get(id)
+  if (entry === undefined) {
+    entry = (async () => {
+      const key = (await importJWK(members as JWK, alg)) as CryptoKey
+      if (key.type !== 'public') throw new TypeError('not a public key')
+      return { key, thumbprint: await calculateJwkThumbprint(members as JWK, 'sha256') }
+    })()
+    proofKeys.set(id, entry)
+    // A key that cannot be imported is not remembered.
+    entry.catch(() => proofKeys.delete(id))
+  }
+  try {
+    return await entry
+  } catch (cause) {
+    throw invalid('The DPoP proof signature or key is invalid', cause)
+  }
+}
 
 function invalid(description: string, cause?: unknown): InvalidDpopProofError {
   return new InvalidDpopProofError(description, cause === undefined ? {} : { cause })
@@ -131,9 +180,10 @@ export async function verifyDpopProof(
     throw invalid('The DPoP proof header is malformed', cause)
   }
   const jwk = checkHeader(header, rules)
+  const { key, thumbprint } = await proofKey(jwk, header['alg'] as string)
   let payload: JWTPayload
   try {
-    ;({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+    ;({ payload } = await jwtVerify(proof, key, {
       algorithms: [...rules.algorithms],
       typ: 'dpop+jwt',
       currentDate: new Date(expected.now * 1000),
@@ -167,7 +217,7 @@ export async function verifyDpopProof(
     throw invalid('The DPoP proof is for another access token')
   }
   return {
-    thumbprint: await calculateJwkThumbprint(jwk, 'sha256'),
+    thumbprint,
     jwk,
     algorithm: header['alg'] as string,
     jti,
