@@ -224,6 +224,14 @@ describe('tampered proofs', () => {
     await reject(`${input}.${Buffer.from(signature).toString('base64url')}`, /signature or key/)
   })
 
+  it('rejects a jwk whose use or alg disagrees, and accepts one whose use and alg agree', async () => {
+    await reject(proof({}, { jwk: { ...jwk, use: 'enc' } }), /signing key/)
+    await reject(proof({}, { jwk: { ...jwk, alg: 'ES384' } }), /another algorithm/)
+    await reject(proof({}, { jwk: { ...jwk, x: 42 } }), /malformed/)
+    const agreeing = await proof({}, { jwk: { ...jwk, use: 'sig', alg: 'ES256', kid: 'k1' } })
+    expect((await verifyDpopProof(agreeing, expected, RULES)).jwk).toMatchObject({ kid: 'k1' })
+  })
+
   it('rejects a proof signed by another key than its jwk', async () => {
     const other = await generateKeyPair('ES256')
     await reject(proof({}, {}, other.privateKey), /signature/)
