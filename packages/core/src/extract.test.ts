@@ -550,3 +550,69 @@ describe('properties', () => {
     )
   })
 })
+
+describe('Authorization: DPoP (RFC 9449 §7.1)', () => {
+  const withPolicy = (req: RequestLike, dpop: 'disabled' | 'allowed' | 'required') =>
+    extractToken(req, { ...resolveExtraction(), dpop })
+
+  it('reads the DPoP scheme case-insensitively when DPoP is allowed or required', () => {
+    for (const scheme of ['DPoP', 'dpop', 'DPOP']) {
+      expect(withPolicy(withAuthorization(`${scheme} abc.def`), 'allowed')).toEqual({
+        token: 'abc.def',
+        source: 'header',
+        scheme: 'DPoP',
+      })
+    }
+    expect(withPolicy(withAuthorization('DPoP abc'), 'required').scheme).toBe('DPoP')
+    expect(withPolicy(withAuthorization('Bearer abc'), 'allowed')).toEqual({
+      token: 'abc',
+      source: 'header',
+    })
+  })
+
+  it('treats DPoP as another scheme when disabled (and by default)', () => {
+    for (const error of [
+      rejection(() => withPolicy(withAuthorization('DPoP abc'), 'disabled')),
+      rejection(() => extract(withAuthorization('DPoP abc'))),
+    ]) {
+      expect(error).toBeInstanceOf(MissingTokenError)
+      expect(error.reason).toBe('unsupported_scheme')
+    }
+    const allowed = rejection(() => withPolicy(withAuthorization('Basic abc'), 'allowed'))
+    expect(allowed.description).toBe(
+      'The Authorization header does not use the Bearer or DPoP scheme',
+    )
+  })
+
+  it('applies the token68 rules, the length limit and the one-header rule to DPoP too', () => {
+    for (const value of ['DPoP', 'DPoP a b', 'DPoP a,b', 'DPoP\tabc']) {
+      const error = rejection(() => withPolicy(withAuthorization(value), 'allowed'))
+      expect(error, value).toBeInstanceOf(InvalidRequestError)
+    }
+    const long = rejection(() =>
+      withPolicy(withAuthorization(`DPoP ${'a'.repeat(9000)}`), 'allowed'),
+    )
+    expect(long.reason).toBe('token_too_long')
+    const twice = rejection(() =>
+      withPolicy(
+        request({ rawHeaders: ['Authorization', 'DPoP abc', 'authorization', 'DPoP abc'] }),
+        'allowed',
+      ),
+    )
+    expect(twice.status).toBe(400)
+    expect(twice.reason).toBe('multiple_methods')
+  })
+
+  it('refuses Bearer tokens from every place when DPoP is required', () => {
+    for (const req of [
+      withAuthorization('Bearer abc'),
+      request({ url: '/files?access_token=abc' }),
+    ]) {
+      const error = rejection(() =>
+        extractToken(req, { ...resolveExtraction({ query: true }), dpop: 'required' }),
+      )
+      expect(error).toBeInstanceOf(InvalidTokenError)
+      expect(error.reason).toBe('bearer_downgrade')
+    }
+  })
+})
