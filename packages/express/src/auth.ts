@@ -1,12 +1,16 @@
 import type { AuthInfo } from '@scopeguard/core'
 import type { Request } from 'express'
 
+// Inside `namespace Express`, a bare `AuthInfo` would name `Express.AuthInfo` (declared empty by
+// @types/passport), not ours: the augmentation refers to ours under a name no one else declares.
+type ScopeguardAuthInfo = AuthInfo
+
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The verified access token, set by scopeguard's `protect()` middleware. */
-      auth?: AuthInfo
+      auth?: ScopeguardAuthInfo
     }
   }
 }

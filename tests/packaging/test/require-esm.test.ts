@@ -64,6 +64,11 @@ function unexpectedStderr(stderr: string): string[] {
 const EXERCISED = [
   'core: formatChallenge ok',
   'express: exports ok',
+  'koa: exports ok',
+  'nestjs: exports ok',
+  'passport: exports ok',
+  'redis: exports ok',
+  'opentelemetry: exports ok',
   'testing: createTestIssuer started',
   'core: createResourceServer with a static JWKS verifies a token',
   'express: protect answers 200, 401 and 403',
