@@ -2,6 +2,7 @@ import * as dpop from 'dpop'
 import type { DemoClient, DemoClients } from './clients.js'
 import { exchange, type DemoRequest, type DemoResponse } from './exchange.js'
 import { describe, field, problemsWith, type Expectation } from './expectation.js'
+import { parseChallenge } from './challenge.js'
 import { bold, dim, green, red, yellow } from './paint.js'
 import { decodeJwt, formatJson, tamperSignature } from './token-text.js'
 
@@ -171,7 +172,11 @@ export async function runTour(setup: TourSetup): Promise<TourResult> {
     )
 
     tour.step('d', 'GET /files without any token')
-    await tour.send({ method: 'GET', url: api('/files') }, { status: 401, error: null })
+    const anonymous = await tour.send(
+      { method: 'GET', url: api('/files') },
+      { status: 401, error: null },
+    )
+    const metadataUrl = parseChallenge(anonymous.wwwAuthenticate).params['resource_metadata']
 
     tour.step('e', 'GET /files with a tampered token')
     const tampered = tamperSignature(appToken)
@@ -209,6 +214,42 @@ export async function runTour(setup: TourSetup): Promise<TourResult> {
     await tour.send(
       { method: 'GET', url: api('/files'), headers: bearer(dpopToken) },
       { status: 401, error: 'invalid_token' },
+    )
+
+    tour.step('h', 'The API describes itself: protected resource metadata (RFC 9728)')
+    const wellKnown = api('/.well-known/oauth-protected-resource')
+    console.log(
+      dim('  Every 401 challenge above named this document (resource_metadata), so a client such'),
+    )
+    console.log(
+      dim('  as an MCP client can find the authorization server and the scopes to ask for:'),
+    )
+    tour.verdict(
+      `the challenge of (d) carries resource_metadata="${wellKnown}"`,
+      metadataUrl === wellKnown ? [] : [`it carried ${JSON.stringify(metadataUrl)}`],
+    )
+    await tour.send(
+      { method: 'GET', url: wellKnown },
+      {
+        status: 200,
+        body: [
+          field('resource', setup.audience),
+          (body) => {
+            const servers = (body as Record<string, unknown> | undefined)?.['authorization_servers']
+            return Array.isArray(servers) && servers.length > 0
+              ? undefined
+              : 'expected a non-empty "authorization_servers" list in the body'
+          },
+          (body) => {
+            const algs = (body as Record<string, unknown> | undefined)?.[
+              'dpop_signing_alg_values_supported'
+            ]
+            return Array.isArray(algs) && algs.includes('ES256')
+              ? undefined
+              : 'expected "dpop_signing_alg_values_supported" to list ES256'
+          },
+        ],
+      },
     )
   } catch (error) {
     if (!(error instanceof TourAborted)) throw error

@@ -62,6 +62,13 @@ describe('node dist/main.js', () => {
     expect(output).toMatch(/DPoP: eyJ\w+…\(\d+ chars\)/)
     expect(challenges[2]?.[1]).toMatch(/DPoP realm="api", error="invalid_dpop_proof"/)
     expect(challenges[3]?.[1]).toMatch(/^Bearer realm="api", error="invalid_token"/)
+    // (h) the metadata document every 401 challenge names
+    expect(challenges[0]?.[1]).toMatch(
+      /resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource"/,
+    )
+    expect(output).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource/)
+    expect(output).toMatch(/"resource": "http:\/\/127\.0\.0\.1:\d+"/)
+    expect(output).toContain('"dpop_signing_alg_values_supported"')
     // tokens are shortened, never printed whole
     expect(output).toMatch(/Bearer eyJhbGciOi…\(\d+ chars\)/)
     expect(output).not.toMatch(/eyJ[\w-]{200,}/)

@@ -128,7 +128,7 @@ function readDpop(
 }
 
 /** The scopes the examples' routes use, published as `scopes_supported`. */
-const EXAMPLE_SCOPES = ['files:read', 'files:write']
+const EXAMPLE_SCOPES = ['files:read', 'files:write', 'account:read']
 
 function publishable(url: URL): boolean {
   return (

@@ -14,7 +14,7 @@ describe('readConfig', () => {
   it('publishes resource metadata for an https audience, as the resource identifier', () => {
     expect(readConfig(base).resourceServer.resourceMetadata).toEqual({
       resource: base.OAUTH_AUDIENCE,
-      scopesSupported: ['files:read', 'files:write'],
+      scopesSupported: ['files:read', 'files:write', 'account:read'],
       resourceName: 'scopeguard example API',
     })
   })

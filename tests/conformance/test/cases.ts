@@ -121,7 +121,7 @@ export const CASES: readonly ConformanceCase[] = [
     request: async () => get('/.well-known/oauth-protected-resource'),
     expect: ok({
       resource: RESOURCE,
-      scopes_supported: ['files:read', 'files:write'],
+      scopes_supported: ['files:read', 'files:write', 'account:read'],
       bearer_methods_supported: ['header'],
       resource_name: 'scopeguard example API',
     }),

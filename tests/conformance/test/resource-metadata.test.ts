@@ -50,7 +50,7 @@ describe(`protected resource metadata (RFC 9728): ${ADAPTERS.map((a) => a.name).
       expect(body, name).toEqual({
         resource: RESOURCE,
         authorization_servers: [issuer.issuer],
-        scopes_supported: ['files:read', 'files:write'],
+        scopes_supported: ['files:read', 'files:write', 'account:read'],
         bearer_methods_supported: ['header'],
         resource_name: 'scopeguard example API',
         dpop_signing_alg_values_supported: DPOP_ALGS.split(' '),
