@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AuthInfo } from './auth-info.js'
 import { parseChallenges } from './challenge.js'
 import { ConfigurationError, isOAuthError, type OAuthError } from './errors.js'
-import type { Requirement } from './requirements.js'
+import { requireAnyScope, requireScope, type Requirement } from './requirements.js'
 import { createResourceServer, type ResourceServer } from './resource-server.js'
 import { requireAuthentication } from './step-up.js'
 
@@ -109,5 +109,56 @@ describe('requireAuthentication (RFC 9470 step-up)', () => {
     expect(() => requireAuthentication({})).toThrow(ConfigurationError)
     expect(() => requireAuthentication({ acrValues: ['has space'] })).toThrow(ConfigurationError)
     expect(() => requireAuthentication({ maxAge: -1 })).toThrow(ConfigurationError)
+  })
+})
+
+describe('step-up together with scope requirements (rs.authorize)', () => {
+  const mfa = requireAuthentication({ acrValues: ['urn:mfa'], ...at })
+
+  /** Runs rs.authorize and returns its error with the parsed Bearer challenge parameters. */
+  function authorizeFailure(
+    subject: AuthInfo,
+    ...rules: Requirement[]
+  ): OAuthError & { params: Record<string, string> } {
+    try {
+      rs.authorize(subject, ...rules)
+    } catch (error) {
+      if (!isOAuthError(error)) throw error
+      const [challenge] = parseChallenges(error.headers['WWW-Authenticate'] as string)
+      return Object.assign(error, { params: { ...challenge?.params } })
+    }
+    throw new Error('expected authorize() to fail')
+  }
+
+  it('answers step-up first, naming the missing scopes in the same 401 challenge', async () => {
+    const subject = await auth({ acr: 'urn:pwd', scope: 'files:read' })
+    const error = authorizeFailure(
+      subject,
+      requireScope('files:read', 'account:read'),
+      requireAnyScope('archives:write', 'archives:admin'),
+      mfa,
+    )
+    expect(error.status).toBe(401)
+    expect(error.code).toBe('insufficient_user_authentication')
+    expect(error.params).toMatchObject({
+      error: 'insufficient_user_authentication',
+      acr_values: 'urn:mfa',
+      scope: 'files:read account:read archives:write archives:admin',
+    })
+  })
+
+  it('adds no scope when the token has every scope the other requirements need', async () => {
+    const subject = await auth({ acr: 'urn:pwd', scope: 'files:read' })
+    const error = authorizeFailure(subject, requireScope('files:read'), mfa)
+    expect(error.status).toBe(401)
+    expect(error.params['scope']).toBeUndefined()
+  })
+
+  it('answers a scope-only failure with 403 insufficient_scope', async () => {
+    const subject = await auth({ acr: 'urn:mfa', scope: 'files:read' })
+    const error = authorizeFailure(subject, requireScope('files:write'), mfa)
+    expect(error.status).toBe(403)
+    expect(error.code).toBe('insufficient_scope')
+    expect(error.params).toMatchObject({ scope: 'files:write' })
   })
 })
