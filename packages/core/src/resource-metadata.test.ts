@@ -140,3 +140,27 @@ describe('protected resource metadata on the resource server', () => {
     expect(() => server({ resource: 'https://api.example.com/mcp#x' })).toThrow(/fragment/)
   })
 })
+
+describe('a metadata resource the server does not accept as audience', () => {
+  const warnings = (audience: string, resource: string): string[] => {
+    const seen: string[] = []
+    createResourceServer({
+      issuer: issuer.issuer,
+      audience,
+      resourceMetadata: { resource },
+      logger: { warn: (message) => seen.push(message), error: () => {} },
+    })
+    return seen
+  }
+
+  it('is reported at construction, since clients following the metadata would get refused tokens', () => {
+    const [warning, ...more] = warnings('https://api.example.com', 'https://lb.example.com')
+    expect(more).toEqual([])
+    expect(warning).toContain('resource https://lb.example.com')
+    expect(warning).toContain('not an accepted audience (https://api.example.com)')
+  })
+
+  it('is not reported when the resource is an accepted audience', () => {
+    expect(warnings('https://api.example.com', 'https://api.example.com')).toEqual([])
+  })
+})

@@ -232,6 +232,19 @@ export function createResourceServer<Claims extends object = Record<string, unkn
           allowInsecureHttp: shared.allowInsecureHttp,
           extra: dpop.metadata,
         })
+  // Clients that read the metadata ask the authorization server for tokens for `resource`
+  // (RFC 8707), which then becomes their `aud`: a resource this server does not accept as an
+  // audience leads every such client to tokens it refuses.
+  const configuredAudiences = verifiers.flatMap((v) => v.audiences)
+  if (
+    resourceMetadata !== undefined &&
+    configuredAudiences.length > 0 &&
+    !configuredAudiences.includes(resourceMetadata.document['resource'] as string)
+  ) {
+    logger.warn(
+      `the protected resource metadata names resource ${String(resourceMetadata.document['resource'])}, which is not an accepted audience (${configuredAudiences.join(', ')}); clients that follow the metadata will get tokens this server refuses`,
+    )
+  }
   const challengeParams: ChallengeParams = Object.freeze({
     [CHALLENGE_SCHEMES]: dpop.schemes,
     realm: options.realm ?? 'api',
