@@ -35,6 +35,7 @@ describe('public API', () => {
         "consoleLogger": "object",
         "createJwtVerifier": "function",
         "createMemoryStore": "function",
+        "createResourceMetadataRoute": "function",
         "createResourceServer": "function",
         "createScopeReader": "function",
         "discoverMetadata": "function",

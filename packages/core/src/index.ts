@@ -48,8 +48,19 @@ export type { ClaimExpectation, Requirement } from './requirements.js'
 export { requireAuthentication } from './step-up.js'
 export type { AuthenticationPolicy } from './step-up.js'
 export { refuseDelegation, requireActor, requireDelegation } from './delegation.js'
-export { resourceMetadataResponse, resourceMetadataUrl } from './resource-metadata.js'
-export type { ResourceMetadata, ResourceMetadataOptions } from './resource-metadata.js'
+export {
+  createResourceMetadataRoute,
+  resourceMetadataResponse,
+  resourceMetadataUrl,
+} from './resource-metadata.js'
+export type {
+  ResourceMetadata,
+  ResourceMetadataOptions,
+  ResourceMetadataRoute,
+  ResourceMetadataRouteOptions,
+  ResourceMetadataRouteResponse,
+  ResourceMetadataSource,
+} from './resource-metadata.js'
 export { challengeParamsOf, parseActors } from './auth-info.js'
 export { DPOP_ALGORITHMS, verifyDpopProof } from './dpop.js'
 export type { DpopProofRules, ExpectedProof, VerifiedDpopProof } from './dpop.js'

@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors.js'
+import type { ResourceServer } from './resource-server.js'
 import { insecureUrlProblem } from './url-policy.js'
 
 /** What the protected resource metadata document (RFC 9728) says about this API. */
@@ -107,5 +108,108 @@ export function resourceMetadataResponse(metadata: ResourceMetadata): {
       'Access-Control-Allow-Origin': '*',
     },
     body: metadata.document,
+  }
+}
+
+/** Where a metadata document comes from: a resource server created with `resourceMetadata`, or the document itself. */
+export type ResourceMetadataSource = ResourceServer<object> | ResourceMetadata
+
+/**
+ * What the metadata route answers, for an adapter to copy onto the framework's response:
+ * `headers` as they are, and `body` (already serialized JSON) when there is one. For `HEAD` the
+ * body is given too; frameworks and Node leave it out of the response.
+ */
+export interface ResourceMetadataRouteResponse {
+  readonly status: 200 | 204
+  readonly headers: Readonly<Record<string, string>>
+  readonly body?: string
+}
+
+/**
+ * Answers a request for a metadata document: `method` as the framework reports it (upper case)
+ * and `target` the request's path and query as received, before any mount prefix is stripped.
+ * `undefined` means the request is not for a document here, and the framework goes on.
+ */
+export type ResourceMetadataRoute = (
+  method: string,
+  target: string,
+) => ResourceMetadataRouteResponse | undefined
+
+/** Options for {@link createResourceMetadataRoute}. */
+export interface ResourceMetadataRouteOptions {
+  /** The adapter function named in ConfigurationError messages. @default 'resourceMetadata()' */
+  caller?: string
+}
+
+const WELL_KNOWN = '/.well-known/'
+
+const PREFLIGHT: ResourceMetadataRouteResponse = Object.freeze({
+  status: 204,
+  headers: Object.freeze({
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+  }),
+})
+
+function documentResponse(metadata: ResourceMetadata): ResourceMetadataRouteResponse {
+  const response = resourceMetadataResponse(metadata)
+  const body = JSON.stringify(response.body)
+  return Object.freeze({
+    status: 200,
+    headers: Object.freeze({
+      ...response.headers,
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': String(new TextEncoder().encode(body).byteLength),
+    }),
+    body,
+  })
+}
+
+/**
+ * The protected resource metadata route (RFC 9728) of one or more resource servers, for the
+ * framework adapters: each document is served at its well-known path
+ * (`/.well-known/oauth-protected-resource` followed by the resource's own path and query). A
+ * target is matched by path and query first, then by path alone. `GET` and `HEAD` get the JSON
+ * document (cacheable, `Access-Control-Allow-Origin: *`), a CORS preflight `OPTIONS` gets 204,
+ * and other methods and paths get `undefined`. The responses are built once, here.
+ *
+ * ```ts
+ * const route = createResourceMetadataRoute([rs])
+ * const response = route(req.method, req.originalUrl) // then copy it onto the framework's response
+ * ```
+ * @throws ConfigurationError when there is no source, a resource server has no
+ * `resourceMetadata` option, or two sources publish a document at the same path.
+ */
+export function createResourceMetadataRoute(
+  sources: readonly ResourceMetadataSource[],
+  options: ResourceMetadataRouteOptions = {},
+): ResourceMetadataRoute {
+  const caller = options.caller ?? 'resourceMetadata()'
+  if (sources.length === 0) {
+    throw new ConfigurationError(`${caller} needs at least one resource server`)
+  }
+  const byPath = new Map<string, ResourceMetadataRouteResponse>()
+  for (const source of sources) {
+    const metadata = 'authenticate' in source ? source.resourceMetadata : source
+    if (metadata === undefined) {
+      throw new ConfigurationError(
+        `${caller} needs a resource server created with the resourceMetadata option ({ resourceMetadata: { resource: "https://api.example.com" } })`,
+      )
+    }
+    if (byPath.has(metadata.path)) {
+      throw new ConfigurationError(
+        `${caller}: two resource servers publish metadata at ${metadata.path}`,
+      )
+    }
+    byPath.set(metadata.path, documentResponse(metadata))
+  }
+  return function resourceMetadataRoute(method, target) {
+    if (!target.startsWith(WELL_KNOWN)) return undefined
+    // Documents of resources with a query are found by path and query; the others by path only.
+    const response = byPath.get(target) ?? byPath.get(target.split('?', 1)[0] as string)
+    if (response === undefined) return undefined
+    if (method === 'OPTIONS') return PREFLIGHT
+    if (method !== 'GET' && method !== 'HEAD') return undefined
+    return response
   }
 }

@@ -1,22 +1,5 @@
-import {
-  ConfigurationError,
-  resourceMetadataResponse,
-  type ResourceMetadata,
-  type ResourceServer,
-} from '@scopeguard/core'
+import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-
-const WELL_KNOWN = '/.well-known/'
-
-function metadataOf(source: ResourceServer<object> | ResourceMetadata): ResourceMetadata {
-  const metadata = 'authenticate' in source ? source.resourceMetadata : source
-  if (metadata === undefined) {
-    throw new ConfigurationError(
-      'resourceMetadata() needs a resource server created with the resourceMetadata option ({ resourceMetadata: { resource: "https://api.example.com" } })',
-    )
-  }
-  return metadata
-}
 
 /**
  * Serves the protected resource metadata document (RFC 9728) of one or more resource servers at
@@ -32,50 +15,20 @@ function metadataOf(source: ResourceServer<object> | ResourceMetadata): Resource
  * ```
  * @throws ConfigurationError when a resource server has no `resourceMetadata` option.
  */
-export function resourceMetadata(
-  ...sources: (ResourceServer<object> | ResourceMetadata)[]
-): RequestHandler {
-  if (sources.length === 0) {
-    throw new ConfigurationError('resourceMetadata() needs at least one resource server')
-  }
-  const byPath = new Map<string, ReturnType<typeof resourceMetadataResponse>>()
-  for (const source of sources) {
-    const metadata = metadataOf(source)
-    if (byPath.has(metadata.path)) {
-      throw new ConfigurationError(
-        `resourceMetadata(): two resource servers publish metadata at ${metadata.path}`,
-      )
-    }
-    byPath.set(metadata.path, resourceMetadataResponse(metadata))
-  }
+export function resourceMetadata(...sources: ResourceMetadataSource[]): RequestHandler {
+  const route = createResourceMetadataRoute(sources)
   return function scopeguardResourceMetadata(
     req: Request,
     res: Response,
     next: NextFunction,
   ): void {
-    const target = req.originalUrl ?? req.url
-    if (!target.startsWith(WELL_KNOWN)) {
-      next()
-      return
-    }
-    // Documents of resources with a query are found by path and query; the others by path only.
-    const response = byPath.get(target) ?? byPath.get(target.split('?', 1)[0] as string)
+    const response = route(req.method, req.originalUrl ?? req.url)
     if (response === undefined) {
       next()
       return
     }
-    if (req.method === 'OPTIONS') {
-      res.setHeader('Access-Control-Allow-Origin', '*')
-      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
-      res.status(204).end()
-      return
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      next()
-      return
-    }
-    res.status(response.status)
-    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
-    res.json(response.body)
+    res.status(response.status).set(response.headers)
+    if (response.body === undefined) res.end()
+    else res.send(response.body)
   }
 }

@@ -1,30 +1,8 @@
-import {
-  ConfigurationError,
-  resourceMetadataResponse,
-  type ResourceMetadata,
-  type ResourceServer,
-} from '@scopeguard/core'
+import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core'
 import type { Middleware, PassportRequest } from './http.js'
 import type { ScopeguardStrategy } from './strategy.js'
 
-type Source = ResourceServer<object> | ResourceMetadata | ScopeguardStrategy
-
-const WELL_KNOWN = '/.well-known/'
-
-function metadataOf(source: Source): ResourceMetadata {
-  const metadata =
-    'resourceServer' in source
-      ? source.resourceServer.resourceMetadata
-      : 'authenticate' in source
-        ? source.resourceMetadata
-        : source
-  if (metadata === undefined) {
-    throw new ConfigurationError(
-      'resourceMetadata() needs a resource server created with the resourceMetadata option ({ resourceMetadata: { resource: "https://api.example.com" } })',
-    )
-  }
-  return metadata
-}
+type Source = ResourceMetadataSource | ScopeguardStrategy
 
 /**
  * Serves the protected resource metadata document (RFC 9728) of one or more strategies or
@@ -41,47 +19,18 @@ function metadataOf(source: Source): ResourceMetadata {
  * @throws ConfigurationError when a resource server has no `resourceMetadata` option.
  */
 export function resourceMetadata(...sources: Source[]): Middleware {
-  if (sources.length === 0) {
-    throw new ConfigurationError('resourceMetadata() needs at least one resource server')
-  }
-  const byPath = new Map<string, { headers: Record<string, string>; json: string }>()
-  for (const source of sources) {
-    const metadata = metadataOf(source)
-    if (byPath.has(metadata.path)) {
-      throw new ConfigurationError(
-        `resourceMetadata(): two resource servers publish metadata at ${metadata.path}`,
-      )
-    }
-    const response = resourceMetadataResponse(metadata)
-    byPath.set(metadata.path, { headers: response.headers, json: JSON.stringify(response.body) })
-  }
+  const route = createResourceMetadataRoute(
+    sources.map((source) => ('resourceServer' in source ? source.resourceServer : source)),
+  )
   return function scopeguardResourceMetadata(req, res, next) {
     const target = (req as PassportRequest).originalUrl ?? req.url ?? '/'
-    if (!target.startsWith(WELL_KNOWN)) {
-      next()
-      return
-    }
-    // Documents of resources with a query are found by path and query; the others by path only.
-    const response = byPath.get(target) ?? byPath.get(target.split('?', 1)[0] as string)
+    const response = route(req.method ?? '', target)
     if (response === undefined) {
       next()
       return
     }
-    if (req.method === 'OPTIONS') {
-      res.statusCode = 204
-      res.setHeader('Access-Control-Allow-Origin', '*')
-      res.setHeader('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS')
-      res.end()
-      return
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      next()
-      return
-    }
-    res.statusCode = 200
+    res.statusCode = response.status
     for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
-    res.setHeader('Content-Type', 'application/json; charset=utf-8')
-    res.setHeader('Content-Length', Buffer.byteLength(response.json))
-    res.end(response.json)
+    res.end(response.body)
   }
 }
