@@ -85,6 +85,29 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
       return listen(app)
     },
   },
+  'bare-express-middleware': {
+    label: 'bare Express 5 + one no-op middleware (no auth)',
+    framework: 'express',
+    kind: 'bare',
+    async start() {
+      const { default: express } = await import('express')
+      const app = express()
+      app.disable('x-powered-by')
+      app.disable('etag')
+      // The floor of any auth middleware: one more router layer, which sets req.auth and calls next().
+      app.get(
+        '/files',
+        (req, _res, next) => {
+          ;(req as unknown as { auth: unknown }).auth = { sub: 'anonymous' }
+          next()
+        },
+        (req, res) => {
+          res.json({ sub: (req as unknown as { auth: { sub: string } }).auth.sub })
+        },
+      )
+      return listen(app)
+    },
+  },
   'bare-koa': {
     label: 'bare Koa 3 (no auth)',
     framework: 'koa',

@@ -81,6 +81,8 @@ export interface MemoryResult {
   finalHeapMb: number
   reqPerSec: number
   non2xx: number
+  /** RSS every 2 s after the warm-up, MB. */
+  rssTimelineMb: number[]
 }
 
 export interface MicroResult {
