@@ -15,7 +15,10 @@ import {
   requireScope,
   resourceMetadata,
 } from '../src/index.js'
-import { describeStandardsCases, type StandardsServers } from './standards-cases.js'
+import {
+  describeStandardsCases,
+  type StandardsServers,
+} from '../../../tests/shared/standards-cases.js'
 
 function buildApp(express: typeof express5, servers: StandardsServers): express5.Express {
   const { files, mcp, proxy, elsewhere } = servers

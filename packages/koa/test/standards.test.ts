@@ -16,7 +16,10 @@ import {
   requireScope,
   resourceMetadata,
 } from '../src/index.js'
-import { describeStandardsCases, type StandardsServers } from './standards-cases.js'
+import {
+  describeStandardsCases,
+  type StandardsServers,
+} from '../../../tests/shared/standards-cases.js'
 
 function buildApp(Koa: typeof Koa3, servers: StandardsServers): Koa3 {
   const { files, mcp, proxy, elsewhere } = servers

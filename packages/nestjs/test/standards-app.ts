@@ -1,4 +1,4 @@
-// The Nest app of the standards cases (standards-cases.ts): guards on three resource servers,
+// The Nest app of the standards cases (tests/shared/standards-cases.ts): guards on three resource servers,
 // the module serving the first one's metadata, and resourceMetadataMiddleware() the second's.
 import type { AddressInfo } from 'node:net'
 import {
@@ -31,7 +31,11 @@ import {
   type AuthInfo,
   type ScopeguardModuleOptions,
 } from '../src/index.js'
-import { AUDIENCE, describeStandardsCases, type StandardsServers } from './standards-cases.js'
+import {
+  AUDIENCE,
+  describeStandardsCases,
+  type StandardsServers,
+} from '../../../tests/shared/standards-cases.js'
 
 const MCP_RS = 'test:mcp-resource-server'
 const PROXY_RS = 'test:proxy-resource-server'

@@ -16,7 +16,10 @@ import {
   resourceMetadata,
   ScopeguardStrategy,
 } from '../src/index.js'
-import { describeStandardsCases, type StandardsServers } from './standards-cases.js'
+import {
+  describeStandardsCases,
+  type StandardsServers,
+} from '../../../tests/shared/standards-cases.js'
 
 function buildApp(servers: StandardsServers): express.Express {
   const passport = new passportStatic.Passport()

@@ -1,8 +1,9 @@
 // The standards surface every adapter exposes, as one table of HTTP cases: protected resource
 // metadata (RFC 9728), step-up authentication (RFC 9470), delegation (RFC 8693) and
-// certificate-bound tokens (RFC 8705), following the test cases of the spec digests. The same
-// file is used by the tests of @scopeguard/express, koa, nestjs and passport; each builds the app
-// described by `StandardsServers` with its own framework.
+// certificate-bound tokens (RFC 8705), following the test cases of the spec digests. This one
+// file is imported (by relative path) by the tests of @scopeguard/express, koa, nestjs and
+// passport, and by tests/nestjs-11; each builds the app described by `StandardsServers` with its
+// own framework.
 import { createResourceServer, parseChallenges, type ResourceServer } from '@scopeguard/core'
 import {
   createTestCertificate,
