@@ -48,7 +48,7 @@ function generate(alg: Algorithm, kid: string): KeyMaterial {
 export function generateKeys(): BenchKeys {
   return {
     keys: ALGORITHMS.map((alg) => generate(alg, `bench-${alg.toLowerCase()}`)),
-    rogue: generate('ES256', 'rogue'),
+    rogue: generate('RS256', 'rogue'),
   }
 }
 

@@ -100,6 +100,8 @@ export interface Results {
   options: RunOptions
   scenarios: ScenarioResult[]
   coldStart: ColdStartResult[]
+  /** An unknown-kid flood once the cooldown of the first fetch has passed. */
+  floodAfterCooldown?: { id: string; statuses: Record<string, number>; jwksFetches: number }
   memory: MemoryResult[]
   micro: MicroResult[]
 }

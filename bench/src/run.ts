@@ -438,6 +438,30 @@ async function main(): Promise<void> {
       }
     }
 
+    if (wanted('kid-flood') && pick([plain('scopeguard-express')]).length > 0) {
+      // The flood above came within the cooldown that the first fetch started; this one comes
+      // after it, when unknown kids may refetch again.
+      const rogue = createSigner(keys.rogue, origin)
+      const server = await startContender(plain('scopeguard-express'), 'RS256')
+      running.push(server)
+      const url = `http://127.0.0.1:${server.ready.port}`
+      await burst(url, [repeated.RS256])
+      log('\n== unknown-kid flood after the 30 s cooldown (scopeguard-express; waiting 31 s)')
+      await new Promise((resolve) => setTimeout(resolve, 31_000))
+      await resetIssuer()
+      const statuses: Record<string, number> = {}
+      for (let wave = 0; wave < 10; wave++) {
+        const tokens = Array.from({ length: 50 }, (_, i) => rogue({}, `late-${wave}-${i}`))
+        for (const [status, n] of Object.entries(await burst(url, tokens))) {
+          statuses[status] = (statuses[status] ?? 0) + n
+        }
+      }
+      const fetches = (await issuerCounts()).jwks ?? 0
+      results.floodAfterCooldown = { id: 'scopeguard-express', statuses, jwksFetches: fetches }
+      log(`  500-token unknown-kid flood ${JSON.stringify(statuses)}, JWKS fetches ${fetches}`)
+      await server.stop()
+    }
+
     if (wanted('memory')) {
       // The cache lives in the core, so one adapter shows its bound; name more with --contenders.
       const ids =
