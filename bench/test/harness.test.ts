@@ -57,12 +57,13 @@ describe('bench harness (smoke)', () => {
   })
 
   it('counts one JWKS fetch for a cold start of 200 concurrent requests, and refuses a kid flood', () => {
+    // The flood may spend the core's unknown-kid refetch budget (jwksTiming.refetchBurst, 3).
     expect(results.coldStart).toHaveLength(1)
     const [cold] = results.coldStart
     expect(cold?.statuses).toEqual({ '200': 200 })
     expect(cold?.jwksFetches).toBe(1)
     expect(cold?.floodStatuses).toEqual({ '401': 500 })
-    expect(cold?.floodJwksFetches).toBeLessThanOrEqual(1)
+    expect(cold?.floodJwksFetches).toBeLessThanOrEqual(3)
   })
 
   it('records the machine and the options of the run', () => {
