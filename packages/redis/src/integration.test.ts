@@ -7,7 +7,7 @@ import {
   type ResourceServerOptions,
   type Store,
 } from '@scopeguard/core'
-import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
+import { createTestDpopKey, createTestIssuer, type TestIssuer } from '@scopeguard/testing'
 import { Redis, type Cluster } from 'ioredis'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -18,7 +18,6 @@ import {
   uniquePrefix,
   useResource,
 } from '../test/redis-env.js'
-import { createDpopKey } from '../test/dpop-proof.js'
 import { createRedisStore } from './redis-store.js'
 
 const AUDIENCE = 'https://api.example.test'
@@ -146,7 +145,7 @@ describe.each([
   })
 
   it('refuses on one instance a DPoP proof the other accepted, and accepts a raced proof once', async () => {
-    const key = await createDpopKey()
+    const key = await createTestDpopKey()
     const token = await issuer().sign({ cnf: { jkt: key.jkt } })
     const proof = await key.proof('GET', FILES, token)
     await expect(a.authenticate(dpop(token, proof))).resolves.toBeDefined()
@@ -168,7 +167,7 @@ describe.each([
     const [first, second] = clients.map((client) =>
       instance(issuer(), createRedisStore({ client, prefix }), { dpop: { nonce: true } }),
     )
-    const key = await createDpopKey()
+    const key = await createTestDpopKey()
     const token = await issuer().sign({ cnf: { jkt: key.jkt } })
     const asked = await rejection(
       first!.authenticate(dpop(token, await key.proof('GET', FILES, token))),
@@ -244,7 +243,7 @@ describe('resource servers on a Redis that stops and comes back', () => {
     const rs = instance(issuer(), createRedisStore({ client, prefix: uniquePrefix() }), {
       revocation: false,
     })
-    const key = await createDpopKey()
+    const key = await createTestDpopKey()
     const bound = await issuer().sign({ cnf: { jkt: key.jkt } })
     await expect(
       rs.authenticate(dpop(bound, await key.proof('GET', FILES, bound))),

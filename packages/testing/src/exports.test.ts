@@ -7,6 +7,7 @@ describe('public API', () => {
       'DEFAULT_CLIENT_ID',
       'DEFAULT_SUBJECT',
       'createTestCertificate',
+      'createTestDpopKey',
       'createTestIssuer',
       'generateTestKey',
       'rawRequest',

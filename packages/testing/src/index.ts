@@ -1,6 +1,8 @@
 export { createTestCertificate } from './certificate.js'
 export type { TestCertificate, TestCertificateOptions } from './certificate.js'
 export { DEFAULT_CLIENT_ID, DEFAULT_SUBJECT } from './claims.js'
+export { createTestDpopKey } from './dpop.js'
+export type { TestDpopAlgorithm, TestDpopKey, TestDpopKeyOptions } from './dpop.js'
 export { generateTestKey } from './keys.js'
 export { tamper } from './tamper.js'
 export { createTestIssuer } from './test-issuer.js'

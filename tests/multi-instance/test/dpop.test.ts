@@ -1,6 +1,5 @@
-import type { TestIssuer } from '@scopeguard/testing'
+import { createTestDpopKey, type TestDpopKey, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createDpopClient, type DpopClient } from './dpop-client.js'
 import { call, type Answer, type Instance } from './example-process.js'
 import { sharedRedisUrl } from './redis.js'
 import { contractEnv, issuerFor, PUBLIC_ORIGIN, setUpOrFailEach, startInstances } from './setup.js'
@@ -22,7 +21,7 @@ describe('DPoP across example instances sharing one Redis', () => {
   let issuer: TestIssuer
   let shared: Instance[] = []
   let ownOrigin: Instance | undefined
-  let client: DpopClient
+  let client: TestDpopKey
   let token: string
   setUpOrFailEach(async () => {
     const redisUrl = await sharedRedisUrl()
@@ -45,7 +44,7 @@ describe('DPoP across example instances sharing one Redis', () => {
     ])
     shared = instances
     ownOrigin = withoutPublicOrigin
-    client = await createDpopClient()
+    client = await createTestDpopKey()
     token = await issuer.sign({ cnf: { jkt: client.jkt } }, { scope: 'files:read' })
   })
   afterAll(async () => {
@@ -117,7 +116,7 @@ describe('DPoP nonces across example instances sharing one Redis', () => {
   let issuer: TestIssuer
   let shared: Instance[] = []
   let alone: Instance | undefined
-  let client: DpopClient
+  let client: TestDpopKey
   let token: string
   setUpOrFailEach(async () => {
     const redisUrl = await sharedRedisUrl()
@@ -138,7 +137,7 @@ describe('DPoP nonces across example instances sharing one Redis', () => {
     ])
     shared = instances
     alone = withoutRedis
-    client = await createDpopClient()
+    client = await createTestDpopKey()
     token = await issuer.sign({ cnf: { jkt: client.jkt } })
   })
   afterAll(async () => {

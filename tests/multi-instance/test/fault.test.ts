@@ -1,7 +1,6 @@
 import type { ResourceServer } from '@scopeguard/core'
-import type { TestIssuer } from '@scopeguard/testing'
+import { createTestDpopKey, type TestDpopKey, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createDpopClient, type DpopClient } from './dpop-client.js'
 import { bearer, call, type Answer, type Instance } from './example-process.js'
 import { dedicatedRedis, type DedicatedRedis } from './redis.js'
 import {
@@ -47,9 +46,9 @@ describe('example instances while their Redis fails', () => {
   let instances: Instance[] = []
   let pids: number[] = []
   let console_: { rs: ResourceServer; close(): void } | undefined
-  let dpop: DpopClient
+  let dpop: TestDpopKey
   setUpOrFailEach(async () => {
-    dpop = await createDpopClient()
+    dpop = await createTestDpopKey()
     redis = await dedicatedRedis()
     issuer = await issuerFor()
     instances = await startInstances(

@@ -1,7 +1,6 @@
 import type { ResourceServer } from '@scopeguard/core'
-import type { TestIssuer } from '@scopeguard/testing'
+import { createTestDpopKey, type TestDpopKey, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
-import { createDpopClient, type DpopClient } from './dpop-client.js'
 import { bearer, call, type Instance } from './example-process.js'
 import { startLoadBalancer, type LoadBalancer } from './load-balancer.js'
 import { sharedRedisUrl } from './redis.js'
@@ -22,7 +21,7 @@ describe('example instances behind a load balancer', () => {
   let balancer: LoadBalancer
   let instances: Instance[] = []
   let console_: { rs: ResourceServer; close(): void } | undefined
-  let client: DpopClient
+  let client: TestDpopKey
   setUpOrFailEach(async () => {
     const redisUrl = await sharedRedisUrl()
     issuer = await issuerFor()
@@ -37,7 +36,7 @@ describe('example instances behind a load balancer', () => {
     )
     balancer.route(instances.map(({ name, origin }) => ({ name, origin })))
     console_ = await revocationConsole(issuer, redisUrl)
-    client = await createDpopClient()
+    client = await createTestDpopKey()
   })
   afterAll(async () => {
     console_?.close()
