@@ -1,11 +1,12 @@
 // Connections to the Redis servers the tests need. The single node and the cluster come from the
 // environment (scripts/redis.sh starts them); a missing or unreachable server fails the tests with
-// a message saying how to start it. Dedicated servers for the fault tests are started here.
-import { spawn, type ChildProcess } from 'node:child_process'
+// a message saying how to start it. Dedicated servers for the fault tests come from
+// tests/shared/redis-server.ts.
 import { randomUUID } from 'node:crypto'
-import { createServer } from 'node:net'
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
+
+export { dedicatedRedis, type DedicatedRedis } from '../../../tests/shared/redis-server.js'
 
 const HOW_TO =
   'Start the test servers with `eval "$(bash scripts/redis.sh start)"` from the repository root, ' +
@@ -125,81 +126,4 @@ export function useConnection<T extends { disconnect(): void }>(
 /** A prefix no other test uses, so tests sharing one Redis never see each other's keys. */
 export function uniquePrefix(): string {
   return `test:${randomUUID()}:`
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
-/** A redis-server of its own for a fault test: stop it and start it again on the same port. */
-export interface DedicatedRedis {
-  port: number
-  url: string
-  /** Starts the server (again) and waits until it answers. */
-  start(): Promise<void>
-  /** Stops the server and waits until it has exited. */
-  stop(): Promise<void>
-}
-
-export async function dedicatedRedis(): Promise<DedicatedRedis> {
-  const port = await freePort()
-  let child: ChildProcess | undefined
-  const self: DedicatedRedis = {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    async start() {
-      if (child !== undefined && child.exitCode === null) return
-      const args = [
-        '--bind',
-        '127.0.0.1',
-        '--port',
-        String(port),
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-      ]
-      const started = spawn('redis-server', args, { stdio: 'ignore' })
-      child = started
-      await new Promise<void>((resolve, reject) => {
-        started.once('error', (error) =>
-          reject(new Error(`cannot start redis-server (${error.message}). ${HOW_TO}`)),
-        )
-        started.once('spawn', () => resolve())
-      })
-      const deadline = Date.now() + 5_000
-      for (;;) {
-        const probe = new Redis(self.url, { lazyConnect: true, retryStrategy: () => null })
-        probe.on('error', () => {})
-        try {
-          await probe.connect()
-          return
-        } catch (error) {
-          if (Date.now() > deadline || started.exitCode !== null) {
-            throw new Error(`redis-server on port ${port} did not start: ${errorText(error)}`)
-          }
-          await new Promise((resolve) => setTimeout(resolve, 50))
-        } finally {
-          probe.disconnect()
-        }
-      }
-    },
-    async stop() {
-      const running = child
-      child = undefined
-      if (running === undefined || running.exitCode !== null) return
-      const exited = new Promise((resolve) => running.once('exit', resolve))
-      running.kill('SIGKILL')
-      await exited
-    },
-  }
-  await self.start()
-  return self
 }
