@@ -4,6 +4,9 @@
 // file is imported (by relative path) by the tests of @scopeguard/express, koa, nestjs and
 // passport, and by tests/nestjs-11; each builds the app described by `StandardsServers` with its
 // own framework.
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
 import { createResourceServer, parseChallenges, type ResourceServer } from '@scopeguard/core'
 import {
   createTestCertificate,
@@ -57,6 +60,38 @@ export interface StandardsApp {
   http: string
   https: string
   close(): Promise<void>
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return String((server.address() as AddressInfo).port)
+}
+
+/**
+ * Serves a Node request listener (an Express app, Koa's `app.callback()`) as a
+ * {@link StandardsApp}: over HTTP and over HTTPS with `tls`, asking for (but not requiring) a
+ * client certificate.
+ */
+export async function serveStandardsApp(
+  listener: RequestListener,
+  tls: TestCertificate,
+): Promise<StandardsApp> {
+  const plain = createHttpServer(listener)
+  const secure = createHttpsServer(
+    { cert: tls.certificate, key: tls.privateKey, requestCert: true, rejectUnauthorized: false },
+    listener,
+  )
+  const [httpPort, httpsPort] = [await listen(plain), await listen(secure)]
+  return {
+    http: `http://127.0.0.1:${httpPort}`,
+    https: `https://127.0.0.1:${httpsPort}`,
+    close: async () => {
+      for (const server of [plain, secure]) {
+        server.closeAllConnections()
+        await new Promise((resolve) => server.close(resolve))
+      }
+    },
+  }
 }
 
 interface Context {

@@ -1,6 +1,3 @@
-import { createServer as createHttpServer, type Server } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import type { ResourceServer } from '@scopeguard/core'
 import express5 from 'express'
 import express4 from 'express4'
@@ -17,6 +14,7 @@ import {
 } from '../src/index.js'
 import {
   describeStandardsCases,
+  serveStandardsApp,
   type StandardsServers,
 } from '../../../tests/shared/standards-cases.js'
 
@@ -58,36 +56,8 @@ function buildApp(express: typeof express5, servers: StandardsServers): express5
   return app
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return String((server.address() as AddressInfo).port)
-}
-
 function start(express: typeof express5) {
-  return async (servers: StandardsServers) => {
-    const app = buildApp(express, servers)
-    const plain = createHttpServer(app)
-    const tls = createHttpsServer(
-      {
-        cert: servers.tls.certificate,
-        key: servers.tls.privateKey,
-        requestCert: true,
-        rejectUnauthorized: false,
-      },
-      app,
-    )
-    const [httpPort, httpsPort] = [await listen(plain), await listen(tls)]
-    return {
-      http: `http://127.0.0.1:${httpPort}`,
-      https: `https://127.0.0.1:${httpsPort}`,
-      close: async () => {
-        for (const server of [plain, tls]) {
-          server.closeAllConnections()
-          await new Promise((resolve) => server.close(resolve))
-        }
-      },
-    }
-  }
+  return (servers: StandardsServers) => serveStandardsApp(buildApp(express, servers), servers.tls)
 }
 
 describeStandardsCases('Express 5', start(express5))

@@ -1,6 +1,3 @@
-import { createServer as createHttpServer, type Server } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import Router from '@koa/router'
 import type { ResourceServer } from '@scopeguard/core'
 import Koa3, { type Middleware } from 'koa'
@@ -18,6 +15,7 @@ import {
 } from '../src/index.js'
 import {
   describeStandardsCases,
+  serveStandardsApp,
   type StandardsServers,
 } from '../../../tests/shared/standards-cases.js'
 
@@ -61,36 +59,9 @@ function buildApp(Koa: typeof Koa3, servers: StandardsServers): Koa3 {
   return app
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return String((server.address() as AddressInfo).port)
-}
-
 function start(Koa: typeof Koa3) {
-  return async (servers: StandardsServers) => {
-    const handler = buildApp(Koa, servers).callback()
-    const plain = createHttpServer(handler)
-    const tls = createHttpsServer(
-      {
-        cert: servers.tls.certificate,
-        key: servers.tls.privateKey,
-        requestCert: true,
-        rejectUnauthorized: false,
-      },
-      handler,
-    )
-    const [httpPort, httpsPort] = [await listen(plain), await listen(tls)]
-    return {
-      http: `http://127.0.0.1:${httpPort}`,
-      https: `https://127.0.0.1:${httpsPort}`,
-      close: async () => {
-        for (const server of [plain, tls]) {
-          server.closeAllConnections()
-          await new Promise((resolve) => server.close(resolve))
-        }
-      },
-    }
-  }
+  return (servers: StandardsServers) =>
+    serveStandardsApp(buildApp(Koa, servers).callback(), servers.tls)
 }
 
 describeStandardsCases('Koa 3', start(Koa3))

@@ -1,6 +1,3 @@
-import { createServer as createHttpServer, type Server } from 'node:http'
-import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
 import type { ResourceServer } from '@scopeguard/core'
 import express from 'express'
 import passportStatic from 'passport'
@@ -18,6 +15,7 @@ import {
 } from '../src/index.js'
 import {
   describeStandardsCases,
+  serveStandardsApp,
   type StandardsServers,
 } from '../../../tests/shared/standards-cases.js'
 
@@ -67,35 +65,9 @@ function buildApp(servers: StandardsServers): express.Express {
   return app
 }
 
-async function listen(server: Server): Promise<string> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return String((server.address() as AddressInfo).port)
-}
-
-describeStandardsCases('Passport on Express 5', async (servers) => {
-  const app = buildApp(servers)
-  const plain = createHttpServer(app)
-  const tls = createHttpsServer(
-    {
-      cert: servers.tls.certificate,
-      key: servers.tls.privateKey,
-      requestCert: true,
-      rejectUnauthorized: false,
-    },
-    app,
-  )
-  const [httpPort, httpsPort] = [await listen(plain), await listen(tls)]
-  return {
-    http: `http://127.0.0.1:${httpPort}`,
-    https: `https://127.0.0.1:${httpsPort}`,
-    close: async () => {
-      for (const server of [plain, tls]) {
-        server.closeAllConnections()
-        await new Promise((resolve) => server.close(resolve))
-      }
-    },
-  }
-})
+describeStandardsCases('Passport on Express 5', (servers) =>
+  serveStandardsApp(buildApp(servers), servers.tls),
+)
 
 describe('resourceMetadata()', () => {
   const plain = {
