@@ -2,34 +2,13 @@
 // the dpop package (a real client library): a bound token with its proof, replay, 403 on the DPoP
 // challenge, the bound token refused as Bearer, and server nonces with rotation. Each adapter's
 // dpop.test.ts serves the app described at `describeDpopCases` with its own framework.
-import { createServer, type RequestListener } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { parseChallenges, type ResourceServerOptions } from '@scopeguard/core'
 import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testing'
 import * as dpop from 'dpop'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunningApp } from './serve.js'
 
 export const AUDIENCE = 'https://files.example.test'
-
-/** A server of the test's own on loopback. */
-export interface RunningApp {
-  origin: string
-  close(): Promise<void>
-}
-
-/** Serves a Node request listener (an Express app, Koa's `app.callback()`) on a free loopback port. */
-export async function serve(listener: RequestListener): Promise<RunningApp> {
-  const server = createServer(listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
-      }),
-  }
-}
 
 /** What the cases share with an adapter's own further tests (read it inside tests and hooks). */
 export interface DpopCases {

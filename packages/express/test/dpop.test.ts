@@ -1,6 +1,7 @@
 import { createResourceServer } from '@scopeguard/core'
 import express from 'express'
-import { describeDpopCases, serve } from '../../../tests/shared/dpop-cases.js'
+import { describeDpopCases } from '../../../tests/shared/dpop-cases.js'
+import { serve } from '../../../tests/shared/serve.js'
 import { getAuth, protect, requireScope } from '../src/index.js'
 
 describeDpopCases('@scopeguard/express', 'Express', (options) => {

@@ -4,7 +4,8 @@ import * as dpop from 'dpop'
 import Router from '@koa/router'
 import Koa from 'koa'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { describeDpopCases, serve, type RunningApp } from '../../../tests/shared/dpop-cases.js'
+import { describeDpopCases } from '../../../tests/shared/dpop-cases.js'
+import { serve, type RunningApp } from '../../../tests/shared/serve.js'
 import { getAuth, protect, requireScope, type OAuthState } from '../src/index.js'
 
 function app(options: ResourceServerOptions, proxy = false): Koa {

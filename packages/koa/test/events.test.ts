@@ -1,63 +1,22 @@
-import type { Server } from 'node:http'
 import Router from '@koa/router'
-import { createResourceServer, type ScopeguardEvent } from '@scopeguard/core'
-import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testing'
+import { createResourceServer } from '@scopeguard/core'
 import Koa from 'koa'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { itFiresEvents } from '../../../tests/shared/events-cases.js'
+import { serve } from '../../../tests/shared/serve.js'
 import { protect, requireScope, type OAuthState } from '../src/index.js'
 
 // The adapter passes the core's options through, so the core's onEvent hook needs no adapter code.
-const AUDIENCE = 'https://events.example.test'
-let issuer: TestIssuer
-let server: Server
-let origin: string
-const events: ScopeguardEvent[] = []
-
-beforeAll(async () => {
-  issuer = await createTestIssuer({ audience: AUDIENCE })
-  const rs = createResourceServer({
-    issuer: issuer.issuer,
-    audience: AUDIENCE,
-    logger: false,
-    onEvent: (event) => events.push(event),
-  })
+itFiresEvents('koa', (options) => {
   const app = new Koa()
   const router = new Router<OAuthState>()
-  router.get('/files', protect(rs), requireScope('files:read'), (ctx) => {
-    ctx.body = { ok: true }
-  })
+  router.get(
+    '/files',
+    protect(createResourceServer(options)),
+    requireScope('files:read'),
+    (ctx) => {
+      ctx.body = { ok: true }
+    },
+  )
   app.use(router.routes())
-  server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s))
-  })
-  origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`
-})
-afterAll(async () => {
-  server?.closeAllConnections()
-  await new Promise((resolve) => server?.close(resolve))
-  await issuer?.close()
-})
-
-const get = async (token?: string) =>
-  (
-    await rawRequest(origin, {
-      path: '/files',
-      headers: token === undefined ? [] : [['Authorization', `Bearer ${token}`]],
-    })
-  ).status
-
-it('koa: events fire for authenticated, rejected (with reason) and refused requests', async () => {
-  expect(await get(await issuer.sign({ scope: 'files:read' }))).toBe(200)
-  expect(await get(await issuer.sign({ scope: 'files:read' }, { expiresIn: -600 }))).toBe(401)
-  expect(await get(await issuer.sign({ scope: 'other' }))).toBe(403)
-  expect(await get()).toBe(401)
-  const decisions = events.filter((e) => ['authenticated', 'rejected'].includes(e.type))
-  expect(decisions.map((e) => [e.type, e.reason])).toEqual([
-    ['authenticated', undefined],
-    ['rejected', 'expired'],
-    ['authenticated', undefined],
-    ['rejected', 'missing_scope'],
-    ['rejected', 'no_token'],
-  ])
-  expect(events.some((e) => e.type === 'key_fetch' && e.outcome === 'ok')).toBe(true)
+  return serve(app.callback())
 })

@@ -1,7 +1,8 @@
 import { createResourceServer } from '@scopeguard/core'
 import express from 'express'
 import passportStatic from 'passport'
-import { describeDpopCases, serve } from '../../../tests/shared/dpop-cases.js'
+import { describeDpopCases } from '../../../tests/shared/dpop-cases.js'
+import { serve } from '../../../tests/shared/serve.js'
 import { errorHandler, getAuth, requireScope, ScopeguardStrategy } from '../src/index.js'
 
 describeDpopCases('@scopeguard/passport', 'Express', (options) => {
