@@ -35,6 +35,30 @@ function listen(app: {
 
 const unauthorized = { error: 'invalid_token', error_description: 'The access token is invalid' }
 
+/** An Express 5 app as every Express contender starts: no `X-Powered-By`, no `ETag`. */
+async function expressApp(): Promise<import('express').Express> {
+  const { default: express } = await import('express')
+  const app = express()
+  app.disable('x-powered-by')
+  app.disable('etag')
+  return app
+}
+
+/** jwks-rsa's key caching and rate limit, the same for every jwks-rsa contender. */
+function jwksRsaOptions(config: ContenderConfig) {
+  return { jwksUri: config.jwksUri, cache: true, rateLimit: true, jwksRequestsPerMinute: 10 }
+}
+
+/** The error handler of the Express peers: their error's status, with the 401 body. */
+function peerErrors(
+  err: { status?: number },
+  _req: unknown,
+  res: import('express').Response,
+  _next: unknown,
+): void {
+  res.status(err.status ?? 500).json(unauthorized)
+}
+
 async function scopeguardServer(config: ContenderConfig, introspect = false) {
   const { createResourceServer } = await import('@scopeguard/core')
   return createResourceServer({
@@ -57,12 +81,9 @@ async function scopeguardServer(config: ContenderConfig, introspect = false) {
 }
 
 async function scopeguardExpress(config: ContenderConfig, introspect = false): Promise<Server> {
-  const { default: express } = await import('express')
   const { protect, getAuth } = await import('@scopeguard/express')
   const rs = await scopeguardServer(config, introspect)
-  const app = express()
-  app.disable('x-powered-by')
-  app.disable('etag')
+  const app = await expressApp()
   app.get('/files', protect(rs), (req, res) => {
     res.json({ sub: getAuth(req).subject })
   })
@@ -75,10 +96,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     framework: 'express',
     kind: 'bare',
     async start() {
-      const { default: express } = await import('express')
-      const app = express()
-      app.disable('x-powered-by')
-      app.disable('etag')
+      const app = await expressApp()
       app.get('/files', (_req, res) => {
         res.json({ sub: 'anonymous' })
       })
@@ -90,10 +108,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     framework: 'express',
     kind: 'bare',
     async start() {
-      const { default: express } = await import('express')
-      const app = express()
-      app.disable('x-powered-by')
-      app.disable('etag')
+      const app = await expressApp()
       // The floor of any auth middleware: one more router layer, which sets req.auth and calls next().
       app.get(
         '/files',
@@ -167,13 +182,10 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     framework: 'express',
     kind: 'scopeguard',
     async start(config) {
-      const { default: express } = await import('express')
       const { default: passport } = await import('passport')
       const { ScopeguardStrategy, getAuth } = await import('@scopeguard/passport')
       passport.use(new ScopeguardStrategy(await scopeguardServer(config)))
-      const app = express()
-      app.disable('x-powered-by')
-      app.disable('etag')
+      const app = await expressApp()
       app.use(passport.initialize())
       app.get('/files', passport.authenticate('scopeguard', { session: false }), (req, res) => {
         res.json({ sub: getAuth(req).subject })
@@ -186,13 +198,10 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     framework: 'express',
     kind: 'thin',
     async start(config) {
-      const { default: express } = await import('express')
       const { createRemoteJWKSet, jwtVerify } = await import('jose')
       const jwks = createRemoteJWKSet(new URL(config.jwksUri))
       const options = { issuer: config.issuer, audience: config.audience, algorithms: [config.alg] }
-      const app = express()
-      app.disable('x-powered-by')
-      app.disable('etag')
+      const app = await expressApp()
       app.get(
         '/files',
         (req, res, next) => {
@@ -253,11 +262,8 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     framework: 'express',
     kind: 'peer',
     async start(config) {
-      const { default: express } = await import('express')
       const { auth } = await import('express-oauth2-jwt-bearer')
-      const app = express()
-      app.disable('x-powered-by')
-      app.disable('etag')
+      const app = await expressApp()
       app.get(
         '/files',
         auth({
@@ -272,16 +278,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
           })
         },
       )
-      app.use(
-        (
-          err: { status?: number },
-          _req: unknown,
-          res: import('express').Response,
-          _next: unknown,
-        ) => {
-          res.status(err.status ?? 500).json(unauthorized)
-        },
-      )
+      app.use(peerErrors)
       return listen(app)
     },
   },
@@ -290,21 +287,13 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     framework: 'express',
     kind: 'peer',
     async start(config) {
-      const { default: express } = await import('express')
       const { expressjwt } = await import('express-jwt')
       const { default: jwksRsa } = await import('jwks-rsa')
-      const app = express()
-      app.disable('x-powered-by')
-      app.disable('etag')
+      const app = await expressApp()
       app.get(
         '/files',
         expressjwt({
-          secret: jwksRsa.expressJwtSecret({
-            jwksUri: config.jwksUri,
-            cache: true,
-            rateLimit: true,
-            jwksRequestsPerMinute: 10,
-          }) as never,
+          secret: jwksRsa.expressJwtSecret(jwksRsaOptions(config)) as never,
           issuer: config.issuer,
           audience: config.audience,
           algorithms: [config.alg as 'RS256'],
@@ -313,16 +302,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
           res.json({ sub: (req as unknown as { auth?: { sub?: string } }).auth?.sub })
         },
       )
-      app.use(
-        (
-          err: { status?: number },
-          _req: unknown,
-          res: import('express').Response,
-          _next: unknown,
-        ) => {
-          res.status(err.status ?? 500).json(unauthorized)
-        },
-      )
+      app.use(peerErrors)
       return listen(app)
     },
   },
@@ -331,7 +311,6 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     framework: 'express',
     kind: 'peer',
     async start(config) {
-      const { default: express } = await import('express')
       const { default: passport } = await import('passport')
       const { Strategy, ExtractJwt } = await import('passport-jwt')
       const { default: jwksRsa } = await import('jwks-rsa')
@@ -339,12 +318,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
         new Strategy(
           {
             jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-            secretOrKeyProvider: jwksRsa.passportJwtSecret({
-              jwksUri: config.jwksUri,
-              cache: true,
-              rateLimit: true,
-              jwksRequestsPerMinute: 10,
-            }),
+            secretOrKeyProvider: jwksRsa.passportJwtSecret(jwksRsaOptions(config)),
             issuer: config.issuer,
             audience: config.audience,
             algorithms: [config.alg as 'RS256'],
@@ -352,9 +326,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
           (payload: unknown, done: (error: unknown, user: unknown) => void) => done(null, payload),
         ),
       )
-      const app = express()
-      app.disable('x-powered-by')
-      app.disable('etag')
+      const app = await expressApp()
       app.use(passport.initialize())
       app.get('/files', passport.authenticate('jwt', { session: false }), (req, res) => {
         res.json({ sub: (req.user as { sub?: string }).sub })
@@ -376,12 +348,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
       })
       app.use(
         jwt({
-          secret: jwksRsa.koaJwtSecret({
-            jwksUri: config.jwksUri,
-            cache: true,
-            rateLimit: true,
-            jwksRequestsPerMinute: 10,
-          }) as never,
+          secret: jwksRsa.koaJwtSecret(jwksRsaOptions(config)) as never,
           issuer: config.issuer,
           audience: config.audience,
           algorithms: [config.alg],
