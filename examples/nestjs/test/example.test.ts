@@ -21,7 +21,7 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
 }
 
 async function waitForListening(output: () => string): Promise<string> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 600; i++) {
     const match = /listening on (http:\/\/\S+)/.exec(output())
     if (match?.[1]) return match[1]
     await new Promise((resolve) => setTimeout(resolve, 50))

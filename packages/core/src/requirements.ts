@@ -1,9 +1,5 @@
 import { challengeParamsOf, type AuthInfo } from './auth-info.js'
-import {
-  ConfigurationError,
-  InsufficientScopeError,
-  InsufficientUserAuthenticationError,
-} from './errors.js'
+import { ConfigurationError, InsufficientScopeError } from './errors.js'
 import { reportRefusal } from './events.js'
 import type { Scope } from './scopes.js'
 
@@ -120,46 +116,18 @@ export function requireClaim(name: string, expected: ClaimExpectation): Requirem
   }
 }
 
-/** The scopes a scope requirement would name in its challenge if `auth` fails it, else none. */
-function missingScopes(auth: AuthInfo<object>, requirement: Requirement): readonly string[] {
-  if (requirement.kind === 'all-scopes') {
-    return requirement.scopes.every((scope) => auth.effectiveScopes.has(scope))
-      ? []
-      : requirement.scopes
-  }
-  if (requirement.kind === 'any-scope') {
-    return requirement.scopes.some((scope) => auth.effectiveScopes.has(scope))
-      ? []
-      : requirement.scopes
-  }
-  return []
-}
-
 /**
  * Runs requirements; the first failure is thrown. Step-up requirements (`authentication`) go
  * first, as RFC 9470 §3 asks: a too-weak or too-old login is answered with 401
- * `insufficient_user_authentication`, and when the token also lacks scopes that other
- * requirements need, that challenge names them too (`scope`), so one new authorization request
- * fixes both. The other requirements then run in their order.
+ * `insufficient_user_authentication` before any 403 for scopes, since the new login may well
+ * bring them. The other requirements then run in their order.
  */
 export function checkRequirements(
   auth: AuthInfo<object>,
   requirements: readonly Requirement[],
 ): void {
   for (const requirement of requirements) {
-    if (requirement.kind !== 'authentication') continue
-    try {
-      requirement.check(auth)
-    } catch (error) {
-      if (error instanceof InsufficientUserAuthenticationError) {
-        const scopes = new Set<string>()
-        for (const other of requirements) {
-          for (const scope of missingScopes(auth, other)) scopes.add(scope)
-        }
-        if (scopes.size > 0) error.withChallenge({ scope: [...scopes].join(' ') })
-      }
-      throw error
-    }
+    if (requirement.kind === 'authentication') requirement.check(auth)
   }
   for (const requirement of requirements) {
     if (requirement.kind !== 'authentication') requirement.check(auth)

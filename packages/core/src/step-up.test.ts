@@ -130,7 +130,7 @@ describe('step-up together with scope requirements (rs.authorize)', () => {
     throw new Error('expected authorize() to fail')
   }
 
-  it('answers step-up first, naming the missing scopes in the same 401 challenge', async () => {
+  it('answers step-up first, whatever the order of the requirements', async () => {
     const subject = await auth({ acr: 'urn:pwd', scope: 'files:read' })
     const error = authorizeFailure(
       subject,
@@ -143,15 +143,7 @@ describe('step-up together with scope requirements (rs.authorize)', () => {
     expect(error.params).toMatchObject({
       error: 'insufficient_user_authentication',
       acr_values: 'urn:mfa',
-      scope: 'files:read account:read archives:write archives:admin',
     })
-  })
-
-  it('adds no scope when the token has every scope the other requirements need', async () => {
-    const subject = await auth({ acr: 'urn:pwd', scope: 'files:read' })
-    const error = authorizeFailure(subject, requireScope('files:read'), mfa)
-    expect(error.status).toBe(401)
-    expect(error.params['scope']).toBeUndefined()
   })
 
   it('answers a scope-only failure with 403 insufficient_scope', async () => {
