@@ -120,6 +120,9 @@ switch (task) {
       'run',
       'test',
       '--continue',
+      // Many suites start servers and child processes and measure bounded latencies; on a
+      // 2-core machine ten of them at once (turbo's default) starve each other.
+      '--concurrency=3',
       '--output-logs=new-only',
       ...rest,
     ])

@@ -1,5 +1,5 @@
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { isOAuthError } from './errors.js'
 import type { ScopeguardEvent } from './events.js'
 import { silentLogger } from './logger.js'
@@ -16,15 +16,13 @@ const AUDIENCE = 'https://api.introspection-faults.test'
 const CLIENT = { clientId: 'rs', clientSecret: 'secret-0123456789' }
 let issuer: TestIssuer
 
-beforeAll(async () => {
+// A fresh issuer for every test: requests a previous test left hanging (or that a loaded machine
+// delivers late) must not count towards the next test's introspection calls.
+beforeEach(async () => {
   issuer = await createTestIssuer({ audience: AUDIENCE, clients: [CLIENT] })
 })
-afterAll(async () => {
+afterEach(async () => {
   await issuer.close()
-})
-beforeEach(() => {
-  issuer.setFault('introspection', undefined)
-  issuer.resetCounts()
 })
 
 function server(
