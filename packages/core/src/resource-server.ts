@@ -305,7 +305,10 @@ export function createResourceServer<Claims extends object = Record<string, unkn
         nbf: claims['nbf'],
         iat: claims['iat'],
         ...(result.format === 'opaque'
-          ? { notAfter: shared.now() + (verifier.introspectionReuseMs as number) }
+          ? {
+              notAfter: shared.now() + (verifier.introspectionReuseMs as number),
+              keepOnFirstSight: true,
+            }
           : {}),
       })
     }

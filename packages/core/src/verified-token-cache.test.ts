@@ -61,16 +61,20 @@ function counted(options: Partial<ResourceServerOptions> = {}) {
 }
 
 describe('verified-token cache', () => {
-  it('verifies a repeated token once, and still builds a fresh auth object per request', async () => {
+  it('keeps a token from its second sighting on, and still builds a fresh auth object per request', async () => {
     const { rs, verifications } = counted()
     const token = await issuer.sign({ scope: 'files:read' })
     const first = await rs.authenticate(request(token))
-    const second = await rs.authenticate(request(token))
-    const third = await rs.authenticate(request(token))
     expect(verifications()).toBe(1)
+    const second = await rs.authenticate(request(token)) // seen before: verified and kept
+    expect(verifications()).toBe(2)
+    const third = await rs.authenticate(request(token))
+    const fourth = await rs.authenticate(request(token))
+    expect(verifications()).toBe(2)
     expect(second).not.toBe(first)
-    expect(third).toEqual(first)
-    expect(third.scopes).toEqual(['files:read'])
+    expect(fourth).not.toBe(third)
+    expect(fourth).toEqual(first)
+    expect(fourth.scopes).toEqual(['files:read'])
   })
 
   it('verifies every request with cache: false', async () => {
@@ -85,15 +89,15 @@ describe('verified-token cache', () => {
     const { rs, verifications } = counted({ now: () => clock, clockTolerance: 5 })
     const exp = Math.floor(clock / 1000) + 60
     const token = await issuer.sign({ exp })
-    expect(await outcome(rs.authenticate(request(token)))).toBe('ok')
+    for (let i = 0; i < 2; i++) expect(await outcome(rs.authenticate(request(token)))).toBe('ok')
     clock = exp * 1000 + 4_000
     expect(await outcome(rs.authenticate(request(token)))).toBe('ok')
-    expect(verifications()).toBe(1)
+    expect(verifications()).toBe(2)
     clock = exp * 1000 + 5_000
     expect(await outcome(rs.authenticate(request(token)))).toBe('401 expired')
     clock = exp * 1000 + 4_000 // the clock going back does not resurrect a dropped entry
     expect(await outcome(rs.authenticate(request(token)))).toBe('ok')
-    expect(verifications()).toBe(2)
+    expect(verifications()).toBe(3)
   })
 
   it('never reuses an entry past maxTtlSeconds or past maxTokenAge', async () => {
@@ -107,12 +111,13 @@ describe('verified-token cache', () => {
     const iat = Math.floor(clock / 1000)
     const token = await issuer.sign({ iat, exp: iat + 3600 })
     await rs.authenticate(request(token))
+    await rs.authenticate(request(token))
     clock += 9_000
     await rs.authenticate(request(token))
-    expect(verifications()).toBe(1)
+    expect(verifications()).toBe(2)
     clock += 2_000 // 11 s after verification: past maxTtlSeconds, verified again
     await rs.authenticate(request(token))
-    expect(verifications()).toBe(2)
+    expect(verifications()).toBe(3)
     clock = (iat + 99) * 1000
     await rs.authenticate(request(token))
     clock = (iat + 101) * 1000 // too old although cached two seconds ago
@@ -133,15 +138,14 @@ describe('verified-token cache', () => {
     const { rs, verifications } = counted({ revocation: true })
     const byValue = await issuer.sign({ jti: 'cache-1' })
     const byJti = await issuer.sign({ jti: 'cache-2' })
-    await rs.authenticate(request(byValue))
-    await rs.authenticate(request(byJti))
+    for (const token of [byValue, byValue, byJti, byJti]) await rs.authenticate(request(token))
+    expect(verifications()).toBe(4) // both kept now
     const inAnHour = new Date(Date.now() + 3_600_000)
     await rs.revoke({ token: byValue, expiresAt: inAnHour })
     await rs.revoke({ jti: 'cache-2', expiresAt: inAnHour })
-    expect(verifications()).toBe(2)
     expect(await outcome(rs.authenticate(request(byValue)))).toBe('401 revoked')
     expect(await outcome(rs.authenticate(request(byJti)))).toBe('401 revoked')
-    expect(verifications()).toBe(4) // both entries were dropped: verified again, then refused
+    expect(verifications()).toBe(6) // both entries were dropped: verified again, then refused
   })
 
   it('consults the denylist on a hit, so a revocation by another instance applies at once', async () => {
@@ -150,22 +154,28 @@ describe('verified-token cache', () => {
     const a = counted({ revocation: true, store })
     const b = counted({ revocation: true, store })
     const token = await issuer.sign({ jti: 'cache-3' })
-    await a.rs.authenticate(request(token))
-    await a.rs.authenticate(request(token))
-    expect(a.verifications()).toBe(1)
+    for (let i = 0; i < 3; i++) await a.rs.authenticate(request(token))
+    expect(a.verifications()).toBe(2)
     await b.rs.revoke({ token, expiresAt: new Date(Date.now() + 60_000) })
     expect(await outcome(a.rs.authenticate(request(token)))).toBe('401 revoked')
   })
 
   it('is bounded by maxEntries (least recently used evicted first)', async () => {
     const { rs, verifications } = counted({ cache: { maxEntries: 2 } })
-    const [t1, t2, t3] = await Promise.all([issuer.sign(), issuer.sign(), issuer.sign()])
-    for (const token of [t1, t2, t1, t3]) await rs.authenticate(request(token as string))
-    expect(verifications()).toBe(3)
-    await rs.authenticate(request(t1 as string)) // kept (recently used)
-    expect(verifications()).toBe(3)
-    await rs.authenticate(request(t2 as string)) // evicted by t3
+    const [t1, t2, t3] = (await Promise.all([issuer.sign(), issuer.sign(), issuer.sign()])) as [
+      string,
+      string,
+      string,
+    ]
+    for (const token of [t1, t1, t2, t2]) await rs.authenticate(request(token)) // both kept
+    await rs.authenticate(request(t1)) // a hit: t1 is now the most recently used
     expect(verifications()).toBe(4)
+    for (const token of [t3, t3]) await rs.authenticate(request(token)) // kept, evicting t2
+    expect(verifications()).toBe(6)
+    await rs.authenticate(request(t1)) // still kept
+    expect(verifications()).toBe(6)
+    await rs.authenticate(request(t2)) // evicted
+    expect(verifications()).toBe(7)
   })
 
   it('still runs token binding on every hit (certificate-bound token, RFC 8705)', async () => {
@@ -208,8 +218,9 @@ describe('verified-token cache', () => {
     })
     const first = await dpopRequest()
     expect(await outcome(rs.authenticate(first))).toBe('ok')
+    expect(await outcome(rs.authenticate(await dpopRequest()))).toBe('ok') // kept from here on
     expect(await outcome(rs.authenticate(await dpopRequest()))).toBe('ok')
-    expect(verifications()).toBe(1) // the token's verification was reused…
+    expect(verifications()).toBe(2) // the token's verification was reused…
     // …but not the proof checks: a replayed proof, another key, another method, no proof.
     expect(await outcome(rs.authenticate({ ...first }))).toBe('401 dpop_replay')
     const stranger = await dpopClient.generateKeyPair('ES256')
@@ -226,7 +237,7 @@ describe('verified-token cache', () => {
       ),
     ).toMatch(/^40[01] /)
     expect(await outcome(rs.authenticate(request(token)))).toBe('401 bearer_downgrade')
-    expect(verifications()).toBe(1)
+    expect(verifications()).toBe(2)
   })
 
   it('leaves scope requirements to every request', async () => {
@@ -344,15 +355,27 @@ describe('verified-token cache', () => {
 })
 
 describe('createVerifiedTokenCache', () => {
+  it('keeps a token only when it comes back (tokens that never repeat never enter the LRU)', () => {
+    const cache = createVerifiedTokenCache<string, number>({ clockTolerance: 0, now: Date.now })
+    for (let i = 0; i < 5_000; i++) cache.set(`once-${i}`, 'o', i, {})
+    expect(cache.size).toBe(0)
+    cache.set('twice', 'o', 1, {})
+    expect(cache.get('twice')).toBeUndefined()
+    cache.set('twice', 'o', 1, {})
+    expect(cache.get('twice')?.value).toBe(1)
+  })
+
   it('keeps nothing whose limits leave no lifetime, and sweeps expired entries on get', () => {
     let clock = 1_000_000
     const cache = createVerifiedTokenCache<string, number>({
       clockTolerance: 0,
       now: () => clock,
     })
-    cache.set('expired', 'o', 1, { exp: clock / 1000 - 1 })
-    cache.set('future', 'o', 2, { nbf: clock / 1000 + 10 })
-    cache.set('bounded', 'o', 3, { exp: clock / 1000 + 100, notAfter: clock + 1000 })
+    for (let i = 0; i < 2; i++) {
+      cache.set('expired', 'o', 1, { exp: clock / 1000 - 1 })
+      cache.set('future', 'o', 2, { nbf: clock / 1000 + 10 })
+      cache.set('bounded', 'o', 3, { exp: clock / 1000 + 100, notAfter: clock + 1000 })
+    }
     expect(cache.size).toBe(1)
     expect(cache.get('bounded')?.value).toBe(3)
     clock += 1000
@@ -365,6 +388,7 @@ describe('createVerifiedTokenCache', () => {
     const tail = 'x'.repeat(60)
     const [a, b] = [`a.${tail}`, `b.${tail}`]
     cache.set(a, 'o', 'A', {})
+    cache.set(a, 'o', 'A', {})
     expect(cache.get(b)).toBeUndefined()
     cache.delete(b) // not the same token: a stays
     expect(cache.get(a)?.value).toBe('A')
@@ -372,6 +396,7 @@ describe('createVerifiedTokenCache', () => {
     expect(cache.get(a)).toBeUndefined()
     expect(cache.get(b)?.value).toBe('B')
     expect(cache.get('short')).toBeUndefined()
+    cache.set('short', 'o', 'S', {})
     cache.set('short', 'o', 'S', {})
     expect(cache.get('short')?.value).toBe('S')
   })
@@ -382,7 +407,10 @@ describe('createVerifiedTokenCache', () => {
       clockTolerance: 0,
       now: Date.now,
     })
-    for (let i = 0; i < 10_000; i++) cache.set(`token-${i}`, 'o', i, {})
+    for (let i = 0; i < 10_000; i++) {
+      cache.set(`token-${i}`, 'o', i, {})
+      cache.set(`token-${i}`, 'o', i, {})
+    }
     expect(cache.size).toBe(100)
     expect(cache.get('token-9999')?.value).toBe(9999)
     expect(cache.get('token-0')).toBeUndefined()
