@@ -2,7 +2,7 @@
 // runs the scenarios with contenders alternating round by round, and writes the results
 // (bench/results/latest.json), the tables (docs/benchmarks.md) and the chart (docs/benchmarks.svg).
 import { randomUUID } from 'node:crypto'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -88,6 +88,14 @@ interface Stats {
 }
 
 async function main(): Promise<void> {
+  const reportOnly = process.argv.indexOf('--report-from')
+  if (reportOnly !== -1) {
+    // Rewrite docs/ from a saved results file, without running anything.
+    const file = process.argv[reportOnly + 1] as string
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as Results
+    log(`report: ${writeReport(saved, join(root, 'docs')).join(', ')}`)
+    return
+  }
   const options = parseArgs(process.argv.slice(2))
   const began = Date.now()
   const machineInfo = machine()
