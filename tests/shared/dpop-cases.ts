@@ -128,6 +128,9 @@ export function describeDpopCases(
     })
 
     it('asks for a nonce with DPoP-Nonce, accepts it, and sends the next one after rotation', async () => {
+      // The server's clock starts at the real time here: proofs carry the real iat, and one
+      // more than clockTolerance ahead of the server's clock is refused as from the future.
+      clock = Date.now()
       const token = await issuer.sign({ cnf: { jkt }, scope: 'files:read' }, { expiresIn: 3600 })
       const url = `${nonced.origin}/files`
       const first = await call(

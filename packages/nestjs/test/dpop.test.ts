@@ -87,6 +87,9 @@ for (const platform of PLATFORMS) {
     })
 
     it('asks for a nonce and sends the next one on a 200 after rotation', async () => {
+      // The server's clock starts at the real time here: proofs carry the real iat, and one
+      // more than clockTolerance ahead of the server's clock is refused as from the future.
+      clock = Date.now()
       const token = await issuer.sign({ cnf: { jkt }, scope: 'files:read' }, { expiresIn: 3600 })
       const url = `${nonced.origin}/files`
       const first = await call(
