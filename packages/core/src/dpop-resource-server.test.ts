@@ -405,7 +405,9 @@ describe('DPoP server nonces', () => {
     const auth = await rs.authenticate(await dpopRequest(token, { nonce }))
     expect(auth.responseHeaders).toEqual({})
     // One period later the nonce is still accepted, and the response hands out the new one.
-    now += 61_000
+    // Into the next 60 s nonce period, never the one after (+61 s from late in a period would
+    // skip a period, and the first nonce would then be two periods old).
+    now = (Math.floor(now / 60_000) + 1) * 60_000 + 1_000
     const rotated = await rs.authenticate(await dpopRequest(token, { nonce }))
     const next = rotated.responseHeaders?.['DPoP-Nonce']
     expect(next).toMatch(/^[\w-]{32}$/)
