@@ -52,6 +52,7 @@ describe('public API', () => {
         "normalizeHtu": "function",
         "parseActors": "function",
         "parseChallenges": "function",
+        "peerCertificate": "function",
         "refuseDelegation": "function",
         "remoteJwksSource": "function",
         "requireActor": "function",

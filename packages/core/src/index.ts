@@ -40,6 +40,7 @@ export { discoverMetadata, DiscoveryError, metadataUrls } from './discovery.js'
 export type { AuthorizationServerMetadata, DiscoveryOptions } from './discovery.js'
 export type { FetchLike } from './internal/fetch-json.js'
 export { isLoopback } from './url-policy.js'
+export { peerCertificate } from './peer-certificate.js'
 
 export { createScopeReader } from './scopes.js'
 export type { Register, Scope, ScopeOptions, ScopeReader } from './scopes.js'

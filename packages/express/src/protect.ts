@@ -1,4 +1,5 @@
 import {
+  peerCertificate,
   createResourceServer,
   type AuthenticateOptions,
   type ResourceServer,
@@ -7,7 +8,6 @@ import {
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { setAuth } from './auth.js'
 import { sendError } from './errors.js'
-import { clientCertificateOf } from './tls.js'
 
 /** The origin the request was addressed to, as Express sees it. */
 function originOf(req: Request): string | undefined {
@@ -55,7 +55,7 @@ export function protect(
         headers: req.headers,
         rawHeaders: req.rawHeaders,
         body: req.body,
-        clientCertificate: clientCertificateOf(req),
+        clientCertificate: peerCertificate(req.socket),
         remoteAddress: req.socket?.remoteAddress,
       },
       authenticateOptions,

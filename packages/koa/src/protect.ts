@@ -1,4 +1,5 @@
 import {
+  peerCertificate,
   ConfigurationError,
   createResourceServer,
   type AuthenticateOptions,
@@ -9,7 +10,6 @@ import {
 import type { Middleware } from 'koa'
 import { setAuth, type OAuthState } from './auth.js'
 import { errorMode, sendError, type ErrorMode } from './errors.js'
-import { clientCertificateOf } from './tls.js'
 
 /** Options of {@link protect}: the core's per-route options plus where and how to answer. */
 export interface ProtectOptions<
@@ -97,7 +97,7 @@ export function protect<
           rawHeaders: ctx.req.rawHeaders,
           // Set by a body parser such as @koa/bodyparser; Koa itself has no request.body.
           body: (ctx.request as { body?: unknown }).body,
-          clientCertificate: clientCertificateOf(ctx),
+          clientCertificate: peerCertificate(ctx.req.socket),
           remoteAddress: ctx.req.socket?.remoteAddress,
         },
         authenticateOptions,

@@ -1,4 +1,5 @@
 import {
+  peerCertificate,
   challengeParamsOf,
   ConfigurationError,
   InvalidTokenError,
@@ -10,7 +11,6 @@ import {
 import { Strategy } from 'passport-strategy'
 import { setAuth, setAuthError } from './auth.js'
 import type { PassportRequest } from './http.js'
-import { clientCertificateOf } from './tls.js'
 import { resolveStrategyOptions, type ScopeguardStrategyOptions } from './options.js'
 import type { VerifyDone, VerifyFunction, VerifyFunctionWithRequest } from './verify.js'
 
@@ -106,7 +106,7 @@ export class ScopeguardStrategy extends Strategy {
           headers: req.headers,
           rawHeaders: req.rawHeaders,
           body: req.body,
-          clientCertificate: clientCertificateOf(req),
+          clientCertificate: peerCertificate(req.socket),
           remoteAddress: req.socket?.remoteAddress,
           origin: originOf(req),
         },

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common'
-import type { RequestLike } from '@scopeguard/core'
+import { peerCertificate, type RequestLike } from '@scopeguard/core'
 
 /** The slice of `@nestjs/graphql` the guard uses; the package is loaded only for GraphQL requests. */
 interface GraphqlPackage {
@@ -72,15 +72,6 @@ function headerOf(node: PlatformRequest, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined
 }
 
-/** The DER bytes of the TLS client certificate (HTTPS with `requestCert`), for RFC 8705. */
-function clientCertificateOf(node: PlatformRequest): Uint8Array | undefined {
-  const socket = node.socket
-  if (socket?.encrypted !== true || typeof socket.getPeerCertificate !== 'function')
-    return undefined
-  const raw = socket.getPeerCertificate()?.raw
-  return raw !== undefined && raw.length > 0 ? raw : undefined
-}
-
 /**
  * The core's request shape from an Express `Request` or a Fastify `FastifyRequest` (whose Node
  * request is `raw`): the same method, URL (with query) and raw headers that Nest's HTTP adapters
@@ -95,7 +86,7 @@ export function toRequestLike(request: object): RequestLike {
     headers: platform.headers,
     rawHeaders: node.rawHeaders,
     body: platform.body,
-    clientCertificate: clientCertificateOf(node),
+    clientCertificate: peerCertificate(node.socket),
     remoteAddress: node.socket?.remoteAddress,
     origin: originOf(platform, node),
   }
