@@ -291,7 +291,7 @@ export function createDpopVerifier(
       const ttlMs = Math.max(1000, (proof.iat + rules.maxAge + 1) * 1000 - context.now())
       let fresh: boolean
       try {
-        fresh = await store.setIfAbsent(key, '1', ttlMs)
+        fresh = await store.setIfAbsent(key, '1', ttlMs, 'state')
       } catch (cause) {
         logger.error('cannot record the DPoP proof in the store', { cause: String(cause) })
         throw storeUnavailable(cause)

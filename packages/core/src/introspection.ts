@@ -91,11 +91,27 @@ function unavailable(cause: unknown): TemporarilyUnavailableError {
   )
 }
 
-/** Cached form of a result, versioned so that a later format cannot be misread. */
-interface CachedResult {
-  v: 1
+/** What the endpoint answered. */
+interface Answer {
   active: boolean
   claims?: Record<string, unknown>
+}
+
+/**
+ * Cached form of a result, versioned so that a later format cannot be misread. `at` is when it was
+ * asked for (milliseconds): its freshness travels with it, so no copy of it (in the shared store
+ * or in an instance's verified-token cache) is reused past `at` + the cache lifetime.
+ */
+interface CachedResult extends Answer {
+  v: 2
+  at: number
+}
+
+/** An active token's claims and when the endpoint was asked for them. */
+export interface IntrospectionResult {
+  claims: Record<string, unknown>
+  /** Milliseconds since the epoch: when the answer was asked for. */
+  obtainedAt: number
 }
 
 /**
@@ -106,8 +122,10 @@ interface CachedResult {
  */
 export function createIntrospector(
   config: IntrospectorConfig,
-): (token: string) => Promise<Record<string, unknown>> {
+): (token: string) => Promise<IntrospectionResult> {
   const { options, store, logger, issuer, now } = config
+  // Who asks where: answers obtained by another client or from another endpoint are not ours.
+  const answerScope = JSON.stringify([issuer, options.endpoint ?? null, options.clientId])
   const authenticate = createClientAuthenticator(
     {
       clientId: options.clientId,
@@ -140,7 +158,7 @@ export function createIntrospector(
   }
   const tolerance = config.clockTolerance
 
-  async function request(token: string): Promise<CachedResult> {
+  async function request(token: string): Promise<Answer> {
     const url = await config.endpoint()
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' })
     const headers: Record<string, string> = {
@@ -179,7 +197,7 @@ export function createIntrospector(
     if (typeof body['active'] !== 'boolean') {
       throw new Error(`introspection at ${url} answered without a boolean "active"`)
     }
-    return body['active'] ? { v: 1, active: true, claims: body } : { v: 1, active: false }
+    return body['active'] ? { active: true, claims: body } : { active: false }
   }
 
   function fromJson(text: string, url: string): Record<string, unknown> {
@@ -215,10 +233,14 @@ export function createIntrospector(
   async function cached(key: string): Promise<CachedResult | undefined> {
     if (cache === undefined) return undefined
     try {
-      const raw = await store.get(key)
+      const raw = await store.get(key, 'cache')
       if (raw === undefined) return undefined
       const value = JSON.parse(raw) as Partial<CachedResult>
-      return value.v === 1 && typeof value.active === 'boolean'
+      // Another format, or an answer whose lifetime has run out by our clock: ask again.
+      return value.v === 2 &&
+        typeof value.active === 'boolean' &&
+        typeof value.at === 'number' &&
+        value.at + (value.active ? maxTtlMs : negativeTtlMs) > now()
         ? (value as CachedResult)
         : undefined
     } catch (cause) {
@@ -229,22 +251,23 @@ export function createIntrospector(
 
   async function remember(key: string, result: CachedResult): Promise<void> {
     if (cache === undefined) return
-    let ttl = negativeTtlMs
-    if (result.active) {
-      ttl = maxTtlMs
-      const exp = result.claims?.['exp']
-      if (typeof exp === 'number') ttl = Math.min(ttl, exp * 1000 - now())
-    }
+    // Counted from when the answer was asked for, not from now.
+    let until = result.at + (result.active ? maxTtlMs : negativeTtlMs)
+    const exp = result.claims?.['exp']
+    if (result.active && typeof exp === 'number') until = Math.min(until, exp * 1000)
+    const ttl = until - now()
     if (ttl <= 0) return
     try {
-      await store.set(key, JSON.stringify(result), ttl)
+      await store.set(key, JSON.stringify(result), ttl, 'cache')
     } catch (cause) {
       logger.warn(`introspection cache write failed: ${String(cause)}`)
     }
   }
 
   async function lookup(token: string): Promise<CachedResult> {
-    const key = `introspection:v1:${issuer}:${await hashToken(token)}`
+    // One hash over who asks where and the token: the answer depends on all of them, and the key
+    // stays short whatever the configuration holds.
+    const key = `introspection:v2:${await hashToken(`${answerScope}\n${token}`)}`
     const hit = await cached(key)
     const events = config.events ?? NO_EVENTS
     if (cache !== undefined && events.enabled) {
@@ -254,8 +277,10 @@ export function createIntrospector(
     let flight = pending.get(key)
     if (flight === undefined) {
       if (!mayCall()) throw unavailable(down?.cause)
+      const at = now()
       flight = request(token)
-        .then(async (result) => {
+        .then(async (answer): Promise<CachedResult> => {
+          const result: CachedResult = { v: 2, at, ...answer }
           down = undefined
           await remember(key, result)
           return result
@@ -278,13 +303,16 @@ export function createIntrospector(
     if (!result.active || result.claims === undefined) {
       throw invalid('The access token is not active', 'inactive')
     }
-    return checkActiveClaims(
-      result.claims,
-      config.issuer,
-      config.audiences,
-      now() / 1000,
-      tolerance,
-    )
+    return {
+      claims: checkActiveClaims(
+        result.claims,
+        config.issuer,
+        config.audiences,
+        now() / 1000,
+        tolerance,
+      ),
+      obtainedAt: result.at,
+    }
   }
 }
 

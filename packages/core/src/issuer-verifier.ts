@@ -38,6 +38,8 @@ export interface IssuerVerification {
   claims: Record<string, unknown>
   header: Record<string, unknown>
   format: 'jwt' | 'opaque'
+  /** Introspection: when the answer was asked for (milliseconds); its reuse is counted from here. */
+  obtainedAt?: number
 }
 
 /** Everything needed to verify one issuer's tokens, built once per issuer. */
@@ -206,11 +208,11 @@ export function createIssuerVerifier(
       if (introspect === undefined) {
         throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
       }
-      const claims = await introspect(token)
+      const { claims, obtainedAt } = await introspect(token)
       for (const validate of shared.validators) {
         applyVerdict(await validate(claims, {}))
       }
-      return { claims, header: {}, format: 'opaque' }
+      return { claims, header: {}, format: 'opaque', obtainedAt }
     },
     async warmUp() {
       if (format !== 'opaque') await keys.warmUp()

@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose'
+import { validateAllowedClients, type AllowedClients } from './client-policy.js'
 import { ConfigurationError } from './errors.js'
 import type { ExtractionOptions } from './extract.js'
 import type { FetchLike } from './internal/fetch-json.js'
@@ -108,7 +109,12 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * @default false
    */
   allowInsecureHttp?: boolean
-  /** Where introspection results and revocations are kept. @default an in-memory LRU of 10,000 entries */
+  /**
+   * Where introspection results (`cache` entries, which may be evicted) and security state (DPoP
+   * replay markers, the revocation denylist, nonces, registered clients: `state` entries, which
+   * must not be) are kept.
+   * @default createMemoryStore(): 10,000 cache entries, 100,000 live state entries
+   */
   store?: Store
   /**
    * Publish protected resource metadata (RFC 9728) for this API, served by every adapter at
@@ -121,6 +127,13 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * @default false
    */
   revocation?: boolean
+  /**
+   * Accept only tokens issued to these client applications (`client_id`, else `azp`): a token of
+   * any other client, or of none, is refused with 401 `invalid_token`, on every request, cached or
+   * not. An array is this instance's list; `'registry'` keeps the list in the `store`, shared by
+   * every instance, managed with `rs.registerClient()` and `rs.revokeClient()`.
+   */
+  allowedClients?: AllowedClients
   /**
    * Certificate-bound tokens (RFC 8705) behind a TLS-terminating proxy: read the client
    * certificate from this request header (PEM, URL-encoded PEM or base64 DER) set by the proxy.
@@ -185,6 +198,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'store',
   'resourceMetadata',
   'revocation',
+  'allowedClients',
   'cache',
   'mtls',
   'dpop',
@@ -431,6 +445,7 @@ export function validateOptions(options: ResourceServerOptions): void {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new ConfigurationError(`unknown option "${key}"`)
   }
+  validateAllowedClients(options.allowedClients)
   validateMtls(options.mtls)
   const insecure = options.allowInsecureHttp === true
   if (options.issuer !== undefined && options.issuers !== undefined) {
