@@ -33,6 +33,7 @@ import {
   type ResourceServer,
   type ScopeguardModuleOptions,
 } from '../src/index.js'
+import { GUARDS_METADATA } from '../src/internal/route-metadata.js'
 import { PLATFORMS, startNest, type Platform, type RunningApp } from './nest-apps.js'
 import { TABLE, type Marking, type Outcome, type TableRow } from './public-table.js'
 
@@ -290,6 +291,13 @@ export function describeRouteSemantics(): void {
   }
 
   const isGlobal = (testCase: RouteCase): boolean => testCase.row.guards !== 'explicit'
+
+  it('reads @UseGuards() from the metadata key this Nest version writes', () => {
+    @UseGuards(McpGuard)
+    class Guarded {}
+    expect(Reflect.getMetadataKeys(Guarded)).toContain(GUARDS_METADATA)
+    expect(Reflect.getMetadata(GUARDS_METADATA, Guarded)).toEqual([McpGuard])
+  })
 
   for (const platform of PLATFORMS) {
     describe(`on ${platform}`, () => {
