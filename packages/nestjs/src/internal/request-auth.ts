@@ -7,7 +7,7 @@ type Holder = Record<PropertyKey, unknown>
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's handler type
 type Handler = Function
 /** What the guard recorded for each handler it checked: the auth, or null for anonymous. */
-type ByHandler = WeakMap<Handler, AuthInfo<object> | null>
+type ByHandler = Map<Handler, AuthInfo<object> | null>
 
 /**
  * Records the guard's result on the request: `request.auth` for a token, a brand that tells "the
@@ -24,12 +24,9 @@ export function setAuth(
   const holder = request as Holder
   if (auth !== undefined) holder['auth'] = auth
   holder[AUTH] = auth ?? null
-  let byHandler = holder[BY_HANDLER] as ByHandler | undefined
-  if (byHandler === undefined) {
-    byHandler = new WeakMap()
-    Object.defineProperty(request, BY_HANDLER, { value: byHandler, configurable: true })
-  }
-  byHandler.set(handler, auth ?? null)
+  const byHandler = holder[BY_HANDLER] as ByHandler | undefined
+  if (byHandler === undefined) holder[BY_HANDLER] = new Map([[handler, auth ?? null]])
+  else byHandler.set(handler, auth ?? null)
 }
 
 /**
