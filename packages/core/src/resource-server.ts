@@ -44,6 +44,7 @@ import {
   type ResourceServerOptions,
 } from './options.js'
 import type { RequestLike } from './request.js'
+import { redactText } from './url-policy.js'
 import { checkRequirements, type Requirement } from './requirements.js'
 import { createScopeReader, type Scope } from './scopes.js'
 import {
@@ -156,7 +157,11 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   const configured = new Map<string, IssuerVerifier>()
   const single = topLevelIssuer(options)
   for (const issuerOptions of single ? [single] : (options.issuers ?? [])) {
-    const verifier = createIssuerVerifier(withDefaults(issuerOptions, options), shared)
+    const verifier = createIssuerVerifier(
+      withDefaults(issuerOptions, options),
+      shared,
+      options.privateNetworks ?? 'allow',
+    )
     configured.set(verifier.issuer, verifier)
   }
   const verifiers = [...configured.values()]
@@ -170,7 +175,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     if (typeof choice === 'string') {
       const verifier = configured.get(choice) ?? resolved.get(choice)
       if (verifier === undefined) {
-        logger.warn(`resolveIssuer returned ${choice}, which is not in issuers`)
+        logger.warn(`resolveIssuer returned ${redactText(choice)}, which is not in issuers`)
         throw unknownIssuer()
       }
       return verifier
@@ -179,7 +184,12 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     if (known !== undefined) return known
     const issuerOptions = withDefaults(choice, options)
     validateIssuerOptions(issuerOptions, 'resolveIssuer()', shared.allowInsecureHttp)
-    const verifier = createIssuerVerifier(issuerOptions, shared)
+    // Returned options may come from tenant data: no private networks unless allowed.
+    const verifier = createIssuerVerifier(
+      issuerOptions,
+      shared,
+      options.privateNetworks ?? 'refuse',
+    )
     resolved.set(verifier.issuer, verifier)
     return verifier
   }
@@ -336,7 +346,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       }
       return (await shared.store.get(revokedKey.token(hash))) !== undefined
     } catch (cause) {
-      logger.error('cannot read the revocation list', { cause: String(cause) })
+      logger.error('cannot read the revocation list', { cause: redactText(String(cause)) })
       throw new TemporarilyUnavailableError(undefined, { cause, reason: 'key_source_unavailable' })
     }
   }
