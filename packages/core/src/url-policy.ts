@@ -88,12 +88,15 @@ const USERINFO_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/gi
 
 /**
  * Free text (an error message from a store, a fetch implementation or a malformed option) with
- * every URL in it redacted by {@link redactUrl}, and userinfo removed from what does not parse.
+ * userinfo removed from every URL-like part, and the query and fragment of every URL dropped as
+ * {@link redactUrl} does; other URLs are left exactly as written.
  */
 export function redactText(text: string): string {
   return text.replace(USERINFO_IN_TEXT, '$1').replace(URL_IN_TEXT, (match) => {
     try {
-      return redactUrl(new URL(match))
+      const url = new URL(match)
+      // Untouched unless something is hidden: issuer identifiers in messages stay exact.
+      return url.search === '' && url.hash === '' ? match : redactUrl(url)
     } catch {
       return match
     }
