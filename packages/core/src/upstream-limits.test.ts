@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { hostname } from 'node:os'
+import { gzipSync } from 'node:zlib'
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { isOAuthError, type OAuthError } from './errors.js'
@@ -156,6 +157,35 @@ describe('upstream bodies are read up to a cap, then the connection is dropped',
     const { written, complete } = await flood.closed
     expect(complete).toBe(false)
     expect(written).toBeLessThan(READ_BOUND)
+  })
+
+  it('a gzip bomb (small on the wire, 16 MiB inflated) is capped on the inflated bytes', async () => {
+    const bomb = gzipSync(Buffer.alloc(16 * MiB, 0x20))
+    let served = 0
+    const server = createServer((req, res) => {
+      req.resume()
+      served++
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'content-length': String(bomb.length),
+      })
+      res.end(bomb)
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    closers.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+    const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`
+    expect(bomb.length).toBeLessThan(512 * 1024)
+    const { logger, lines } = capture()
+    const rs = createResourceServer({
+      issuer: origin,
+      audience: AUDIENCE,
+      jwksUri: `${origin}/jwks`,
+      logger,
+    })
+    expect((await rejection(rs.authenticate(bearer(JWT_SHAPED)))).status).toBe(503)
+    expect(served).toBe(1)
+    expect(lines.join('\n')).toMatch(/the body went over the 524288 byte limit/)
   })
 
   for (const jwtResponse of [false, true]) {

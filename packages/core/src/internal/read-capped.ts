@@ -18,6 +18,7 @@ export class BodyTooLargeError extends Error {
  * `Content-Length` over the cap is refused before reading, and a body (chunked or lying about
  * its length) is read chunk by chunk, counting bytes, until it passes the cap. Either way the
  * body is cancelled and `abort` is called, so the connection is dropped instead of drained.
+ * The bytes counted are those `fetch` hands over, after content decoding: a gzip bomb is capped too.
  * @throws BodyTooLargeError past the cap; whatever the body stream throws otherwise.
  */
 export async function readCappedText(
