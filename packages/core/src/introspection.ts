@@ -162,36 +162,42 @@ export function createIntrospector(
           : `introspection at ${shown} failed${failureDetail(cause)}`,
         { cause },
       )
-    let response: Response
-    try {
-      response = await config.fetch(url, {
-        method: 'POST',
-        headers,
-        body: form.toString(),
-        redirect: 'manual',
-        signal: upstream.signal,
-      })
-    } catch (cause) {
-      throw failed(cause)
-    }
-    if (response.status !== 200) {
-      upstream.abort()
-      await response.body?.cancel().catch(() => {})
-      if (response.status === 401 || response.status === 403) {
-        throw new Error(
-          `introspection at ${shown} refused this resource server's credentials (${response.status}); check the client id, secret and authentication method`,
-        )
-      }
-      throw new Error(`introspection at ${shown} answered ${response.status}`)
-    }
     let text: string
     try {
-      text = await readCappedText(response, INTROSPECTION_MAX_BYTES, upstream.abort)
-    } catch (cause) {
-      if (cause instanceof BodyTooLargeError) {
-        throw new Error(`introspection at ${shown} answered too much: ${cause.message}`, { cause })
+      let response: Response
+      try {
+        response = await config.fetch(url, {
+          method: 'POST',
+          headers,
+          body: form.toString(),
+          redirect: 'manual',
+          signal: upstream.signal,
+        })
+      } catch (cause) {
+        throw failed(cause)
       }
-      throw failed(cause)
+      if (response.status !== 200) {
+        upstream.abort()
+        await response.body?.cancel().catch(() => {})
+        if (response.status === 401 || response.status === 403) {
+          throw new Error(
+            `introspection at ${shown} refused this resource server's credentials (${response.status}); check the client id, secret and authentication method`,
+          )
+        }
+        throw new Error(`introspection at ${shown} answered ${response.status}`)
+      }
+      try {
+        text = await readCappedText(response, INTROSPECTION_MAX_BYTES, upstream.abort)
+      } catch (cause) {
+        if (cause instanceof BodyTooLargeError) {
+          throw new Error(`introspection at ${shown} answered too much: ${cause.message}`, {
+            cause,
+          })
+        }
+        throw failed(cause)
+      }
+    } finally {
+      upstream.done()
     }
     const body = options.jwtResponse ? await fromJwt(text) : fromJson(text, shown)
     if (typeof body['active'] !== 'boolean') {

@@ -59,30 +59,36 @@ export async function fetchJson(
       status,
       { cause },
     )
-  let response: Response
-  try {
-    response = await options.fetch(url, {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-      redirect: 'manual',
-      signal: upstream.signal,
-    })
-  } catch (cause) {
-    throw failed(cause)
-  }
-  if (response.status !== 200) {
-    upstream.abort()
-    await response.body?.cancel().catch(() => {})
-    throw new FetchJsonError(`GET ${shown} answered ${response.status}`, response.status)
-  }
   let text: string
   try {
-    text = await readCappedText(response, maxBytes, upstream.abort)
-  } catch (cause) {
-    if (cause instanceof BodyTooLargeError) {
-      throw new FetchJsonError(`GET ${shown} answered too much: ${cause.message}`, 200, { cause })
+    let response: Response
+    try {
+      response = await options.fetch(url, {
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        redirect: 'manual',
+        signal: upstream.signal,
+      })
+    } catch (cause) {
+      throw failed(cause)
     }
-    throw failed(cause, 200)
+    if (response.status !== 200) {
+      upstream.abort()
+      await response.body?.cancel().catch(() => {})
+      throw new FetchJsonError(`GET ${shown} answered ${response.status}`, response.status)
+    }
+    try {
+      text = await readCappedText(response, maxBytes, upstream.abort)
+    } catch (cause) {
+      if (cause instanceof BodyTooLargeError) {
+        throw new FetchJsonError(`GET ${shown} answered too much: ${cause.message}`, 200, {
+          cause,
+        })
+      }
+      throw failed(cause, 200)
+    }
+  } finally {
+    upstream.done()
   }
   let json: unknown
   try {

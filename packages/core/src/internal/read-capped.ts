@@ -60,24 +60,28 @@ export async function readCappedText(
 
 /**
  * An abort signal for one upstream request: fires after `timeoutMs`, or when `abort()` is called
- * (a body over its cap). `timedOut()` tells the two apart.
+ * (a body over its cap); `timedOut()` tells the two apart. Call `done()` once the body is read,
+ * to stop the timer.
  */
 export function upstreamSignal(timeoutMs: number): {
   signal: AbortSignal
   abort: () => void
   timedOut: () => boolean
+  done: () => void
 } {
-  const timeout = AbortSignal.timeout(timeoutMs)
   const controller = new AbortController()
-  let signal: AbortSignal
-  if (typeof AbortSignal.any === 'function') signal = AbortSignal.any([timeout, controller.signal])
-  else {
-    timeout.addEventListener('abort', () => controller.abort(timeout.reason), { once: true })
-    signal = controller.signal
-  }
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort(new DOMException('The upstream request timed out', 'TimeoutError'))
+  }, timeoutMs)
   return {
-    signal,
-    abort: () => controller.abort(new DOMException('The upstream body is too large', 'AbortError')),
-    timedOut: () => timeout.aborted,
+    signal: controller.signal,
+    abort: () => {
+      clearTimeout(timer)
+      controller.abort(new DOMException('The upstream body is too large', 'AbortError'))
+    },
+    timedOut: () => timedOut,
+    done: () => clearTimeout(timer),
   }
 }
