@@ -2,6 +2,7 @@ import { ConfigurationError, InvalidTokenError, TemporarilyUnavailableError } fr
 import type { Logger } from './logger.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
+import { redactText } from './url-policy.js'
 
 /**
  * Which client applications may call this API (`allowedClients`): a fixed list of client ids, or
@@ -81,7 +82,7 @@ export function createClientPolicy(
       try {
         value = await store.get(await clientKey(clientId), 'state')
       } catch (cause) {
-        logger.error('cannot read the client registry', { cause: String(cause) })
+        logger.error('cannot read the client registry', { cause: redactText(String(cause)) })
         throw new TemporarilyUnavailableError(undefined, { cause, reason: 'store_unavailable' })
       }
       if (value === undefined) throw notAllowed()

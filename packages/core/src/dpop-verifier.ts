@@ -15,6 +15,7 @@ import type { Logger } from './logger.js'
 import { headerValues, type RequestLike } from './request.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
+import { redactText } from './url-policy.js'
 
 /**
  * Whether the `DPoP` scheme (RFC 9449) is refused, accepted next to `Bearer`, or the only scheme
@@ -220,7 +221,9 @@ export function createDpopVerifier(
     try {
       return await (nonces as DpopNonces).current()
     } catch (cause) {
-      logger.error('cannot read the DPoP nonce from the store', { cause: String(cause) })
+      logger.error('cannot read the DPoP nonce from the store', {
+        cause: redactText(String(cause)),
+      })
       throw storeUnavailable(cause)
     }
   }
@@ -257,7 +260,9 @@ export function createDpopVerifier(
         try {
           valid = proof.nonce !== undefined && (await nonces.isValid(proof.nonce))
         } catch (cause) {
-          logger.error('cannot read the DPoP nonce from the store', { cause: String(cause) })
+          logger.error('cannot read the DPoP nonce from the store', {
+            cause: redactText(String(cause)),
+          })
           throw storeUnavailable(cause)
         }
         if (!valid) {
@@ -293,7 +298,9 @@ export function createDpopVerifier(
       try {
         fresh = await store.setIfAbsent(key, '1', ttlMs, 'state')
       } catch (cause) {
-        logger.error('cannot record the DPoP proof in the store', { cause: String(cause) })
+        logger.error('cannot record the DPoP proof in the store', {
+          cause: redactText(String(cause)),
+        })
         throw storeUnavailable(cause)
       }
       if (!fresh) {
@@ -320,7 +327,9 @@ export function createDpopVerifier(
         return headers
       } catch (cause) {
         // The request itself is fine; the client gets a new nonce on its next use_dpop_nonce.
-        logger.warn('cannot read the DPoP nonce from the store', { cause: String(cause) })
+        logger.warn('cannot read the DPoP nonce from the store', {
+          cause: redactText(String(cause)),
+        })
         return {}
       }
     },

@@ -6,11 +6,13 @@ import {
 } from './client-auth.js'
 import { InvalidTokenError, TemporarilyUnavailableError, type OAuthErrorReason } from './errors.js'
 import { NO_EVENTS, type EventSink } from './events.js'
-import type { FetchLike } from './internal/fetch-json.js'
+import { failureDetail, type FetchLike } from './internal/fetch-json.js'
+import { BodyTooLargeError, readCappedText, upstreamSignal } from './internal/read-capped.js'
 import type { KeySource, VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
+import { redactText, redactUrl } from './url-policy.js'
 
 /** Caching of introspection results. */
 export interface IntrospectionCacheOptions {
@@ -79,6 +81,9 @@ export interface IntrospectorConfig {
 }
 
 const JWT_RESPONSE = 'application/token-introspection+jwt'
+
+/** Largest introspection response read (JSON or JWT), in bytes. */
+export const INTROSPECTION_MAX_BYTES = 64 * 1024
 
 function invalid(description: string, reason: OAuthErrorReason): InvalidTokenError {
   return new InvalidTokenError(description, { reason })
@@ -166,36 +171,55 @@ export function createIntrospector(
       accept: options.jwtResponse ? JWT_RESPONSE : 'application/json',
     }
     await authenticate(headers, form)
-    const signal = AbortSignal.timeout(timeoutMs)
-    let response: Response
-    let text: string
-    try {
-      response = await config.fetch(url, {
-        method: 'POST',
-        headers,
-        body: form.toString(),
-        redirect: 'manual',
-        signal,
-      })
-      text = await response.text()
-    } catch (cause) {
-      throw new Error(
-        signal.aborted
-          ? `introspection at ${url} timed out after ${timeoutMs} ms`
-          : `introspection at ${url} failed`,
+    const shown = redactUrl(url)
+    const upstream = upstreamSignal(timeoutMs)
+    const failed = (cause: unknown): Error =>
+      new Error(
+        upstream.timedOut()
+          ? `introspection at ${shown} timed out after ${timeoutMs} ms`
+          : `introspection at ${shown} failed${failureDetail(cause)}`,
         { cause },
       )
+    let text: string
+    try {
+      let response: Response
+      try {
+        response = await config.fetch(url, {
+          method: 'POST',
+          headers,
+          body: form.toString(),
+          redirect: 'manual',
+          signal: upstream.signal,
+        })
+      } catch (cause) {
+        throw failed(cause)
+      }
+      if (response.status !== 200) {
+        upstream.abort()
+        await response.body?.cancel().catch(() => {})
+        if (response.status === 401 || response.status === 403) {
+          throw new Error(
+            `introspection at ${shown} refused this resource server's credentials (${response.status}); check the client id, secret and authentication method`,
+          )
+        }
+        throw new Error(`introspection at ${shown} answered ${response.status}`)
+      }
+      try {
+        text = await readCappedText(response, INTROSPECTION_MAX_BYTES, upstream.abort)
+      } catch (cause) {
+        if (cause instanceof BodyTooLargeError) {
+          throw new Error(`introspection at ${shown} answered too much: ${cause.message}`, {
+            cause,
+          })
+        }
+        throw failed(cause)
+      }
+    } finally {
+      upstream.done()
     }
-    if (response.status === 401 || response.status === 403) {
-      throw new Error(
-        `introspection at ${url} refused this resource server's credentials (${response.status}); check the client id, secret and authentication method`,
-      )
-    }
-    if (response.status !== 200)
-      throw new Error(`introspection at ${url} answered ${response.status}`)
-    const body = options.jwtResponse ? await fromJwt(text) : fromJson(text, url)
+    const body = options.jwtResponse ? await fromJwt(text) : fromJson(text, shown)
     if (typeof body['active'] !== 'boolean') {
-      throw new Error(`introspection at ${url} answered without a boolean "active"`)
+      throw new Error(`introspection at ${shown} answered without a boolean "active"`)
     }
     return body['active'] ? { active: true, claims: body } : { active: false }
   }
@@ -244,7 +268,9 @@ export function createIntrospector(
         ? (value as CachedResult)
         : undefined
     } catch (cause) {
-      logger.warn(`introspection cache read failed; asking the endpoint: ${String(cause)}`)
+      logger.warn(
+        `introspection cache read failed; asking the endpoint: ${redactText(String(cause))}`,
+      )
       return undefined
     }
   }
@@ -260,7 +286,7 @@ export function createIntrospector(
     try {
       await store.set(key, JSON.stringify(result), ttl, 'cache')
     } catch (cause) {
-      logger.warn(`introspection cache write failed: ${String(cause)}`)
+      logger.warn(`introspection cache write failed: ${redactText(String(cause))}`)
     }
   }
 
@@ -286,9 +312,10 @@ export function createIntrospector(
           return result
         })
         .catch((cause: unknown) => {
-          logger.error(cause instanceof Error ? cause.message : 'introspection failed', {
-            issuer,
-          })
+          logger.error(
+            cause instanceof Error ? redactText(cause.message) : 'introspection failed',
+            { issuer },
+          )
           if (retryAfterMs > 0) down = { until: now() + retryAfterMs, cause, probing: false }
           throw unavailable(cause)
         })

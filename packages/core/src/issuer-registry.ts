@@ -16,6 +16,7 @@ import {
   type ResourceServerOptions,
 } from './options.js'
 import type { RequestLike } from './request.js'
+import { redactText } from './url-policy.js'
 
 /** The issuers a resource server trusts and how a token finds the one whose rules verify it. */
 export interface IssuerRegistry {
@@ -63,7 +64,7 @@ export function createIssuerRegistry(
   const single = topLevelIssuer(options)
   for (const issuerOptions of single ? [single] : (options.issuers ?? [])) {
     const effective = withDefaults(issuerOptions, options)
-    const verifier = createIssuerVerifier(effective, shared)
+    const verifier = createIssuerVerifier(effective, shared, options.privateNetworks ?? 'allow')
     byIssuer.set(verifier.issuer, verifier)
     byConfiguration.set(configurationKey(effective), verifier)
   }
@@ -78,9 +79,7 @@ export function createIssuerRegistry(
     if (typeof choice === 'string') {
       const verifier = byIssuer.get(choice)
       if (verifier === undefined) {
-        shared.logger.warn('resolveIssuer returned an issuer that is not in issuers', {
-          issuer: choice,
-        })
+        shared.logger.warn(`resolveIssuer returned ${redactText(choice)}, which is not in issuers`)
         throw unknownIssuer()
       }
       return verifier
@@ -90,7 +89,8 @@ export function createIssuerRegistry(
     const known = byConfiguration.get(key) ?? resolved.get(key)
     if (known !== undefined) return known
     validateIssuerOptions(effective, 'resolveIssuer()', shared.allowInsecureHttp)
-    const verifier = createIssuerVerifier(effective, shared)
+    // Returned options may come from tenant data: no private networks unless allowed.
+    const verifier = createIssuerVerifier(effective, shared, options.privateNetworks ?? 'refuse')
     resolved.set(key, verifier)
     return verifier
   }

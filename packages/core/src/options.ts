@@ -14,7 +14,7 @@ import type { RequestLike } from './request.js'
 import type { ScopeOptions } from './scopes.js'
 import type { ResourceMetadataOptions } from './resource-metadata.js'
 import type { Store } from './store.js'
-import { insecureUrlProblem } from './url-policy.js'
+import { redactText, upstreamUrlProblem } from './url-policy.js'
 import type { VerifiedTokenCacheOptions } from './verified-token-cache.js'
 
 /** How tokens are verified: locally as JWTs, by introspection, or JWT-shaped ones locally and the rest by introspection. */
@@ -109,6 +109,25 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * @default false
    */
   allowInsecureHttp?: boolean
+  /**
+   * Whether metadata, JWKS and introspection requests may go to hosts on private networks:
+   * loopback, RFC 1918, unique local (`fc00::/7`), CGNAT (`100.64.0.0/10`), link-local
+   * (`169.254.0.0/16`, `fe80::/10`), unspecified and other special-purpose addresses, and
+   * `localhost`. With `'refuse'`, an IP literal or `localhost`-like host is refused, and on
+   * Node.js a host name is resolved first and refused when any of its addresses is private;
+   * other runtimes cannot resolve names and let them through. A refused request makes the
+   * token's verification a 503, with the reason logged; nothing is sent.
+   *
+   * The check happens before the request, which resolves the name again: a DNS server that
+   * answers differently the second time (DNS rebinding) can still steer a request inward.
+   * Block private ranges at the network too (egress firewall or proxy) where tenants can
+   * choose issuers.
+   *
+   * Unset: `'refuse'` for issuers that `resolveIssuer` returns as options (their URLs may come
+   * from tenant-supplied data), `'allow'` for issuers configured here. `'refuse'` or `'allow'`
+   * applies to both.
+   */
+  privateNetworks?: 'refuse' | 'allow'
   /**
    * Where introspection results (`cache` entries, which may be evicted) and security state (DPoP
    * replay markers, the revocation denylist, nonces, registered clients: `state` entries, which
@@ -220,6 +239,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'jwksTiming',
   'discoveryTimeoutMs',
   'allowInsecureHttp',
+  'privateNetworks',
   'logger',
   'onEvent',
   'fetch',
@@ -234,9 +254,9 @@ function url(name: string, value: unknown, allowInsecure: boolean, bareIssuer = 
   try {
     parsed = new URL(value)
   } catch {
-    throw new ConfigurationError(`${name} is not a valid URL: ${JSON.stringify(value)}`)
+    throw new ConfigurationError(`${name} is not a valid URL: ${JSON.stringify(redactText(value))}`)
   }
-  const problem = insecureUrlProblem(parsed, allowInsecure)
+  const problem = upstreamUrlProblem(parsed, allowInsecure)
   if (problem !== undefined) throw new ConfigurationError(`${name}: ${problem}`)
   if (bareIssuer && (parsed.search !== '' || parsed.hash !== '')) {
     throw new ConfigurationError(`${name} must not have a query or fragment (RFC 8414 §2)`)
@@ -447,6 +467,16 @@ export function validateOptions(options: ResourceServerOptions): void {
   }
   validateAllowedClients(options.allowedClients)
   validateMtls(options.mtls)
+  const privateNetworks = options.privateNetworks
+  if (
+    privateNetworks !== undefined &&
+    privateNetworks !== 'refuse' &&
+    privateNetworks !== 'allow'
+  ) {
+    throw new ConfigurationError(
+      `privateNetworks must be 'refuse' or 'allow', got ${describe(privateNetworks)}`,
+    )
+  }
   const insecure = options.allowInsecureHttp === true
   if (options.issuer !== undefined && options.issuers !== undefined) {
     throw new ConfigurationError('give either issuer or issuers, not both')

@@ -2,6 +2,7 @@ import { ConfigurationError, InvalidTokenError, TemporarilyUnavailableError } fr
 import type { Logger } from './logger.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
+import { redactText } from './url-policy.js'
 
 /** What {@link Denylist.revoke} takes: a JWT's `jti` with its issuer, or the token itself. */
 export type RevocationTarget =
@@ -54,7 +55,7 @@ export function createDenylist(context: {
           (typeof jti === 'string' && (await present(await denylistKey.jti(issuer, jti)))) ||
           (await present(denylistKey.token((hash ??= await hashToken(token)))))
       } catch (cause) {
-        logger.error('cannot read the revocation list', { cause: String(cause) })
+        logger.error('cannot read the revocation list', { cause: redactText(String(cause)) })
         throw new TemporarilyUnavailableError(undefined, { cause, reason: 'store_unavailable' })
       }
       if (revoked)

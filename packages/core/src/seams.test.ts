@@ -62,6 +62,8 @@ describe('tenants of one issuer', () => {
         const tenant = (request.headers as Record<string, string>)['x-tenant']
         return tenant === 'a' ? { ...a } : tenant === 'b' ? { ...b } : undefined
       },
+      // the test issuer is on loopback, which resolved tenants may not reach by default
+      privateNetworks: 'allow',
     } as ResourceServerOptions)
   }
 
