@@ -218,6 +218,50 @@ describe('createRedisStore options', () => {
     )
   })
 
+  it('names the option that is wrong: stateClient, stateEvictionCheck, failurePolicy', () => {
+    // @ts-expect-error a node-redis style client has no call()
+    expect(() => createRedisStore({ client, stateClient: { sendCommand: 1 } })).toThrow(
+      /stateClient must be an ioredis Redis or Cluster/,
+    )
+    // @ts-expect-error not a mode
+    expect(() => createRedisStore({ client, stateEvictionCheck: 'off' })).toThrow(
+      /stateEvictionCheck/,
+    )
+    // @ts-expect-error not a policy
+    expect(() => createRedisStore({ client, failurePolicy: { read: 'open' } })).toThrow(
+      /failurePolicy.read/,
+    )
+    // @ts-expect-error not a policy
+    expect(() => createRedisStore({ client, failurePolicy: { write: 'drop' } })).toThrow(
+      ConfigurationError,
+    )
+  })
+
+  it('sends state to the stateClient and cache to the client, each with its own pending limit', async () => {
+    const sent: string[] = []
+    const hanging = (name: string) => ({
+      call: (command: string, key: string | number) => {
+        sent.push(`${name}:${command}:${key}`)
+        return new Promise<unknown>(() => {}) // never answers
+      },
+    })
+    const store = createRedisStore({
+      client: hanging('cache'),
+      stateClient: hanging('state'),
+      prefix: 'p:',
+      maxPendingCommands: 2,
+      commandTimeoutMs: 50,
+    })
+    const waiting: Promise<unknown>[] = [store.get('a', 'cache'), store.get('b', 'cache')]
+    await expect(store.get('c', 'cache')).rejects.toMatchObject({ code: 'overloaded' })
+    // Waiting cache commands do not hold up security state.
+    waiting.push(store.setIfAbsent('d', '1', 1_000, 'state'))
+    for (const outcome of await Promise.allSettled(waiting)) {
+      expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'timeout' } })
+    }
+    expect(sent).toEqual(['cache:get:p:c:a', 'cache:get:p:c:b', 'state:set:p:s:d'])
+  })
+
   it('refuses a timeout or pending limit that is not a positive integer', () => {
     for (const commandTimeoutMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => createRedisStore({ client, commandTimeoutMs })).toThrow(/commandTimeoutMs/)
