@@ -165,8 +165,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (evictionCheck !== 'refuse' && evictionCheck !== 'warn') {
     throw new ConfigurationError("stateEvictionCheck must be 'refuse' or 'warn'")
   }
-  const logger =
-    options.logger === false ? silentLogger : (options.logger ?? (consoleLogger as Logger))
+  const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
 
   const limits = { timeoutMs, maxPending }
   const senders: Record<StoreKind, Send> = {
