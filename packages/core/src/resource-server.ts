@@ -111,8 +111,8 @@ export interface ResourceServer<Claims extends object = Record<string, unknown>>
   /** Runs requirements against an authenticated request; throws the first failure (403). */
   authorize(auth: AuthInfo<Claims>, ...requirements: Requirement[]): void
   /**
-   * Fetches metadata and keys of the configured issuers now, so that configuration problems
-   * surface at startup.
+   * Fetches metadata and keys of the configured issuers now, and runs the store's own startup
+   * check (`store.warmUp`), so that configuration problems surface at startup.
    * @throws Error describing what could not be loaded.
    */
   warmUp(): Promise<void>
@@ -486,7 +486,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       }
     },
     async warmUp() {
-      await Promise.all(verifiers.map((verifier) => verifier.warmUp()))
+      await Promise.all([shared.store.warmUp?.(), ...verifiers.map((v) => v.warmUp())])
     },
   }
 }

@@ -34,4 +34,10 @@ export interface Store {
   setIfAbsent(key: string, value: string, ttlMs: number, kind: StoreKind): Promise<boolean>
   /** Removes `key`. */
   delete(key: string, kind: StoreKind): Promise<void>
+  /**
+   * Optional startup check, run by the resource server's `warmUp()`: confirms the store can keep
+   * `state` entries as this interface requires (e.g. that a Redis will not evict them).
+   * @throws Error saying what to change, when the store cannot keep security state safely.
+   */
+  warmUp?(): Promise<void>
 }
