@@ -24,6 +24,9 @@ export interface ClientPolicy {
 /** A registration never expires by itself (the Store needs a TTL; this one is ~285,000 years). */
 const REGISTRATION_TTL_MS = Number.MAX_SAFE_INTEGER
 
+/** The value of a registration. */
+const REGISTERED = '1'
+
 const clientKey = async (clientId: string): Promise<string> =>
   `client:v1:${await hashToken(clientId)}`
 
@@ -85,11 +88,13 @@ export function createClientPolicy(
         logger.error('cannot read the client registry', { cause: redactText(String(cause)) })
         throw new TemporarilyUnavailableError(undefined, { cause, reason: 'store_unavailable' })
       }
-      if (value === undefined) throw notAllowed()
+      // Only a registration this version wrote counts: a value a store could not decode (which
+      // reads as present, as security state must) would otherwise let a client in.
+      if (value !== REGISTERED) throw notAllowed()
     },
     async register(clientId) {
       checkClientId(clientId)
-      await store.set(await clientKey(clientId), '1', REGISTRATION_TTL_MS, 'state')
+      await store.set(await clientKey(clientId), REGISTERED, REGISTRATION_TTL_MS, 'state')
     },
     async revoke(clientId) {
       checkClientId(clientId)
