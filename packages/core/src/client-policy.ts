@@ -1,4 +1,4 @@
-import { ConfigurationError, InvalidTokenError, TemporarilyUnavailableError } from './errors.js'
+import { InvalidTokenError, TemporarilyUnavailableError } from './errors.js'
 import type { Logger } from './logger.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
@@ -42,16 +42,6 @@ function notAllowed(): InvalidTokenError {
 function checkClientId(clientId: unknown): asserts clientId is string {
   if (typeof clientId !== 'string' || clientId === '') {
     throw new TypeError('the client id must be a non-empty string')
-  }
-}
-
-/** Validates the `allowedClients` option. */
-export function validateAllowedClients(value: unknown): void {
-  if (value === undefined || value === 'registry') return
-  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string' || id === '')) {
-    throw new ConfigurationError(
-      `allowedClients must be an array of client ids or 'registry', got ${JSON.stringify(value)}`,
-    )
   }
 }
 
