@@ -35,8 +35,6 @@ import {
   createTestDpopKey,
   createTestIssuer,
   DEFAULT_CLIENT_ID,
-  rawRequest,
-  type RawRequestOptions,
   type TestCertificate,
   type TestDpopKey,
   type TestIssuer,
@@ -145,6 +143,11 @@ interface World {
   client: TestCertificate
   /** The client key DPoP-bound tokens are bound to. */
   key: TestDpopKey
+  /**
+   * Kept-alive TLS connections to the apps, without and with the client certificate (mutual
+   * TLS): a handshake per request would cost more than the resource server's work.
+   */
+  agents: { plain: Agent; mutual: Agent }
 }
 
 /** A resource server under test and the app serving it. */
@@ -272,30 +275,54 @@ async function present(
   token: string,
   extra: { tenant?: string; proof?: string } = {},
 ): Promise<Outcome> {
-  const headers: [string, string][] = []
+  const headers: Record<string, string> = {}
   if (row.scheme === 'DPoP') {
-    const proof = extra.proof ?? (await world.key.proof('GET', `${PUBLIC_ORIGIN}/files`, token))
-    headers.push(['Authorization', `DPoP ${token}`], ['DPoP', proof])
+    headers['authorization'] = `DPoP ${token}`
+    headers['dpop'] = extra.proof ?? (await world.key.proof('GET', `${PUBLIC_ORIGIN}/files`, token))
   } else {
-    headers.push(['Authorization', `Bearer ${token}`])
+    headers['authorization'] = `Bearer ${token}`
   }
-  if (deployment.mode === 'resolved tenants') {
-    headers.push([TENANT_HEADER, extra.tenant ?? MAIN_TENANT])
-  }
-  const request: RawRequestOptions = {
-    path: '/files',
-    headers,
-    ...(row.scheme === 'certificate-bound' ? { clientCertificate: world.client } : {}),
-  }
+  if (deployment.mode === 'resolved tenants') headers[TENANT_HEADER] = extra.tenant ?? MAIN_TENANT
   deployment.refusals.length = 0
-  const response = await rawRequest(deployment.app.origin, request)
-  let body: Record<string, unknown> = {}
-  try {
-    body = JSON.parse(response.body) as Record<string, unknown>
-  } catch {
-    // not JSON: the status and text assertions say what came instead
-  }
-  return { status: response.status, text: response.body, body, headers: response.headers }
+  return send(world, deployment, headers, row.scheme === 'certificate-bound')
+}
+
+/** `GET /files` over HTTPS, presenting the client certificate when `mutual`. */
+function send(
+  world: World,
+  deployment: Deployment,
+  headers: Record<string, string>,
+  mutual: boolean,
+): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const agent = mutual ? world.agents.mutual : world.agents.plain
+    const request = httpsRequest(
+      `${deployment.app.origin}/files`,
+      { agent, headers },
+      (response) => {
+        let text = ''
+        response.setEncoding('utf8')
+        response.on('data', (chunk: string) => (text += chunk))
+        response.on('error', reject)
+        response.on('end', () => {
+          let body: Record<string, unknown> = {}
+          try {
+            body = JSON.parse(text) as Record<string, unknown>
+          } catch {
+            // not JSON: the status and text assertions say what came instead
+          }
+          resolve({
+            status: response.statusCode ?? 0,
+            text,
+            body,
+            headers: response.headersDistinct as Record<string, string[]>,
+          })
+        })
+      },
+    )
+    request.on('error', reject)
+    request.end()
+  })
 }
 
 function expectAccepted(
@@ -388,55 +415,22 @@ async function revoke(
 }
 
 /**
- * Sends `count` junk opaque tokens as Bearer (`FLOOD_CONCURRENCY` at a time, over kept-alive TLS
- * connections: the handshakes, not the resource server, would dominate otherwise), answering each
+ * Sends `count` junk opaque tokens as Bearer, `FLOOD_CONCURRENCY` at a time, answering each
  * outcome as `"<status> <error>"`.
  */
-async function flood(deployment: Deployment, count: number): Promise<string[]> {
-  const agent = new Agent({
-    keepAlive: true,
-    maxSockets: FLOOD_CONCURRENCY,
-    rejectUnauthorized: false,
+async function flood(world: World, deployment: Deployment, count: number): Promise<string[]> {
+  const headers = (i: number): Record<string, string> => ({
+    authorization: `Bearer junk-${i}-${'x'.repeat(24)}`,
+    ...(deployment.mode === 'resolved tenants' ? { [TENANT_HEADER]: MAIN_TENANT } : {}),
   })
-  const send = (token: string): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const request = httpsRequest(
-        `${deployment.app.origin}/files`,
-        {
-          agent,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(deployment.mode === 'resolved tenants' ? { [TENANT_HEADER]: MAIN_TENANT } : {}),
-          },
-        },
-        (response) => {
-          let text = ''
-          response.setEncoding('utf8')
-          response.on('data', (chunk: string) => (text += chunk))
-          response.on('end', () => {
-            let error: unknown
-            try {
-              error = (JSON.parse(text) as Record<string, unknown>)['error']
-            } catch {
-              error = text
-            }
-            resolve(`${String(response.statusCode)} ${String(error)}`)
-          })
-        },
-      )
-      request.on('error', reject)
-      request.end()
-    })
   const outcomes: string[] = []
-  try {
-    for (let i = 0; i < count; i += FLOOD_CONCURRENCY) {
-      const batch = Array.from({ length: Math.min(FLOOD_CONCURRENCY, count - i) }, (_, j) =>
-        send(`junk-${i + j}-${'x'.repeat(24)}`),
-      )
-      outcomes.push(...(await Promise.all(batch)))
+  for (let i = 0; i < count; i += FLOOD_CONCURRENCY) {
+    const batch = Array.from({ length: Math.min(FLOOD_CONCURRENCY, count - i) }, (_, j) =>
+      send(world, deployment, headers(i + j), false),
+    )
+    for (const outcome of await Promise.all(batch)) {
+      outcomes.push(`${outcome.status} ${String(outcome.body['error'] ?? outcome.text)}`)
     }
-  } finally {
-    agent.destroy()
   }
   return outcomes
 }
@@ -460,10 +454,21 @@ export function describeInteractionCases(adapter: string, start: StartInteractio
         createTestCertificate({ commonName: 'client-a' }),
         createTestDpopKey(),
       ])
-      Object.assign(world, { main, other, attacker, tls, client, key })
+      const agents = {
+        plain: new Agent({ keepAlive: true, rejectUnauthorized: false }),
+        mutual: new Agent({
+          keepAlive: true,
+          rejectUnauthorized: false,
+          cert: client.certificate,
+          key: client.privateKey,
+        }),
+      }
+      Object.assign(world, { main, other, attacker, tls, client, key, agents })
     }, 30_000)
 
     afterAll(async () => {
+      world.agents?.plain.destroy()
+      world.agents?.mutual.destroy()
       await Promise.all([world.main?.close(), world.other?.close(), world.attacker?.close()])
     })
 
@@ -704,7 +709,7 @@ function describeFlood(world: World, start: StartInteractionApp, mode: IssuerMod
           captured.set(label(row), { token: bound, proof })
         }
       }
-      const outcomes = await flood(deployment, FLOOD)
+      const outcomes = await flood(world, deployment, FLOOD)
       for (const outcome of outcomes) {
         floodOutcomes.set(outcome, (floodOutcomes.get(outcome) ?? 0) + 1)
       }
