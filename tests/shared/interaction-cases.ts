@@ -11,8 +11,10 @@
 //     denylist entry outlives exp + clockTolerance;
 //  4. denylist keys are unambiguous (issuer, jti) pairs, and revoke() refuses an unknown issuer;
 //  5. allowedClients (a list, or the registry in the store), on every request, cached or not.
-// Imported by relative path by the tests of @scopeguard/express, koa, nestjs and passport, and by
-// tests/nestjs-11.
+// Every refusal is checked exactly (status, `error`, the challenge of the scheme used, the reason
+// reported in events), so the answers are the same in every adapter by construction. Imported by
+// relative path by the tests of @scopeguard/express, koa, nestjs and passport, and by
+// tests/nestjs-11; the requests, deployments and assertions are in interaction-harness.ts.
 import { randomUUID } from 'node:crypto'
 import { createMemoryStore, type ResourceServerOptions } from '@scopeguard/core'
 import { DEFAULT_CLIENT_ID } from '@scopeguard/testing'
