@@ -114,9 +114,9 @@ export const HOUR_MS = 3_600_000
 
 /**
  * Options every resource server with resolved tenants gets. The tenants of these tests live on
- * loopback: when the core refuses private-network tenant URLs by default, its opt-out goes here.
+ * loopback, which the core refuses for resolved tenants by default.
  */
-const RESOLVED_TENANTS: Partial<ResourceServerOptions> = {}
+const RESOLVED_TENANTS: Partial<ResourceServerOptions> = { privateNetworks: 'allow' }
 
 /** What the cases share, created once per adapter. */
 export interface World {

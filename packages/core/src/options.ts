@@ -79,8 +79,10 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
   issuers?: readonly IssuerOptions[]
   /**
    * Chooses the issuer per request: return an issuer identifier from `issuers`, a full
-   * {@link IssuerOptions} (cached by its `issuer`: the first configuration seen for an issuer is
-   * kept), or undefined when the request belongs to no known tenant (401).
+   * {@link IssuerOptions} (built once per distinct effective configuration — never shared with
+   * another configuration of the same issuer — and reused, up to 1,000), or undefined when the
+   * request belongs to no known tenant (401). Returned options are treated as tenant-supplied:
+   * see `privateNetworks`.
    */
   resolveIssuer?: IssuerResolver
   /** This API's identifier(s); a token's `aud` must contain one of them. */
