@@ -150,6 +150,9 @@ const WRONG: [Record<string, unknown>, string][] = [
   [{ ...BASE, store: {} }, 'store must be a Store'],
   [{ ...BASE, store: [] }, 'store must be a Store'],
   [{ ...BASE, revocation: 1 }, 'revocation must be a boolean (true or false), got 1'],
+  [{ ...BASE, allowedClients: 'app-1' }, 'allowedClients must be'],
+  [{ ...BASE, allowedClients: [''] }, 'allowedClients[0] must be'],
+  [{ ...BASE, privateNetworks: 'sometimes' }, 'privateNetworks must be'],
   [{ ...BASE, cache: [] }, 'cache must be false or an object ('],
   [{ ...BASE, cache: true }, 'cache must be false or an object ('],
   [{ ...BASE, cache: { maxEntries: '10' } }, 'cache.maxEntries must be a number, got "10"'],
@@ -297,6 +300,8 @@ describe('option shapes', () => {
         extra: { tls_client_certificate_bound_access_tokens: true },
       },
       revocation: true,
+      allowedClients: ['app-1'],
+      privateNetworks: 'refuse',
       mtls: { certificateHeader: 'x-client-cert', trustedProxies: ['10.0.0.1'] },
       dpop: {
         policy: 'required',

@@ -538,7 +538,7 @@ describe('private networks and tenant-supplied issuers', () => {
         audience: AUDIENCE,
         privateNetworks: 'sometimes' as 'allow',
       }),
-    ).toThrow(/privateNetworks must be 'refuse' or 'allow', got "sometimes"/)
+    ).toThrow(/privateNetworks must be "refuse" or "allow", got "sometimes"/)
   })
 })
 
