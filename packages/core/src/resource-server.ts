@@ -179,7 +179,16 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     const known = configured.get(choice.issuer) ?? resolved.get(choice.issuer)
     if (known !== undefined) return known
     const issuerOptions = withDefaults(choice, options)
-    validateIssuerOptions(issuerOptions, 'resolveIssuer()', shared.allowInsecureHttp)
+    try {
+      validateIssuerOptions(issuerOptions, 'resolveIssuer()', shared.allowInsecureHttp)
+    } catch (error) {
+      // A ConfigurationError is for construction; here the request may have picked the tenant.
+      // The operator reads what is wrong in the log; the client gets the unknown-issuer 401.
+      logger.error('resolveIssuer returned an invalid issuer configuration', {
+        cause: String(error),
+      })
+      throw unknownIssuer()
+    }
     const verifier = createIssuerVerifier(issuerOptions, shared)
     resolved.set(verifier.issuer, verifier)
     return verifier
