@@ -3,6 +3,12 @@ import { isLoopback, type ResourceServerOptions } from '@scopeguard/core'
 export { connectShared } from './shared.js'
 export type { SharedState, SharedStateOptions } from './shared.js'
 
+/** One `host:port` of `REDIS_CLUSTER_NODES`. */
+export interface RedisNode {
+  host: string
+  port: number
+}
+
 /** What an example server needs: where to listen, and its resource server options. */
 export interface ExampleConfig {
   port: number
@@ -12,6 +18,11 @@ export interface ExampleConfig {
    * introspection cache, the revocation denylist). {@link connectShared} connects to it.
    */
   redisUrl?: string
+  /**
+   * `REDIS_CLUSTER_NODES`: instead of `REDIS_URL`, a Redis Cluster every instance shares, as the
+   * startup nodes (`host:port,…`). {@link connectShared} connects to it.
+   */
+  redisClusterNodes?: readonly RedisNode[]
   /**
    * `PUBLIC_ORIGIN` (normalised to `scheme://host[:port]`): the origin clients use when the
    * instances sit behind a load balancer. DPoP proofs' `htu` are checked against it (the core's
@@ -30,7 +41,8 @@ export interface ExampleConfig {
  *   `OAUTH_INTROSPECTION_URL` (otherwise discovered): opaque tokens are then accepted through
  *   token introspection, JWT-shaped ones still verified locally.
  * - optional `REDIS_URL` (`redis://` or `rediss://`): state shared by every instance, see
- *   {@link connectShared}
+ *   {@link connectShared}; or instead `REDIS_CLUSTER_NODES` (`host:port,…`): the same on a Redis
+ *   Cluster
  * - optional `PUBLIC_ORIGIN` (`https://…`, or `http://` on loopback): the origin behind which the
  *   instances run
  * - optional `OAUTH_RESOURCE`: this API's resource identifier for the protected resource metadata
@@ -66,6 +78,12 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
   }
   const jwksUri = env['OAUTH_JWKS_URI']
   const redisUrl = env['REDIS_URL'] ? readRedisUrl(env['REDIS_URL']) : undefined
+  const redisClusterNodes = env['REDIS_CLUSTER_NODES']
+    ? readClusterNodes(env['REDIS_CLUSTER_NODES'])
+    : undefined
+  if (redisUrl && redisClusterNodes) {
+    throw new Error('set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both')
+  }
   const publicOrigin = env['PUBLIC_ORIGIN'] ? readPublicOrigin(env['PUBLIC_ORIGIN']) : undefined
   const dpop = readDpop(env['OAUTH_DPOP'], env['OAUTH_DPOP_NONCE'])
   // Behind a load balancer the resource clients call is on the public origin.
@@ -101,6 +119,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): ExampleConfig 
         : {}),
     },
     ...(redisUrl ? { redisUrl } : {}),
+    ...(redisClusterNodes ? { redisClusterNodes } : {}),
     ...(publicOrigin ? { publicOrigin } : {}),
   }
 }
@@ -178,6 +197,21 @@ function readRedisUrl(value: string): string {
   }
   if (url.hostname === '') throw new Error('REDIS_URL has no host; expected redis://host:port')
   return value
+}
+
+/** Reads `REDIS_CLUSTER_NODES`: comma-separated `host:port` (IPv6 hosts in brackets). */
+function readClusterNodes(value: string): RedisNode[] {
+  return value.split(',').map((entry) => {
+    const node = entry.trim()
+    const match = /^(\[[0-9A-Fa-f:.]+\]|[^\s:/@[\]]+):(\d{1,5})$/.exec(node)
+    const port = Number(match?.[2])
+    if (match === null || port < 1 || port > 65535) {
+      throw new Error(
+        `REDIS_CLUSTER_NODES must be comma-separated host:port pairs, e.g. redis-1:6379,redis-2:6379; got ${JSON.stringify(node)}`,
+      )
+    }
+    return { host: match[1]!.replace(/^\[(.*)\]$/, '$1'), port }
+  })
 }
 
 /** Checks `PUBLIC_ORIGIN` and returns it as an origin (`scheme://host[:port]`, no slash). */

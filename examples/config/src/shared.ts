@@ -1,13 +1,14 @@
 import { createRedisStore } from '@scopeguard/redis'
-import { Redis } from 'ioredis'
-import type { ExampleConfig } from './index.js'
+import { Cluster, Redis } from 'ioredis'
+import type { ExampleConfig, RedisNode } from './index.js'
 
 /** The configuration with the shared state wired in, and how to let go of it. */
 export interface SharedState {
   /**
-   * The configuration to build the resource server from. With `REDIS_URL`, its options use the
-   * Redis store (DPoP replay markers and nonces, the introspection cache) and the shared
-   * revocation denylist (`revocation: true`); without it, `config` is returned unchanged.
+   * The configuration to build the resource server from. With `REDIS_URL` or
+   * `REDIS_CLUSTER_NODES`, its options use the Redis store (DPoP replay markers and nonces, the
+   * introspection cache) and the shared revocation denylist (`revocation: true`); without them,
+   * `config` is returned unchanged.
    */
   config: ExampleConfig
   /** Closes the Redis connection, if any. Call it after the HTTP server has closed. */
@@ -31,10 +32,40 @@ function redacted(url: string): string {
   return parsed.href
 }
 
+/** Reconnect every 50–500 ms, forever. */
+const reconnect = (attempt: number): number => Math.min(attempt * 50, 500)
+
+/** The ioredis client for the configuration, and how to name it in messages. */
+function createClient(
+  url: string | undefined,
+  nodes: readonly RedisNode[] | undefined,
+): { client: Redis | Cluster; where: string } {
+  // Offline queue off: fail at once while disconnected instead of queueing commands without limit.
+  if (nodes !== undefined) {
+    const client = new Cluster([...nodes], {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: reconnect,
+      redisOptions: { maxRetriesPerRequest: 1, connectTimeout: 2_000 },
+    })
+    const where = nodes.map(({ host, port }) => `${host}:${port}`).join(',')
+    return { client, where: `the Redis Cluster at ${where}` }
+  }
+  const client = new Redis(url!, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2_000,
+    retryStrategy: reconnect,
+  })
+  return { client, where: `Redis at ${redacted(url!)}` }
+}
+
 /**
- * Connects what the configuration shares between instances: with `config.redisUrl`, one ioredis
- * client (offline queue off, one retry per command, reconnecting every 50–500 ms forever) and a
- * `@scopeguard/redis` store on it, with `revocation: true`.
+ * Connects what the configuration shares between instances: with `config.redisUrl` (or
+ * `config.redisClusterNodes`), one ioredis `Redis` (or `Cluster`) client (offline queue off, one
+ * retry per command, reconnecting every 50–500 ms forever) and a `@scopeguard/redis` store on it,
+ * with `revocation: true`.
  *
  * Startup waits up to `readyTimeoutMs` for Redis but never fails because of it: an instance that
  * starts while Redis is down answers what needs Redis with 503 (the replay check and the
@@ -44,32 +75,25 @@ export async function connectShared(
   config: ExampleConfig,
   options: SharedStateOptions = {},
 ): Promise<SharedState> {
-  const url = config.redisUrl
-  if (url === undefined) return { config, close: async () => {} }
+  if (config.redisUrl === undefined && config.redisClusterNodes === undefined) {
+    return { config, close: async () => {} }
+  }
   const log = options.log ?? ((message: string) => console.error(message))
-  const where = redacted(url)
-  const client = new Redis(url, {
-    lazyConnect: true,
-    // Fail at once while disconnected instead of queueing commands in memory without limit.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 50, 500),
-  })
+  const { client, where } = createClient(config.redisUrl, config.redisClusterNodes)
   let up = false
   let lastError = ''
   client.on('ready', () => {
-    if (!up) log(`connected to Redis at ${where}`)
+    if (!up) log(`connected to ${where}`)
     up = true
     lastError = ''
   })
   client.on('error', (error: Error) => {
     // ioredis reports every failed reconnection attempt: log each distinct problem once.
-    if (error.message !== lastError) log(`Redis at ${where}: ${error.message}`)
+    if (error.message !== lastError) log(`${where}: ${error.message}`)
     lastError = error.message
   })
   client.on('close', () => {
-    if (up) log(`lost the connection to Redis at ${where}; reconnecting (503 for what needs it)`)
+    if (up) log(`lost the connection to ${where}; reconnecting (503 for what needs it)`)
     up = false
   })
   let timer: NodeJS.Timeout | undefined
@@ -85,7 +109,7 @@ export async function connectShared(
     ])
   } catch (error) {
     log(
-      `cannot reach Redis at ${where} yet (${(error as Error).message}); starting anyway, ` +
+      `cannot reach ${where} yet (${(error as Error).message}); starting anyway, ` +
         'requests that need it get 503 until it answers',
     )
   } finally {

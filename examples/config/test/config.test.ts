@@ -105,6 +105,25 @@ describe('readConfig', () => {
     })
   })
 
+  it('reads REDIS_CLUSTER_NODES as host:port pairs, and refuses it together with REDIS_URL', () => {
+    expect(
+      readConfig({ ...base, REDIS_CLUSTER_NODES: 'redis-1:6379, 10.0.0.2:7000,[::1]:7001' })
+        .redisClusterNodes,
+    ).toEqual([
+      { host: 'redis-1', port: 6379 },
+      { host: '10.0.0.2', port: 7000 },
+      { host: '::1', port: 7001 },
+    ])
+    for (const value of ['redis-1', 'redis-1:0', 'redis://redis-1:6379', 'a:1,,b:2', ':6379']) {
+      expect(() => readConfig({ ...base, REDIS_CLUSTER_NODES: value }), value).toThrow(
+        /^REDIS_CLUSTER_NODES must be comma-separated host:port pairs/,
+      )
+    }
+    expect(() =>
+      readConfig({ ...base, REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:7000' }),
+    ).toThrow(/REDIS_URL .* or REDIS_CLUSTER_NODES .*, not both/)
+  })
+
   it('never repeats REDIS_URL in its errors (it may hold a password)', () => {
     for (const value of [
       'secret-pw@nowhere',

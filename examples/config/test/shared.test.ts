@@ -45,18 +45,51 @@ describe('connectShared', () => {
     try {
       expect(a!.config.resourceServer).toMatchObject({ ...config.resourceServer, revocation: true })
       const key = `example-config-test:${Math.random()}`
-      await a!.config.resourceServer.store!.set(key, 'v', 10_000)
-      await expect(b!.config.resourceServer.store!.get(key)).resolves.toBe('v')
-      await expect(b!.config.resourceServer.store!.setIfAbsent(key, 'w', 10_000)).resolves.toBe(
-        false,
-      )
+      await a!.config.resourceServer.store!.set(key, 'v', 10_000, 'state')
+      await expect(b!.config.resourceServer.store!.get(key, 'state')).resolves.toBe('v')
+      await expect(
+        b!.config.resourceServer.store!.setIfAbsent(key, 'w', 10_000, 'state'),
+      ).resolves.toBe(false)
       expect(lines.filter((line) => line.startsWith('connected to Redis'))).toHaveLength(2)
     } finally {
       await a!.close()
       await b!.close()
     }
     // Closed: the store now refuses at once instead of waiting.
-    await expect(a!.config.resourceServer.store!.get('k')).rejects.toMatchObject({
+    await expect(a!.config.resourceServer.store!.get('k', 'state')).rejects.toMatchObject({
+      code: 'unavailable',
+    })
+  })
+
+  it('with REDIS_CLUSTER_NODES, uses a Redis store on the cluster, shared between connections', async () => {
+    const nodes = process.env['REDIS_CLUSTER_NODES']
+    if (!nodes) {
+      throw new Error(
+        'REDIS_CLUSTER_NODES is not set: start the test servers with `eval "$(bash scripts/redis.sh start)"` from the repository root',
+      )
+    }
+    const lines: string[] = []
+    const config = readConfig({ ...base, REDIS_CLUSTER_NODES: nodes })
+    const [a, b] = await Promise.all([
+      connectShared(config, { log: (line) => lines.push(line) }),
+      connectShared(config, { log: (line) => lines.push(line) }),
+    ])
+    try {
+      expect(a!.config.resourceServer).toMatchObject({ revocation: true })
+      // Keys on every node of the cluster, read back through the other connection.
+      const keys = Array.from({ length: 30 }, (_, i) => `example-config-test:${Math.random()}:${i}`)
+      for (const key of keys) await a!.config.resourceServer.store!.set(key, 'v', 10_000, 'state')
+      for (const key of keys) {
+        await expect(b!.config.resourceServer.store!.get(key, 'state')).resolves.toBe('v')
+      }
+      expect(
+        lines.filter((line) => line.startsWith('connected to the Redis Cluster at')),
+      ).toHaveLength(2)
+    } finally {
+      await a!.close()
+      await b!.close()
+    }
+    await expect(a!.config.resourceServer.store!.get('k', 'state')).rejects.toMatchObject({
       code: 'unavailable',
     })
   })
@@ -78,7 +111,7 @@ describe('connectShared', () => {
       expect(lines.join('\n')).not.toContain('hunter2')
       const store = shared.config.resourceServer.store!
       const before = performance.now()
-      await expect(store.setIfAbsent('jti', 'v', 1_000)).rejects.toMatchObject({
+      await expect(store.setIfAbsent('jti', 'v', 1_000, 'state')).rejects.toMatchObject({
         code: 'unavailable',
       })
       expect(performance.now() - before).toBeLessThan(600)

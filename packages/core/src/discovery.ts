@@ -1,5 +1,5 @@
 import { fetchJson, FetchJsonError, type FetchLike } from './internal/fetch-json.js'
-import { insecureUrlProblem } from './url-policy.js'
+import { learnedUrlProblem, redactUrl } from './url-policy.js'
 
 /** Authorization server metadata (RFC 8414 / OpenID Connect Discovery); members the RS may use. */
 export interface AuthorizationServerMetadata {
@@ -43,7 +43,11 @@ export interface DiscoveryOptions {
   fetch?: FetchLike | undefined
   /** @default 5000 */
   timeoutMs?: number | undefined
-  /** Allow `http:` URLs outside loopback. @default false */
+  /**
+   * Allow `http:` URLs outside loopback. URLs with userinfo (`user:password@`) are refused
+   * either way, in `metadataUrl` and in the document's `jwks_uri`.
+   * @default false
+   */
   allowInsecureHttp?: boolean | undefined
 }
 
@@ -64,12 +68,7 @@ export async function discoverMetadata(
   const problems: string[] = []
   let lastCause: unknown
   for (const url of candidates) {
-    let urlProblem: string | undefined
-    try {
-      urlProblem = insecureUrlProblem(new URL(url), allowInsecure)
-    } catch {
-      urlProblem = `metadata URL ${JSON.stringify(url)} is not a URL`
-    }
+    const urlProblem = learnedUrlProblem('metadata URL', url, allowInsecure)
     if (urlProblem !== undefined) {
       problems.push(urlProblem)
       continue
@@ -79,30 +78,25 @@ export async function discoverMetadata(
       document = await fetchJson(url, { fetch, timeoutMs })
     } catch (cause) {
       lastCause = cause
-      problems.push(cause instanceof FetchJsonError ? cause.message : `GET ${url} failed`)
+      problems.push(
+        cause instanceof FetchJsonError ? cause.message : `GET ${redactUrl(url)} failed`,
+      )
       continue
     }
     if (document['issuer'] !== issuer) {
       problems.push(
-        `${url} names issuer ${JSON.stringify(document['issuer'])}, expected ${JSON.stringify(issuer)}`,
+        `${redactUrl(url)} names issuer ${JSON.stringify(document['issuer'])}, expected ${JSON.stringify(issuer)}`,
       )
       continue
     }
+    // Learned URLs obey the rules of configured ones; introspection_endpoint is checked where it
+    // is used, so that a bad one does not stop JWT verification.
     const jwksUri = document['jwks_uri']
-    if (jwksUri !== undefined) {
-      let problem: string | undefined
-      try {
-        problem =
-          typeof jwksUri === 'string'
-            ? insecureUrlProblem(new URL(jwksUri), allowInsecure)
-            : 'jwks_uri is not a string'
-      } catch {
-        problem = `jwks_uri ${JSON.stringify(jwksUri)} is not a URL`
-      }
-      if (problem !== undefined) {
-        problems.push(`${url}: ${problem}`)
-        continue
-      }
+    const problem =
+      jwksUri === undefined ? undefined : learnedUrlProblem('jwks_uri', jwksUri, allowInsecure)
+    if (problem !== undefined) {
+      problems.push(`${redactUrl(url)}: ${problem}`)
+      continue
     }
     return document as AuthorizationServerMetadata
   }

@@ -88,7 +88,7 @@ export function createDpopNonces(
   async function read(step: number): Promise<string | undefined> {
     const cached = known.get(step)
     if (cached !== undefined) return cached
-    const value = await store.get(storeKey(step))
+    const value = await store.get(storeKey(step), 'state')
     if (value !== undefined) remember(step, value)
     return value
   }
@@ -104,7 +104,7 @@ export function createDpopNonces(
       const existing = await read(step)
       if (existing !== undefined) return existing
       const fresh = base64url(crypto.getRandomValues(new Uint8Array(24)))
-      if (await store.setIfAbsent(storeKey(step), fresh, ttl)) {
+      if (await store.setIfAbsent(storeKey(step), fresh, ttl, 'state')) {
         remember(step, fresh)
         return fresh
       }

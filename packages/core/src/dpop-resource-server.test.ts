@@ -118,9 +118,9 @@ describe('DPoP through createResourceServer (proofs from the dpop package)', () 
     const memory = createMemoryStore()
     const store: Store = {
       ...memory,
-      setIfAbsent(k, v, ttl) {
+      setIfAbsent(k, v, ttl, kind) {
         if (k.startsWith('dpop:v1:jti:')) ttls.push(ttl)
-        return memory.setIfAbsent(k, v, ttl)
+        return memory.setIfAbsent(k, v, ttl, kind)
       },
     }
     const token = await issuer.sign({ cnf: { jkt } })

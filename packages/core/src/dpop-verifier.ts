@@ -16,6 +16,7 @@ import { requestHtu } from './request-origin.js'
 import { headerValues, type RequestLike } from './request.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
+import { redactText } from './url-policy.js'
 
 /**
  * Whether the `DPoP` scheme (RFC 9449) is refused, accepted next to `Bearer`, or the only scheme
@@ -221,7 +222,9 @@ export function createDpopVerifier(
     try {
       return await (nonces as DpopNonces).current()
     } catch (cause) {
-      logger.error('cannot read the DPoP nonce from the store', { cause: String(cause) })
+      logger.error('cannot read the DPoP nonce from the store', {
+        cause: redactText(String(cause)),
+      })
       throw storeUnavailable(cause)
     }
   }
@@ -254,7 +257,9 @@ export function createDpopVerifier(
         try {
           valid = proof.nonce !== undefined && (await nonces.isValid(proof.nonce))
         } catch (cause) {
-          logger.error('cannot read the DPoP nonce from the store', { cause: String(cause) })
+          logger.error('cannot read the DPoP nonce from the store', {
+            cause: redactText(String(cause)),
+          })
           throw storeUnavailable(cause)
         }
         if (!valid) {
@@ -288,9 +293,11 @@ export function createDpopVerifier(
       const ttlMs = Math.max(1000, (proof.iat + rules.maxAge + 1) * 1000 - context.now())
       let fresh: boolean
       try {
-        fresh = await store.setIfAbsent(key, '1', ttlMs)
+        fresh = await store.setIfAbsent(key, '1', ttlMs, 'state')
       } catch (cause) {
-        logger.error('cannot record the DPoP proof in the store', { cause: String(cause) })
+        logger.error('cannot record the DPoP proof in the store', {
+          cause: redactText(String(cause)),
+        })
         throw storeUnavailable(cause)
       }
       if (!fresh) {
@@ -317,7 +324,9 @@ export function createDpopVerifier(
         return headers
       } catch (cause) {
         // The request itself is fine; the client gets a new nonce on its next use_dpop_nonce.
-        logger.warn('cannot read the DPoP nonce from the store', { cause: String(cause) })
+        logger.warn('cannot read the DPoP nonce from the store', {
+          cause: redactText(String(cause)),
+        })
         return {}
       }
     },

@@ -53,6 +53,7 @@ export type OAuthErrorReason =
   | 'store_unavailable'
   | 'inactive'
   | 'revoked'
+  | 'client_not_allowed'
   | 'invalid_dpop_proof'
   | 'dpop_replay'
   | 'dpop_nonce'

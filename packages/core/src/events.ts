@@ -40,7 +40,7 @@ export interface ScopeguardEvent {
   format?: 'jwt' | 'opaque'
   /** Time spent, in milliseconds: the verification for request events, the fetch for `key_fetch`. */
   durationMs?: number
-  /** For `key_fetch`: the JWKS URL. */
+  /** For `key_fetch`: the JWKS URL, without userinfo, query or fragment. */
   url?: string
   /** For `key_fetch`. */
   outcome?: 'ok' | 'failed'

@@ -27,6 +27,7 @@ describe('public API', () => {
         "MissingTokenError": "function",
         "OAuthError": "function",
         "SYMMETRIC_ALGORITHMS": "object",
+        "StoreFullError": "function",
         "TemporarilyUnavailableError": "function",
         "UseDpopNonceError": "function",
         "anonymousRefusal": "function",

@@ -9,9 +9,11 @@ export type {
 export type { IntrospectionCacheOptions, IntrospectionOptions } from './introspection.js'
 export { basicAuthorization, formEncodeCredential } from './client-auth.js'
 export type { ClientAuthMethod } from './client-auth.js'
-export { createMemoryStore } from './memory-store.js'
+export { createMemoryStore, StoreFullError } from './memory-store.js'
 export type { MemoryStoreOptions } from './memory-store.js'
-export type { Store } from './store.js'
+export type { Store, StoreKind } from './store.js'
+export type { AllowedClients } from './client-policy.js'
+export type { RevocationTarget } from './revocation.js'
 export { hashToken } from './token-hash.js'
 
 export { extractToken, resolveExtraction } from './extract.js'

@@ -10,7 +10,7 @@ import { createMemoryStore } from './memory-store.js'
 import type { ResourceServerOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { createResourceServer } from './resource-server.js'
-import type { Store } from './store.js'
+import type { Store, StoreKind } from './store.js'
 import { hashToken } from './token-hash.js'
 
 const AUDIENCE = 'https://api.example.test'
@@ -82,18 +82,18 @@ async function rejection(promise: Promise<unknown>): Promise<OAuthError> {
 
 /** A Store that records every call, around a memory store. */
 function recordingStore(inner: Store = createMemoryStore()) {
-  const ops: { op: string; key: string; value?: string; ttlMs?: number }[] = []
+  const ops: { op: string; key: string; value?: string; ttlMs?: number; kind: StoreKind }[] = []
   const store: Store = {
-    get: (key) => (ops.push({ op: 'get', key }), inner.get(key)),
-    set: (key, value, ttlMs) => (
-      ops.push({ op: 'set', key, value, ttlMs }),
-      inner.set(key, value, ttlMs)
+    get: (key, kind) => (ops.push({ op: 'get', key, kind }), inner.get(key, kind)),
+    set: (key, value, ttlMs, kind) => (
+      ops.push({ op: 'set', key, value, ttlMs, kind }),
+      inner.set(key, value, ttlMs, kind)
     ),
-    setIfAbsent: (key, value, ttlMs) => (
-      ops.push({ op: 'setIfAbsent', key, value, ttlMs }),
-      inner.setIfAbsent(key, value, ttlMs)
+    setIfAbsent: (key, value, ttlMs, kind) => (
+      ops.push({ op: 'setIfAbsent', key, value, ttlMs, kind }),
+      inner.setIfAbsent(key, value, ttlMs, kind)
     ),
-    delete: (key) => (ops.push({ op: 'delete', key }), inner.delete(key)),
+    delete: (key, kind) => (ops.push({ op: 'delete', key, kind }), inner.delete(key, kind)),
   }
   return { store, ops }
 }
@@ -551,7 +551,7 @@ describe('caching', () => {
     expect(issuer.requestCount('introspection')).toBe(1)
   })
 
-  it('keys entries by the token hash and never stores the raw token', async () => {
+  it('keys cache entries by one hash of who asks and the token, and never stores the raw token', async () => {
     const recorded = recordingStore()
     const { rs } = setup({}, { store: recorded.store })
     const token = issuer.issueOpaque()
@@ -559,7 +559,10 @@ describe('caching', () => {
     await rejection(rs.authenticate(bearer('unknown-token-value')))
     const hash = await hashToken(token)
     expect(recorded.ops.map((op) => op.op)).toEqual(['get', 'set', 'get', 'set'])
-    expect(recorded.ops[0]?.key).toBe(`introspection:v1:${issuer.issuer}:${hash}`)
+    expect(recorded.ops.map((op) => op.kind)).toEqual(['cache', 'cache', 'cache', 'cache'])
+    expect(recorded.ops[0]?.key).toMatch(/^introspection:v2:[\w-]{43}$/)
+    expect(recorded.ops[0]?.key).not.toContain(hash)
+    expect(recorded.ops[0]?.key).not.toContain(issuer.issuer)
     for (const op of recorded.ops) {
       for (const raw of [token, 'unknown-token-value']) {
         expect(op.key).not.toContain(raw)

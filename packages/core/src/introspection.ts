@@ -6,11 +6,13 @@ import {
 } from './client-auth.js'
 import { InvalidTokenError, TemporarilyUnavailableError, type OAuthErrorReason } from './errors.js'
 import { NO_EVENTS, type EventSink } from './events.js'
-import type { FetchLike } from './internal/fetch-json.js'
+import { failureDetail, type FetchLike } from './internal/fetch-json.js'
+import { BodyTooLargeError, readCappedText, upstreamSignal } from './internal/read-capped.js'
 import type { KeySource, VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
+import { redactText, redactUrl } from './url-policy.js'
 
 /** Caching of introspection results. */
 export interface IntrospectionCacheOptions {
@@ -80,6 +82,9 @@ export interface IntrospectorConfig {
 
 const JWT_RESPONSE = 'application/token-introspection+jwt'
 
+/** Largest introspection response read (JSON or JWT), in bytes. */
+export const INTROSPECTION_MAX_BYTES = 64 * 1024
+
 function invalid(description: string, reason: OAuthErrorReason): InvalidTokenError {
   return new InvalidTokenError(description, { reason })
 }
@@ -91,11 +96,27 @@ function unavailable(cause: unknown): TemporarilyUnavailableError {
   )
 }
 
-/** Cached form of a result, versioned so that a later format cannot be misread. */
-interface CachedResult {
-  v: 1
+/** What the endpoint answered. */
+interface Answer {
   active: boolean
   claims?: Record<string, unknown>
+}
+
+/**
+ * Cached form of a result, versioned so that a later format cannot be misread. `at` is when it was
+ * asked for (milliseconds): its freshness travels with it, so no copy of it (in the shared store
+ * or in an instance's verified-token cache) is reused past `at` + the cache lifetime.
+ */
+interface CachedResult extends Answer {
+  v: 2
+  at: number
+}
+
+/** An active token's claims and when the endpoint was asked for them. */
+export interface IntrospectionResult {
+  claims: Record<string, unknown>
+  /** Milliseconds since the epoch: when the answer was asked for. */
+  obtainedAt: number
 }
 
 /**
@@ -106,8 +127,10 @@ interface CachedResult {
  */
 export function createIntrospector(
   config: IntrospectorConfig,
-): (token: string) => Promise<Record<string, unknown>> {
+): (token: string) => Promise<IntrospectionResult> {
   const { options, store, logger, issuer, now } = config
+  // Who asks where: answers obtained by another client or from another endpoint are not ours.
+  const answerScope = JSON.stringify([issuer, options.endpoint ?? null, options.clientId])
   const authenticate = createClientAuthenticator(
     {
       clientId: options.clientId,
@@ -140,7 +163,7 @@ export function createIntrospector(
   }
   const tolerance = config.clockTolerance
 
-  async function request(token: string): Promise<CachedResult> {
+  async function request(token: string): Promise<Answer> {
     const url = await config.endpoint()
     const form = new URLSearchParams({ token, token_type_hint: 'access_token' })
     const headers: Record<string, string> = {
@@ -148,38 +171,57 @@ export function createIntrospector(
       accept: options.jwtResponse ? JWT_RESPONSE : 'application/json',
     }
     await authenticate(headers, form)
-    const signal = AbortSignal.timeout(timeoutMs)
-    let response: Response
-    let text: string
-    try {
-      response = await config.fetch(url, {
-        method: 'POST',
-        headers,
-        body: form.toString(),
-        redirect: 'manual',
-        signal,
-      })
-      text = await response.text()
-    } catch (cause) {
-      throw new Error(
-        signal.aborted
-          ? `introspection at ${url} timed out after ${timeoutMs} ms`
-          : `introspection at ${url} failed`,
+    const shown = redactUrl(url)
+    const upstream = upstreamSignal(timeoutMs)
+    const failed = (cause: unknown): Error =>
+      new Error(
+        upstream.timedOut()
+          ? `introspection at ${shown} timed out after ${timeoutMs} ms`
+          : `introspection at ${shown} failed${failureDetail(cause)}`,
         { cause },
       )
+    let text: string
+    try {
+      let response: Response
+      try {
+        response = await config.fetch(url, {
+          method: 'POST',
+          headers,
+          body: form.toString(),
+          redirect: 'manual',
+          signal: upstream.signal,
+        })
+      } catch (cause) {
+        throw failed(cause)
+      }
+      if (response.status !== 200) {
+        upstream.abort()
+        await response.body?.cancel().catch(() => {})
+        if (response.status === 401 || response.status === 403) {
+          throw new Error(
+            `introspection at ${shown} refused this resource server's credentials (${response.status}); check the client id, secret and authentication method`,
+          )
+        }
+        throw new Error(`introspection at ${shown} answered ${response.status}`)
+      }
+      try {
+        text = await readCappedText(response, INTROSPECTION_MAX_BYTES, upstream.abort)
+      } catch (cause) {
+        if (cause instanceof BodyTooLargeError) {
+          throw new Error(`introspection at ${shown} answered too much: ${cause.message}`, {
+            cause,
+          })
+        }
+        throw failed(cause)
+      }
+    } finally {
+      upstream.done()
     }
-    if (response.status === 401 || response.status === 403) {
-      throw new Error(
-        `introspection at ${url} refused this resource server's credentials (${response.status}); check the client id, secret and authentication method`,
-      )
-    }
-    if (response.status !== 200)
-      throw new Error(`introspection at ${url} answered ${response.status}`)
-    const body = options.jwtResponse ? await fromJwt(text) : fromJson(text, url)
+    const body = options.jwtResponse ? await fromJwt(text) : fromJson(text, shown)
     if (typeof body['active'] !== 'boolean') {
-      throw new Error(`introspection at ${url} answered without a boolean "active"`)
+      throw new Error(`introspection at ${shown} answered without a boolean "active"`)
     }
-    return body['active'] ? { v: 1, active: true, claims: body } : { v: 1, active: false }
+    return body['active'] ? { active: true, claims: body } : { active: false }
   }
 
   function fromJson(text: string, url: string): Record<string, unknown> {
@@ -215,36 +257,43 @@ export function createIntrospector(
   async function cached(key: string): Promise<CachedResult | undefined> {
     if (cache === undefined) return undefined
     try {
-      const raw = await store.get(key)
+      const raw = await store.get(key, 'cache')
       if (raw === undefined) return undefined
       const value = JSON.parse(raw) as Partial<CachedResult>
-      return value.v === 1 && typeof value.active === 'boolean'
+      // Another format, or an answer whose lifetime has run out by our clock: ask again.
+      return value.v === 2 &&
+        typeof value.active === 'boolean' &&
+        typeof value.at === 'number' &&
+        value.at + (value.active ? maxTtlMs : negativeTtlMs) > now()
         ? (value as CachedResult)
         : undefined
     } catch (cause) {
-      logger.warn(`introspection cache read failed; asking the endpoint: ${String(cause)}`)
+      logger.warn(
+        `introspection cache read failed; asking the endpoint: ${redactText(String(cause))}`,
+      )
       return undefined
     }
   }
 
   async function remember(key: string, result: CachedResult): Promise<void> {
     if (cache === undefined) return
-    let ttl = negativeTtlMs
-    if (result.active) {
-      ttl = maxTtlMs
-      const exp = result.claims?.['exp']
-      if (typeof exp === 'number') ttl = Math.min(ttl, exp * 1000 - now())
-    }
+    // Counted from when the answer was asked for, not from now.
+    let until = result.at + (result.active ? maxTtlMs : negativeTtlMs)
+    const exp = result.claims?.['exp']
+    if (result.active && typeof exp === 'number') until = Math.min(until, exp * 1000)
+    const ttl = until - now()
     if (ttl <= 0) return
     try {
-      await store.set(key, JSON.stringify(result), ttl)
+      await store.set(key, JSON.stringify(result), ttl, 'cache')
     } catch (cause) {
-      logger.warn(`introspection cache write failed: ${String(cause)}`)
+      logger.warn(`introspection cache write failed: ${redactText(String(cause))}`)
     }
   }
 
   async function lookup(token: string): Promise<CachedResult> {
-    const key = `introspection:v1:${issuer}:${await hashToken(token)}`
+    // One hash over who asks where and the token: the answer depends on all of them, and the key
+    // stays short whatever the configuration holds.
+    const key = `introspection:v2:${await hashToken(`${answerScope}\n${token}`)}`
     const hit = await cached(key)
     const events = config.events ?? NO_EVENTS
     if (cache !== undefined && events.enabled) {
@@ -254,16 +303,19 @@ export function createIntrospector(
     let flight = pending.get(key)
     if (flight === undefined) {
       if (!mayCall()) throw unavailable(down?.cause)
+      const at = now()
       flight = request(token)
-        .then(async (result) => {
+        .then(async (answer): Promise<CachedResult> => {
+          const result: CachedResult = { v: 2, at, ...answer }
           down = undefined
           await remember(key, result)
           return result
         })
         .catch((cause: unknown) => {
-          logger.error(cause instanceof Error ? cause.message : 'introspection failed', {
-            issuer,
-          })
+          logger.error(
+            cause instanceof Error ? redactText(cause.message) : 'introspection failed',
+            { issuer },
+          )
           if (retryAfterMs > 0) down = { until: now() + retryAfterMs, cause, probing: false }
           throw unavailable(cause)
         })
@@ -278,13 +330,16 @@ export function createIntrospector(
     if (!result.active || result.claims === undefined) {
       throw invalid('The access token is not active', 'inactive')
     }
-    return checkActiveClaims(
-      result.claims,
-      config.issuer,
-      config.audiences,
-      now() / 1000,
-      tolerance,
-    )
+    return {
+      claims: checkActiveClaims(
+        result.claims,
+        config.issuer,
+        config.audiences,
+        now() / 1000,
+        tolerance,
+      ),
+      obtainedAt: result.at,
+    }
   }
 }
 

@@ -2,6 +2,7 @@ import { DiscoveryError, discoverMetadata, type AuthorizationServerMetadata } fr
 import { InvalidTokenError } from './errors.js'
 import type { EventSink } from './events.js'
 import type { FetchLike } from './internal/fetch-json.js'
+import { refusePrivateNetworks } from './internal/upstream-guard.js'
 import { createIntrospector } from './introspection.js'
 import { applyVerdict, createJwtVerifier, type ClaimValidator } from './jwt-verify.js'
 import {
@@ -14,6 +15,7 @@ import type { Logger } from './logger.js'
 import type { IssuerOptions, TokenFormat } from './options.js'
 import { remoteJwksSource, type RemoteJwksTiming } from './remote-jwks.js'
 import type { Store } from './store.js'
+import { learnedUrlProblem } from './url-policy.js'
 
 /** Settings shared by every issuer of a resource server. */
 export interface SharedVerification {
@@ -38,6 +40,8 @@ export interface IssuerVerification {
   claims: Record<string, unknown>
   header: Record<string, unknown>
   format: 'jwt' | 'opaque'
+  /** Introspection: when the answer was asked for (milliseconds); its reuse is counted from here. */
+  obtainedAt?: number
 }
 
 /** Everything needed to verify one issuer's tokens, built once per issuer. */
@@ -77,15 +81,32 @@ export function looksLikeJwt(token: string): boolean {
   }
 }
 
-/** Builds the verifier for one issuer; options must already be validated. */
+/** Whether an issuer's upstream requests may reach private networks (see `privateNetworks`). */
+export type PrivateNetworkPolicy = 'refuse' | 'allow'
+
+/**
+ * Builds the verifier for one issuer; options must already be validated. With `privateNetworks`
+ * `'refuse'`, every request for this issuer (metadata, keys, introspection) first checks that its
+ * host is not on a private network.
+ */
 export function createIssuerVerifier(
   options: IssuerOptions,
   shared: SharedVerification,
+  privateNetworks: PrivateNetworkPolicy = 'allow',
 ): IssuerVerifier {
   const { issuer } = options
   const audience = options.audience as string | readonly string[]
   const audiences = typeof audience === 'string' ? [audience] : [...audience]
-  const { fetch, logger, now } = shared
+  const { logger, now } = shared
+  const fetch = privateNetworks === 'refuse' ? refusePrivateNetworks(shared.fetch) : shared.fetch
+  /** A URL from the metadata, checked like a configured one before anything is sent to it. */
+  const learned = (member: string, value: unknown): string => {
+    const problem = learnedUrlProblem(member, value, shared.allowInsecureHttp)
+    if (problem !== undefined) {
+      throw new DiscoveryError(`the metadata of issuer ${issuer} has an unusable ${problem}`)
+    }
+    return value as string
+  }
 
   // Metadata is fetched on first need and refreshed once it is a day old; until a refresh
   // succeeds, the previous document keeps being used.
@@ -122,10 +143,10 @@ export function createIssuerVerifier(
       options.jwksUri ??
       (async () => {
         const document = await loadMetadata()
-        if (typeof document.jwks_uri !== 'string') {
+        if (document.jwks_uri === undefined) {
           throw new DiscoveryError(`the metadata of issuer ${issuer} has no jwks_uri`)
         }
-        return document.jwks_uri
+        return learned('jwks_uri', document.jwks_uri)
       })
     keys = remoteJwksSource({
       ...shared.jwksTiming,
@@ -175,12 +196,12 @@ export function createIssuerVerifier(
             if (introspection.endpoint !== undefined) return introspection.endpoint
             const document = await loadMetadata()
             const endpoint = document.introspection_endpoint
-            if (typeof endpoint !== 'string') {
+            if (endpoint === undefined) {
               throw new DiscoveryError(
                 `the metadata of issuer ${issuer} has no introspection_endpoint; set introspection.endpoint`,
               )
             }
-            return endpoint
+            return learned('introspection_endpoint', endpoint)
           },
         })
   const format: TokenFormat = options.tokenFormat ?? (introspect ? 'auto' : 'jwt')
@@ -206,20 +227,21 @@ export function createIssuerVerifier(
       if (introspect === undefined) {
         throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
       }
-      const claims = await introspect(token)
+      const { claims, obtainedAt } = await introspect(token)
       for (const validate of shared.validators) {
         applyVerdict(await validate(claims, {}))
       }
-      return { claims, header: {}, format: 'opaque' }
+      return { claims, header: {}, format: 'opaque', obtainedAt }
     },
     async warmUp() {
       if (format !== 'opaque') await keys.warmUp()
       if (introspection !== undefined && introspection.endpoint === undefined) {
         try {
           const document = await loadMetadata()
-          if (typeof document.introspection_endpoint !== 'string') {
+          if (document.introspection_endpoint === undefined) {
             throw new Error(`the metadata of issuer ${issuer} has no introspection_endpoint`)
           }
+          learned('introspection_endpoint', document.introspection_endpoint)
         } catch (error) {
           throw new Error(`scopeguard: ${(error as Error).message}`, { cause: error })
         }

@@ -2,6 +2,7 @@ import { jwtVerify, type JWSHeaderParameters, type JWTPayload, type JWTVerifyOpt
 import { InvalidTokenError, isOAuthError, type OAuthErrorReason } from './errors.js'
 import type { KeySource, VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
+import { redactText } from './url-policy.js'
 
 /**
  * A check of your own on verified claims. Return `true`/`undefined` to accept, `false` to reject
@@ -198,7 +199,7 @@ export function createJwtVerifier(
       const mapped = fromJose(error)
       if (!(error instanceof Error && 'code' in error)) {
         logger.warn(
-          `unexpected error while verifying a token: ${String((error as Error)?.message ?? error)}`,
+          `unexpected error while verifying a token: ${redactText(String((error as Error)?.message ?? error))}`,
         )
       }
       throw mapped

@@ -101,6 +101,8 @@ describe('issuers resolved per request', () => {
         if (host === 'b.example') return { issuer: b.issuer, audience: API_B }
         return undefined
       },
+      // the test issuers listen on loopback, which resolved tenants may not reach by default
+      privateNetworks: 'allow',
       logger: false,
     })
     expect((await rs.authenticate(request(await a.sign(), 'a.example'))).issuer).toBe(a.issuer)
@@ -126,6 +128,7 @@ describe('issuers resolved per request', () => {
     const rs = createResourceServer({
       audience: API_A,
       resolveIssuer: async () => ({ issuer: a.issuer }),
+      privateNetworks: 'allow',
     })
     await expect(rs.authenticate(request(await a.sign()))).resolves.toMatchObject({
       issuer: a.issuer,

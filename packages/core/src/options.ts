@@ -1,4 +1,5 @@
 import type { JSONWebKeySet } from 'jose'
+import { validateAllowedClients, type AllowedClients } from './client-policy.js'
 import { ConfigurationError } from './errors.js'
 import type { ExtractionOptions } from './extract.js'
 import type { FetchLike } from './internal/fetch-json.js'
@@ -13,7 +14,7 @@ import type { RequestLike } from './request.js'
 import type { ScopeOptions } from './scopes.js'
 import type { ResourceMetadataOptions } from './resource-metadata.js'
 import type { Store } from './store.js'
-import { insecureUrlProblem } from './url-policy.js'
+import { redactText, upstreamUrlProblem } from './url-policy.js'
 import type { VerifiedTokenCacheOptions } from './verified-token-cache.js'
 
 /** How tokens are verified: locally as JWTs, by introspection, or JWT-shaped ones locally and the rest by introspection. */
@@ -108,7 +109,31 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * @default false
    */
   allowInsecureHttp?: boolean
-  /** Where introspection results and revocations are kept. @default an in-memory LRU of 10,000 entries */
+  /**
+   * Whether metadata, JWKS and introspection requests may go to hosts on private networks:
+   * loopback, RFC 1918, unique local (`fc00::/7`), CGNAT (`100.64.0.0/10`), link-local
+   * (`169.254.0.0/16`, `fe80::/10`), unspecified and other special-purpose addresses, and
+   * `localhost`. With `'refuse'`, an IP literal or `localhost`-like host is refused, and on
+   * Node.js a host name is resolved first and refused when any of its addresses is private;
+   * other runtimes cannot resolve names and let them through. A refused request makes the
+   * token's verification a 503, with the reason logged; nothing is sent.
+   *
+   * The check happens before the request, which resolves the name again: a DNS server that
+   * answers differently the second time (DNS rebinding) can still steer a request inward.
+   * Block private ranges at the network too (egress firewall or proxy) where tenants can
+   * choose issuers.
+   *
+   * Unset: `'refuse'` for issuers that `resolveIssuer` returns as options (their URLs may come
+   * from tenant-supplied data), `'allow'` for issuers configured here. `'refuse'` or `'allow'`
+   * applies to both.
+   */
+  privateNetworks?: 'refuse' | 'allow'
+  /**
+   * Where introspection results (`cache` entries, which may be evicted) and security state (DPoP
+   * replay markers, the revocation denylist, nonces, registered clients: `state` entries, which
+   * must not be) are kept.
+   * @default createMemoryStore(): 10,000 cache entries, 100,000 live state entries
+   */
   store?: Store
   /**
    * Publish protected resource metadata (RFC 9728) for this API, served by every adapter at
@@ -121,6 +146,13 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * @default false
    */
   revocation?: boolean
+  /**
+   * Accept only tokens issued to these client applications (`client_id`, else `azp`): a token of
+   * any other client, or of none, is refused with 401 `invalid_token`, on every request, cached or
+   * not. An array is this instance's list; `'registry'` keeps the list in the `store`, shared by
+   * every instance, managed with `rs.registerClient()` and `rs.revokeClient()`.
+   */
+  allowedClients?: AllowedClients
   /**
    * Certificate-bound tokens (RFC 8705) behind a TLS-terminating proxy: read the client
    * certificate from this request header (PEM, URL-encoded PEM or base64 DER) set by the proxy.
@@ -185,6 +217,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'store',
   'resourceMetadata',
   'revocation',
+  'allowedClients',
   'cache',
   'mtls',
   'dpop',
@@ -206,6 +239,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'jwksTiming',
   'discoveryTimeoutMs',
   'allowInsecureHttp',
+  'privateNetworks',
   'logger',
   'onEvent',
   'fetch',
@@ -220,9 +254,9 @@ function url(name: string, value: unknown, allowInsecure: boolean, bareIssuer = 
   try {
     parsed = new URL(value)
   } catch {
-    throw new ConfigurationError(`${name} is not a valid URL: ${JSON.stringify(value)}`)
+    throw new ConfigurationError(`${name} is not a valid URL: ${JSON.stringify(redactText(value))}`)
   }
-  const problem = insecureUrlProblem(parsed, allowInsecure)
+  const problem = upstreamUrlProblem(parsed, allowInsecure)
   if (problem !== undefined) throw new ConfigurationError(`${name}: ${problem}`)
   if (bareIssuer && (parsed.search !== '' || parsed.hash !== '')) {
     throw new ConfigurationError(`${name} must not have a query or fragment (RFC 8414 §2)`)
@@ -431,7 +465,18 @@ export function validateOptions(options: ResourceServerOptions): void {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new ConfigurationError(`unknown option "${key}"`)
   }
+  validateAllowedClients(options.allowedClients)
   validateMtls(options.mtls)
+  const privateNetworks = options.privateNetworks
+  if (
+    privateNetworks !== undefined &&
+    privateNetworks !== 'refuse' &&
+    privateNetworks !== 'allow'
+  ) {
+    throw new ConfigurationError(
+      `privateNetworks must be 'refuse' or 'allow', got ${describe(privateNetworks)}`,
+    )
+  }
   const insecure = options.allowInsecureHttp === true
   if (options.issuer !== undefined && options.issuers !== undefined) {
     throw new ConfigurationError('give either issuer or issuers, not both')

@@ -5,6 +5,7 @@ import { monotonicMs, NO_EVENTS, type EventSink } from './events.js'
 import { fetchJson, type FetchLike } from './internal/fetch-json.js'
 import { usableVerificationKeys, type KeySource, type VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
+import { redactText, redactUrl } from './url-policy.js'
 
 /** Timing of a remote JWK Set. All durations in milliseconds. */
 export interface RemoteJwksTiming {
@@ -110,18 +111,19 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
 
   async function fetchSet(trigger: 'initial' | 'refresh' | 'unknown_kid'): Promise<LocalSet> {
     const url = typeof options.url === 'string' ? options.url : await options.url()
+    const shown = redactUrl(url)
     const started = events.enabled ? monotonicMs() : 0
     try {
       const document = await fetchJson(url, { fetch: options.fetch, timeoutMs })
       const usable = usableVerificationKeys(document)
-      if (usable === undefined) throw new Error(`${url} did not answer a JWK Set`)
+      if (usable === undefined) throw new Error(`${shown} did not answer a JWK Set`)
       const local = createLocalJWKSet(usable) as LocalSet
       if (events.enabled) {
         events.emit({
           type: 'key_fetch',
           outcome: 'ok',
           trigger,
-          url,
+          url: shown,
           issuer,
           durationMs: monotonicMs() - started,
         })
@@ -133,7 +135,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
           type: 'key_fetch',
           outcome: 'failed',
           trigger,
-          url,
+          url: shown,
           issuer,
           durationMs: monotonicMs() - started,
         })
@@ -155,7 +157,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
       })
       .catch((cause: unknown) => {
         lastFailure = cause
-        const message = cause instanceof Error ? cause.message : String(cause)
+        const message = redactText(cause instanceof Error ? cause.message : String(cause))
         if (set !== undefined) {
           logger.warn(`JWKS refresh failed; still using the cached keys: ${message}`)
           events.emit({ type: 'stale_keys_served', issuer })
@@ -223,7 +225,9 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
       try {
         await load('initial')
       } catch {
-        const reason = lastFailure instanceof Error ? lastFailure.message : String(lastFailure)
+        const reason = redactText(
+          lastFailure instanceof Error ? lastFailure.message : String(lastFailure),
+        )
         throw new Error(`scopeguard: cannot load signing keys: ${reason}`, { cause: lastFailure })
       }
     },

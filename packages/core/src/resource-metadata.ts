@@ -1,6 +1,6 @@
 import { ConfigurationError } from './errors.js'
 import type { ResourceServer } from './resource-server.js'
-import { insecureUrlProblem } from './url-policy.js'
+import { redactText, upstreamUrlProblem } from './url-policy.js'
 
 /** What the protected resource metadata document (RFC 9728) says about this API. */
 export interface ResourceMetadataOptions {
@@ -68,10 +68,10 @@ export function buildResourceMetadata(
     parsed = new URL(options.resource)
   } catch {
     throw new ConfigurationError(
-      `resourceMetadata.resource is not a URL: ${JSON.stringify(options.resource)}`,
+      `resourceMetadata.resource is not a URL: ${JSON.stringify(redactText(String(options.resource)))}`,
     )
   }
-  const problem = insecureUrlProblem(parsed, facts.allowInsecureHttp)
+  const problem = upstreamUrlProblem(parsed, facts.allowInsecureHttp)
   if (problem !== undefined) throw new ConfigurationError(`resourceMetadata.resource: ${problem}`)
   if (parsed.hash !== '')
     throw new ConfigurationError('resourceMetadata.resource must not have a fragment')

@@ -7,6 +7,8 @@ import type { RequestLike } from './request.js'
 import { requireClaim, requireScope } from './requirements.js'
 import { createResourceServer } from './resource-server.js'
 import { silentLogger } from './logger.js'
+import { createMemoryStore } from './memory-store.js'
+import type { Store } from './store.js'
 
 const AUDIENCE = 'https://api.example.test'
 const CERTIFICATE = new TextEncoder().encode('DER bytes of a client certificate')
@@ -171,6 +173,26 @@ describe('createResourceServer with discovery', () => {
     } finally {
       await liar.close()
     }
+  })
+  it("runs the store's own warmUp check, and fails with its error", async () => {
+    const calls: string[] = []
+    const store = (verdict: Error | undefined): Store => ({
+      ...createMemoryStore(),
+      async warmUp() {
+        calls.push('store')
+        if (verdict) throw verdict
+      },
+    })
+    const options = { issuer: issuer.issuer, audience: AUDIENCE, logger: silentLogger }
+    await createResourceServer({ ...options, store: store(undefined) }).warmUp()
+    expect(calls).toEqual(['store'])
+    const refused = createResourceServer({ ...options, store: store(new Error('evicts state')) })
+    await expect(refused.warmUp()).rejects.toThrow('evicts state')
+    expect(calls).toEqual(['store', 'store'])
+    // A store without warmUp (the interface's method is optional) needs nothing.
+    await expect(
+      createResourceServer({ ...options, store: createMemoryStore() }).warmUp(),
+    ).resolves.toBeUndefined()
   })
 })
 

@@ -1,5 +1,3 @@
-import { decodeJwt } from 'jose'
-import { LRUCache } from 'lru-cache'
 import {
   attachChallengeParams,
   parseActors,
@@ -15,7 +13,6 @@ import {
   TemporarilyUnavailableError,
 } from './errors.js'
 import { buildResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
-import { hashToken } from './token-hash.js'
 import { certificateFromHeader, checkBinding } from './binding.js'
 import { createDpopVerifier, resolveDpopOptions, resolvePublicOrigin } from './dpop-verifier.js'
 import {
@@ -26,12 +23,10 @@ import {
   type ResolvedExtraction,
   type TokenSource,
 } from './extract.js'
-import {
-  createIssuerVerifier,
-  looksLikeJwt,
-  type IssuerVerifier,
-  type SharedVerification,
-} from './issuer-verifier.js'
+import { createClientPolicy } from './client-policy.js'
+import { createIssuerRegistry } from './issuer-registry.js'
+import type { IssuerVerifier, SharedVerification } from './issuer-verifier.js'
+import { createDenylist, type RevocationTarget } from './revocation.js'
 import { consoleLogger, silentLogger } from './logger.js'
 import { attachRefusalReporter, createEventSink, monotonicMs, type EventSink } from './events.js'
 import { createMemoryStore } from './memory-store.js'
@@ -102,23 +97,32 @@ export interface ResourceServer<Claims extends object = Record<string, unknown>>
    * Adds a token to the denylist (needs `revocation: true`) until it would have expired anyway:
    * by `jti` (JWTs of the given issuer, default the only configured one) or by the token itself.
    */
-  revoke(
-    target: { jti: string; issuer?: string; expiresAt: Date } | { token: string; expiresAt: Date },
-  ): Promise<void>
+  revoke(target: RevocationTarget): Promise<void>
+  /**
+   * Allows a client application (needs `allowedClients`): in the shared registry with
+   * `allowedClients: 'registry'`, else in this instance's list.
+   */
+  registerClient(clientId: string): Promise<void>
+  /**
+   * Withdraws a client application (needs `allowedClients`): its tokens are refused with 401
+   * `invalid_token` from the next request on, cached or not — on every instance sharing the store
+   * with `allowedClients: 'registry'`, else on this instance.
+   */
+  revokeClient(clientId: string): Promise<void>
   /** Runs requirements against an authenticated request; throws the first failure (403). */
   authorize(auth: AuthInfo<Claims>, ...requirements: Requirement[]): void
   /**
-   * Fetches metadata and keys of the configured issuers now, so that configuration problems
-   * surface at startup.
+   * Fetches metadata and keys of the configured issuers now, and runs the store's own startup
+   * check (`store.warmUp`), so that configuration problems surface at startup.
    * @throws Error describing what could not be loaded.
    */
   warmUp(): Promise<void>
 }
 
-const UNKNOWN_ISSUER = 'The access token was not issued by an accepted issuer'
-
-function unknownIssuer(): InvalidTokenError {
-  return new InvalidTokenError(UNKNOWN_ISSUER, { reason: 'issuer_mismatch' })
+/** The client the token was issued to: `client_id` (RFC 9068), else `azp` (OpenID Connect). */
+function clientIdOf(claims: Record<string, unknown>): string | undefined {
+  const { client_id: clientId, azp } = claims
+  return typeof clientId === 'string' ? clientId : typeof azp === 'string' ? azp : undefined
 }
 
 /**
@@ -154,69 +158,9 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     now: options.now ?? Date.now,
   }
 
-  const configured = new Map<string, IssuerVerifier>()
-  const single = topLevelIssuer(options)
-  for (const issuerOptions of single ? [single] : (options.issuers ?? [])) {
-    const verifier = createIssuerVerifier(withDefaults(issuerOptions, options), shared)
-    configured.set(verifier.issuer, verifier)
-  }
-  const verifiers = [...configured.values()]
+  const registry = createIssuerRegistry(options, shared)
+  const verifiers = registry.configured
   const onlyVerifier = verifiers.length === 1 ? verifiers[0] : undefined
-  const introspecting = verifiers.filter((v) => v.introspects)
-  const resolved = new LRUCache<string, IssuerVerifier>({ max: 1000 })
-  const resolveIssuer = options.resolveIssuer
-
-  function fromResolved(choice: string | IssuerOptions | undefined): IssuerVerifier {
-    if (choice === undefined) throw unknownIssuer()
-    if (typeof choice === 'string') {
-      const verifier = configured.get(choice) ?? resolved.get(choice)
-      if (verifier === undefined) {
-        logger.warn(`resolveIssuer returned ${choice}, which is not in issuers`)
-        throw unknownIssuer()
-      }
-      return verifier
-    }
-    const known = configured.get(choice.issuer) ?? resolved.get(choice.issuer)
-    if (known !== undefined) return known
-    const issuerOptions = withDefaults(choice, options)
-    try {
-      validateIssuerOptions(issuerOptions, 'resolveIssuer()', shared.allowInsecureHttp)
-    } catch (error) {
-      // A ConfigurationError is for construction; here the request may have picked the tenant.
-      // The operator reads what is wrong in the log; the client gets the unknown-issuer 401.
-      logger.error('resolveIssuer returned an invalid issuer configuration', {
-        cause: String(error),
-      })
-      throw unknownIssuer()
-    }
-    const verifier = createIssuerVerifier(issuerOptions, shared)
-    resolved.set(verifier.issuer, verifier)
-    return verifier
-  }
-
-  /** Picks the issuer whose rules verify this token. Never fetches for an unlisted issuer. */
-  async function verifierFor(
-    token: string,
-    request: RequestLike | undefined,
-  ): Promise<IssuerVerifier> {
-    if (resolveIssuer !== undefined && request !== undefined) {
-      return fromResolved(await resolveIssuer(request))
-    }
-    if (onlyVerifier !== undefined) return onlyVerifier
-    if (looksLikeJwt(token)) {
-      let iss: unknown
-      try {
-        iss = decodeJwt(token).iss
-      } catch {
-        throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
-      }
-      const verifier = typeof iss === 'string' ? configured.get(iss) : undefined
-      if (verifier === undefined) throw unknownIssuer()
-      return verifier
-    }
-    if (introspecting.length === 1) return introspecting[0] as IssuerVerifier
-    throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
-  }
 
   const dpop = createDpopVerifier(resolveDpopOptions(options.dpop), {
     store: shared.store,
@@ -282,10 +226,16 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     }
     return certificateFromHeader(request, certificateHeader)
   }
-  const revokedKey = {
-    jti: (issuer: string, jti: string) => `revoked:v1:jti:${issuer}:${jti}`,
-    token: (hash: string) => `revoked:v1:token:${hash}`,
-  }
+  const denylist =
+    options.revocation === true
+      ? createDenylist({
+          store: shared.store,
+          logger,
+          now: shared.now,
+          clockTolerance: shared.clockTolerance,
+        })
+      : undefined
+  const clients = createClientPolicy(options.allowedClients, { store: shared.store, logger })
 
   type CacheEntry = VerifiedTokenEntry<IssuerVerifier, IssuerVerification>
   const tokenCache: VerifiedTokenCache<IssuerVerifier, IssuerVerification> | undefined =
@@ -306,9 +256,9 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     const entry = tokenCache?.get(token)
     // Without resolveIssuer the token alone picks its verifier, so a hit needs no lookup.
     const verifier =
-      entry !== undefined && resolveIssuer === undefined
+      entry !== undefined && !registry.resolves
         ? entry.owner
-        : await verifierFor(token, request)
+        : await registry.select(token, request)
     if (entry !== undefined && entry.owner === verifier) {
       return { verifier, result: entry.value, entry }
     }
@@ -319,9 +269,12 @@ export function createResourceServer<Claims extends object = Record<string, unkn
         exp: claims['exp'],
         nbf: claims['nbf'],
         iat: claims['iat'],
+        // An introspection answer's reuse counts from when it was asked for, wherever it was
+        // read from (the endpoint, or the shared store after another instance asked).
         ...(result.format === 'opaque'
           ? {
-              notAfter: shared.now() + (verifier.introspectionReuseMs as number),
+              notAfter:
+                (result.obtainedAt ?? shared.now()) + (verifier.introspectionReuseMs as number),
               keepOnFirstSight: true,
             }
           : {}),
@@ -330,31 +283,6 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     return { verifier, result }
   }
 
-  /** Whether the denylist names this token; a failing store fails closed (503). */
-  async function isRevoked(
-    token: string,
-    issuer: string,
-    jti: unknown,
-    entry?: CacheEntry,
-  ): Promise<boolean> {
-    try {
-      if (
-        typeof jti === 'string' &&
-        (await shared.store.get(revokedKey.jti(issuer, jti))) !== undefined
-      ) {
-        return true
-      }
-      let hash = entry?.hash
-      if (hash === undefined) {
-        hash = await hashToken(token)
-        if (entry !== undefined) entry.hash = hash
-      }
-      return (await shared.store.get(revokedKey.token(hash))) !== undefined
-    } catch (cause) {
-      logger.error('cannot read the revocation list', { cause: String(cause) })
-      throw new TemporarilyUnavailableError(undefined, { cause, reason: 'key_source_unavailable' })
-    }
-  }
   const perRoute = new WeakMap<AuthenticateOptions, ResolvedExtraction>()
 
   function extractionFor(routeOptions: AuthenticateOptions | undefined): ResolvedExtraction {
@@ -393,9 +321,12 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       scheme === 'DPoP' ? await dpop.verifyProof(request as RequestLike, token) : undefined
     const { verifier, result, entry } = await verified(token, request)
     const { claims: raw, header, format } = result
-    if (revocation && (await isRevoked(token, verifier.issuer, raw['jti'], entry))) {
-      throw new InvalidTokenError('The access token was revoked', { reason: 'revoked' })
+    if (denylist !== undefined) {
+      const hash = await denylist.check(token, verifier.issuer, raw['jti'], entry?.hash)
+      if (entry !== undefined) entry.hash = hash
     }
+    const clientId = clientIdOf(raw)
+    if (clients !== undefined) await clients.check(clientId)
     await checkBinding(raw, {
       scheme,
       clientCertificate:
@@ -418,12 +349,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       claims,
       header,
       subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-      clientId:
-        typeof claims.client_id === 'string'
-          ? claims.client_id
-          : typeof claims.azp === 'string'
-            ? claims.azp
-            : undefined,
+      clientId,
       issuer: verifier.issuer,
       audience: typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [],
       scopes: scopes as Scope[],
@@ -513,7 +439,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   }
 
   return {
-    issuers: [...configured.keys()],
+    issuers: verifiers.map((v) => v.issuer),
     issuer: onlyVerifier?.issuer,
     audiences: [...new Set(verifiers.flatMap((v) => v.audiences))],
     challengeParams,
@@ -532,27 +458,41 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       return verifyReported(token, source, request, events.enabled ? monotonicMs() : 0)
     },
     async revoke(target) {
-      if (!revocation) {
+      if (denylist === undefined) {
         throw new ConfigurationError('revoke() needs the revocation: true option')
       }
-      const ttl = target.expiresAt.getTime() - shared.now()
-      if (ttl <= 0) return
-      let key: string
-      if ('token' in target) key = revokedKey.token(await hashToken(target.token))
-      else {
-        const issuer = target.issuer ?? onlyVerifier?.issuer
-        if (issuer === undefined) {
-          throw new ConfigurationError(
-            'revoke({ jti }) needs the issuer when several are configured',
-          )
-        }
-        key = revokedKey.jti(issuer, target.jti)
-        const { jti } = target
-        tokenCache?.deleteWhere((e) => e.owner.issuer === issuer && e.value.claims['jti'] === jti)
+      if ('token' in target) {
+        await denylist.revoke(target, undefined)
+        // Hits consult the denylist too (it may be shared by other instances); dropping is a bonus.
+        tokenCache?.delete(target.token)
+        return
       }
-      await shared.store.set(key, '1', ttl)
-      // Hits consult the denylist too (it may be shared by other instances); dropping is a bonus.
-      if ('token' in target) tokenCache?.delete(target.token)
+      const issuer = target.issuer ?? onlyVerifier?.issuer
+      if (
+        issuer !== undefined &&
+        !registry.resolves &&
+        registry.configuredFor(issuer) === undefined
+      ) {
+        throw new ConfigurationError(
+          `revoke({ jti, issuer }) names issuer ${JSON.stringify(issuer)}, which is not configured`,
+        )
+      }
+      await denylist.revoke(target, issuer)
+      const { jti } = target
+      tokenCache?.deleteWhere((e) => e.owner.issuer === issuer && e.value.claims['jti'] === jti)
+    },
+    async registerClient(clientId) {
+      if (clients === undefined) {
+        throw new ConfigurationError('registerClient() needs the allowedClients option')
+      }
+      await clients.register(clientId)
+    },
+    async revokeClient(clientId) {
+      if (clients === undefined) {
+        throw new ConfigurationError('revokeClient() needs the allowedClients option')
+      }
+      await clients.revoke(clientId)
+      tokenCache?.deleteWhere((e) => clientIdOf(e.value.claims) === clientId)
     },
     authorize(auth, ...requirements) {
       try {
@@ -563,7 +503,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       }
     },
     async warmUp() {
-      await Promise.all(verifiers.map((verifier) => verifier.warmUp()))
+      await Promise.all([shared.store.warmUp?.(), ...verifiers.map((v) => v.warmUp())])
     },
   }
 }

@@ -2,6 +2,7 @@ import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ConfigurationError, isOAuthError } from './errors.js'
 import { createMemoryStore } from './memory-store.js'
+import { denylistKey } from './revocation.js'
 import type { RequestLike } from './request.js'
 import { createResourceServer } from './resource-server.js'
 import type { Store } from './store.js'
@@ -42,7 +43,7 @@ describe('revocation denylist', () => {
     const memory = createMemoryStore()
     const store: Store = {
       ...memory,
-      set: (key, value, ttl) => (keys.push(key + value), memory.set(key, value, ttl)),
+      set: (key, value, ttl, kind) => (keys.push(key + value), memory.set(key, value, ttl, kind)),
     }
     const rs = createResourceServer({
       issuer: issuer.issuer,
@@ -75,19 +76,25 @@ describe('revocation denylist', () => {
     await expect(b.authenticate(request(token))).rejects.toMatchObject({ reason: 'revoked' })
   })
 
-  it('keeps entries only until the token would expire anyway', async () => {
+  it('keeps entries as state until the token would no longer be accepted (exp + clockTolerance)', async () => {
     let clock = Date.now()
     const store = createMemoryStore({ now: () => clock })
     const rs = createResourceServer({
       issuer: issuer.issuer,
       audience: AUDIENCE,
       revocation: true,
+      clockTolerance: 5,
       store,
+      now: () => clock,
     })
     await rs.revoke({ jti: 'short', expiresAt: new Date(clock + 1000) })
-    expect(await store.get(`revoked:v1:jti:${issuer.issuer}:short`)).toBe('1')
-    clock += 1001
-    expect(await store.get(`revoked:v1:jti:${issuer.issuer}:short`)).toBeUndefined()
+    const key = await denylistKey.jti(issuer.issuer, 'short')
+    expect(await store.get(key, 'state')).toBe('1')
+    expect(await store.get(key, 'cache')).toBeUndefined()
+    clock += 1000 + 4999
+    expect(await store.get(key, 'state')).toBe('1')
+    clock += 2
+    expect(await store.get(key, 'state')).toBeUndefined()
   })
 
   it('fails closed (503) when the store cannot be read', async () => {

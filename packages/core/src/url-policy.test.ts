@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { insecureUrlProblem, isLoopback } from './url-policy.js'
+import {
+  insecureUrlProblem,
+  isLoopback,
+  learnedUrlProblem,
+  redactText,
+  redactUrl,
+  upstreamUrlProblem,
+  userinfoProblem,
+} from './url-policy.js'
 
 describe('isLoopback', () => {
   it.each([
@@ -51,4 +59,56 @@ describe('insecureUrlProblem', () => {
       )
     },
   )
+})
+
+describe('userinfo', () => {
+  it.each(['https://user:pw@as.example/', 'https://user@as.example/', 'https://:pw@as.example/'])(
+    'refuses %s without repeating the credentials',
+    (url) => {
+      const problem = userinfoProblem(new URL(url))
+      expect(problem).toBe(
+        'https://as.example/ must not contain a user name or password (user:password@); pass credentials in their own options',
+      )
+      expect(upstreamUrlProblem(new URL(url), true)).toBe(problem)
+    },
+  )
+
+  it('accepts URLs without userinfo', () => {
+    expect(userinfoProblem(new URL('https://as.example/a?b=c'))).toBeUndefined()
+    expect(upstreamUrlProblem(new URL('https://as.example/jwks'), false)).toBeUndefined()
+  })
+})
+
+describe('learnedUrlProblem', () => {
+  it('applies the configured-URL rules to a metadata member, naming it', () => {
+    expect(learnedUrlProblem('jwks_uri', 'https://as.example/jwks', false)).toBeUndefined()
+    expect(learnedUrlProblem('jwks_uri', 42, false)).toBe('jwks_uri is not a string')
+    expect(learnedUrlProblem('jwks_uri', '/jwks', false)).toBe('jwks_uri "/jwks" is not a URL')
+    expect(learnedUrlProblem('introspection_endpoint', 'http://as.example/i', false)).toMatch(
+      /^introspection_endpoint: http:\/\/as\.example\/i uses http:/,
+    )
+    expect(learnedUrlProblem('introspection_endpoint', 'http://as.example/i', true)).toBeUndefined()
+    expect(learnedUrlProblem('jwks_uri', 'https://u:secret@as.example/', true)).not.toContain(
+      'secret',
+    )
+  })
+})
+
+describe('redaction', () => {
+  it('drops userinfo, query and fragment from a URL, marking a dropped query', () => {
+    expect(redactUrl('https://u:p@as.example:8443/jwks?key=s#f')).toBe(
+      'https://as.example:8443/jwks?…',
+    )
+    expect(redactUrl('https://as.example/jwks')).toBe('https://as.example/jwks')
+  })
+
+  it('redacts every URL in free text, and userinfo even where the URL does not parse', () => {
+    expect(
+      redactText(
+        'connect to redis://default:hunter2@cache:6379 failed; see https://x.example/?t=1',
+      ),
+    ).toBe('connect to redis://cache:6379 failed; see https://x.example/?…')
+    expect(redactText('bad https://user:pass word@host:99999/x')).toBe('bad https://host:99999/x')
+    expect(redactText('no URL here')).toBe('no URL here')
+  })
 })

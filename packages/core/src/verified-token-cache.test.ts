@@ -7,6 +7,7 @@ import type { RequestLike } from './request.js'
 import { requireScope } from './requirements.js'
 import { createResourceServer } from './resource-server.js'
 import type { ResourceServerOptions } from './options.js'
+import type { Store } from './store.js'
 import { createVerifiedTokenCache } from './verified-token-cache.js'
 
 const AUDIENCE = 'https://api.example.test'
@@ -298,7 +299,7 @@ describe('verified-token cache', () => {
     const { createMemoryStore } = await import('./memory-store.js')
     let storeReads = 0
     const memory = createMemoryStore({ now: () => clock })
-    const store = { ...memory, get: (key: string) => (storeReads++, memory.get(key)) }
+    const store: Store = { ...memory, get: (key, kind) => (storeReads++, memory.get(key, kind)) }
     const rs = createResourceServer({
       issuer: issuer.issuer,
       audience: AUDIENCE,

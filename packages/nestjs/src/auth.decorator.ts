@@ -5,7 +5,7 @@ import { readAuth } from './internal/request-auth.js'
 
 const authParameter = createParamDecorator(
   (property: keyof AuthInfo | undefined, context: ExecutionContext): unknown => {
-    const auth = readAuth(requestOf(context))
+    const auth = readAuth(requestOf(context), context.getHandler())
     return property === undefined ? auth : auth?.[property]
   },
 )
@@ -20,8 +20,9 @@ const authParameter = createParamDecorator(
  * me(@Auth() auth: AuthInfo) { return { sub: auth.subject } }
  * ```
  *
- * @throws Error (a 500) when the guard did not run for the route: a route without the guard, or
- *   marked `@Public()`.
+ * @throws Error (a 500, or a GraphQL error) when the guard did not check this very handler: a
+ *   route without the guard, exempted by `@Public()`, or a GraphQL `@ResolveField` while field
+ *   guards are off (it never returns the auth checked for the parent query).
  */
 export function Auth(property?: keyof AuthInfo): ParameterDecorator {
   return authParameter(property)

@@ -16,21 +16,25 @@ import {
 import { loadGraphql, requestOf, toRequestLike } from './internal/context-request.js'
 import { setAuth } from './internal/request-auth.js'
 import {
-  ANY_SCOPE_METADATA,
-  CLAIMS_METADATA,
+  readExplicitGuards,
+  readPublicMark,
+  readRequirements,
+  type ClassRef,
+  type HandlerRef,
+  type PublicMark,
+} from './internal/route-metadata.js'
+import {
   OPTIONAL_AUTH_METADATA,
-  PUBLIC_METADATA,
-  REQUIREMENTS_METADATA,
   SCOPEGUARD_MODULE_OPTIONS,
   SCOPEGUARD_RESOURCE_SERVER,
-  SCOPES_METADATA,
 } from './scopeguard.constants.js'
 import { toScopeguardException } from './scopeguard.exception.js'
 import type { ScopeguardModuleOptions } from './scopeguard.module-definition.js'
 
 /** What the guard does for one route, read once from its metadata. */
 interface RoutePlan {
-  public: boolean
+  /** `@Public()` exempts the route from this guard: it lets every request through unchecked. */
+  exempt: boolean
   authenticate: AuthenticateOptions | undefined
   requirements: readonly Requirement[]
 }
@@ -48,8 +52,10 @@ const OPTIONAL: AuthenticateOptions = { optional: true }
 /**
  * Authenticates the request's access token with the core resource server and checks the route's
  * `@RequireAuthentication()`, `@Scopes()`, `@AnyScope()`, `@RequireClaim()` and delegation
- * metadata, in that order (class and handler metadata merge: all of them are required). Use it per controller or handler with `@UseGuards(ScopeguardGuard)`, or
- * on every route with `ScopeguardModule.forRoot({ global: true })`; `@Public()` opts a route out.
+ * metadata, in that order (metadata of the handler, its class and base classes merge: all of them
+ * are required). Use it per controller or handler with `@UseGuards(ScopeguardGuard)`, or on every
+ * route with `ScopeguardModule.forRoot({ global: true })`; `@Public()` exempts a route from the
+ * global guard, `@Public(SomeGuard)` from the named guard.
  *
  * Failures are {@link ScopeguardException}s (400, 401, 403, 503) whose `WWW-Authenticate` and
  * `Cache-Control` headers are set on the response before they are thrown, so Nest's default
@@ -69,14 +75,14 @@ export class ScopeguardGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const plan = this.planFor(context)
-    if (plan.public) return true
+    if (plan.exempt) return true
     if (this.options.skipContextTypes?.includes(context.getType()) === true) return true
     const target = await this.getRequest(context)
     if (target === undefined) return false
     const { request, response } = target
     try {
       const auth = await this.resourceServer.authenticate(toRequestLike(request), plan.authenticate)
-      setAuth(request, auth)
+      setAuth(request, auth, context.getHandler())
       if (auth === undefined) return true
       if (response !== undefined) {
         // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
@@ -132,15 +138,8 @@ export class ScopeguardGuard implements CanActivate {
     return plan
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's handler type
-  private readPlan(handler: Function, controller: Type<unknown>): RoutePlan {
-    // The handler's @Public()/@OptionalAuth() win over the class's; requirements accumulate.
-    const override = [handler, controller]
-    const merge = [controller, handler]
-    const scopes = [...new Set(this.reflector.getAllAndMerge<string[]>(SCOPES_METADATA, merge))]
-    const anyScopes = this.reflector.getAllAndMerge<string[][]>(ANY_SCOPE_METADATA, merge)
-    const claims = this.reflector.getAllAndMerge<Requirement[]>(CLAIMS_METADATA, merge)
-    const others = this.reflector.getAllAndMerge<Requirement[]>(REQUIREMENTS_METADATA, merge)
+  private readPlan(handler: HandlerRef, controller: ClassRef): RoutePlan {
+    const { scopes, anyScopes, claims, others } = readRequirements(handler, controller)
     // Step-up (401) comes before scopes (403): re-authenticating may fix both at once.
     const requirements = [
       ...others.filter((rule) => rule.kind === 'authentication'),
@@ -149,12 +148,60 @@ export class ScopeguardGuard implements CanActivate {
       ...claims,
       ...others.filter((rule) => rule.kind !== 'authentication'),
     ]
-    const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_METADATA, override)
+    // The handler's @OptionalAuth() wins over the class's.
+    const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_METADATA, [
+      handler,
+      controller,
+    ])
     return {
-      public: this.reflector.getAllAndOverride<boolean>(PUBLIC_METADATA, override) === true,
+      exempt: this.isExempt(handler, controller, requirements.length > 0),
       // Scopes and claims need a token, so @OptionalAuth() only applies to routes without them.
       authenticate: optional === true && requirements.length === 0 ? OPTIONAL : undefined,
       requirements,
     }
   }
+
+  /**
+   * Whether the route's `@Public()` exempts it from this guard instance.
+   *
+   * A guard knows whether it runs as a global guard by looking for itself in the route's
+   * `@UseGuards()` metadata (handler, class and base classes), read as Nest reads it to choose the
+   * guards to run: a guard found there was applied explicitly; otherwise it runs as a global guard
+   * (`global: true`, an `APP_GUARD` of any form, `app.useGlobalGuards()`). This holds however the
+   * global guard was registered and even when one instance serves both roles (`global: true`
+   * with `@UseGuards(ScopeguardGuard)` on a route), which a flag set on the instance at
+   * registration could not tell apart.
+   *
+   * A route whose requirements would then be checked by no guard (every scopeguard guard it
+   * names is exempted too) is a misconfiguration that `ScopeguardModule` refuses at bootstrap;
+   * should that check have been bypassed (a guard provided without the module), the requirements
+   * win and the guard checks the route anyway: fail closed.
+   */
+  private isExempt(handler: HandlerRef, controller: ClassRef, required: boolean): boolean {
+    const mark = readPublicMark(handler, controller)
+    if (mark === undefined) return false
+    const explicit = readExplicitGuards(handler, controller)
+    const isSelf = (guard: unknown): boolean => guard === this || guard === this.constructor
+    if (!exemptsGuard(mark, this.constructor, explicit.some(isSelf))) return false
+    return !required || explicit.some((guard) => checksDespite(mark, guard))
+  }
+}
+
+/** Whether a guard of class `guardClass`, applied explicitly or globally, is exempted by `mark`. */
+export function exemptsGuard(mark: PublicMark, guardClass: unknown, explicit: boolean): boolean {
+  return mark === true ? !explicit : mark.includes(guardClass as ClassRef)
+}
+
+/** Whether `guard` (from `@UseGuards()`) is a scopeguard guard that `mark` leaves checking. */
+export function checksDespite(mark: PublicMark, guard: unknown): boolean {
+  const guardClass = typeof guard === 'function' ? guard : (guard as object | null)?.constructor
+  return isScopeguardGuard(guardClass) && !exemptsGuard(mark, guardClass, true)
+}
+
+/** Whether `value` is `ScopeguardGuard` or a subclass of it. */
+export function isScopeguardGuard(value: unknown): boolean {
+  return (
+    typeof value === 'function' &&
+    (value === ScopeguardGuard || value.prototype instanceof ScopeguardGuard)
+  )
 }

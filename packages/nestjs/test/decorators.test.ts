@@ -10,6 +10,7 @@ import {
   Public,
   RequireClaim,
   SCOPES_METADATA,
+  ScopeguardGuard,
   Scopes,
 } from '../src/index.js'
 
@@ -61,5 +62,37 @@ describe('decorators', () => {
     }
     expect((error as Error).name).toBe('ConfigurationError')
     expect(isOAuthError(error)).toBe(false)
+  })
+
+  it('@Public(...guards) stores the guard classes it exempts', () => {
+    class OtherGuard extends ScopeguardGuard {}
+    class Marked {
+      @Public(ScopeguardGuard, OtherGuard)
+      handler(): void {}
+    }
+    expect(Reflect.getMetadata(PUBLIC_METADATA, Marked.prototype.handler)).toEqual([
+      ScopeguardGuard,
+      OtherGuard,
+    ])
+  })
+
+  it('@Public() refuses anything but ScopeguardGuard classes when the class is defined', () => {
+    class NotAGuard {}
+    for (const wrong of [
+      NotAGuard,
+      'ScopeguardGuard',
+      new (class extends ScopeguardGuard {})(
+        ...([] as unknown as ConstructorParameters<typeof ScopeguardGuard>),
+      ),
+    ]) {
+      let error: unknown
+      try {
+        Public(wrong as never)
+      } catch (e) {
+        error = e
+      }
+      expect((error as Error).name).toBe('ConfigurationError')
+      expect((error as Error).message).toMatch(/@Public\(\) takes the guard classes it exempts/)
+    }
   })
 })

@@ -1,8 +1,14 @@
 import type { AddressInfo } from 'node:net'
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo'
-import { Inject, Module, UseGuards, type INestApplication } from '@nestjs/common'
+import {
+  Inject,
+  Module,
+  UseGuards,
+  type INestApplication,
+  type LoggerService,
+} from '@nestjs/common'
 import { APP_FILTER, NestFactory } from '@nestjs/core'
-import { GraphQLModule, Query, Resolver } from '@nestjs/graphql'
+import { GraphQLModule, Query, ResolveField, Resolver } from '@nestjs/graphql'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { createTestIssuer, tamper, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -177,5 +183,135 @@ describe('ScopeguardGuard on GraphQL resolvers (Apollo, Express platform)', () =
   it('leaves resolvers without the guard alone', async () => {
     const answer = await query('{ health }')
     expect(answer.json).toEqual({ data: { health: 'ok' } })
+  })
+})
+
+@Resolver('Employee')
+class EmployeeResolver {
+  @Query('employee')
+  @UseGuards(ScopeguardGuard)
+  @Scopes('profile')
+  employee(): { name: string } {
+    return { name: 'Ada' }
+  }
+
+  @ResolveField('salary')
+  @UseGuards(ScopeguardGuard)
+  @Scopes('hr:admin')
+  salary(@Auth('subject') subject: string | undefined): number {
+    return subject === 'user-123' ? 100 : 0
+  }
+
+  @ResolveField('nickname')
+  nickname(@Auth('subject') subject: string | undefined): string {
+    return subject ?? 'nobody'
+  }
+}
+
+describe('ScopeguardGuard on GraphQL field resolvers', () => {
+  let issuer: TestIssuer
+  const running: { app: INestApplication; origin: string; warnings: string[] }[] = []
+
+  async function start(fieldResolverEnhancers: 'guards'[]): Promise<(typeof running)[number]> {
+    @Module({
+      imports: [
+        ScopeguardModule.forRoot({ issuer: issuer.issuer, audience: AUDIENCE, logger: false }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          typeDefs:
+            'type Query { employee: Employee! }  type Employee { name: String!  salary: Int  nickname: String }',
+          fieldResolverEnhancers,
+        }),
+      ],
+      providers: [EmployeeResolver],
+    })
+    class EmployeeModule {}
+    const warnings: string[] = []
+    const logger: LoggerService = {
+      log: () => undefined,
+      error: () => undefined,
+      warn: (message: unknown) => {
+        warnings.push(String(message))
+      },
+    }
+    const app = await NestFactory.create(EmployeeModule, new ExpressAdapter(), {
+      logger,
+      abortOnError: false,
+    })
+    await app.listen(0, '127.0.0.1')
+    const origin = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`
+    const started = { app, origin, warnings }
+    running.push(started)
+    return started
+  }
+
+  async function query(
+    origin: string,
+    source: string,
+    scope: string,
+  ): Promise<GraphqlAnswer['json']> {
+    const response = await fetch(`${origin}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${await issuer.sign({ scope })}`,
+      },
+      body: JSON.stringify({ query: source }),
+    })
+    return (await response.json()) as GraphqlAnswer['json']
+  }
+
+  let fieldGuardsOff: (typeof running)[number]
+  let fieldGuardsOn: (typeof running)[number]
+  beforeAll(async () => {
+    issuer = await createTestIssuer({ audience: AUDIENCE })
+    fieldGuardsOff = await start([])
+    fieldGuardsOn = await start(['guards'])
+  })
+  afterAll(async () => {
+    for (const { app } of running) await app.close()
+    await issuer?.close()
+  })
+
+  it('warns at bootstrap about a guarded @ResolveField while field guards are off', () => {
+    const warning = fieldGuardsOff.warnings.find((message) =>
+      message.includes('EmployeeResolver.salary'),
+    )
+    expect(warning).toMatch(/fieldResolverEnhancers: \['guards'\]/)
+    // The unguarded nickname field carries no scopeguard requirement: nothing to warn about.
+    expect(fieldGuardsOff.warnings.join('\n')).not.toContain('EmployeeResolver.nickname')
+  })
+
+  it('does not warn when fieldResolverEnhancers includes guards', () => {
+    expect(fieldGuardsOn.warnings.join('\n')).not.toContain('@ResolveField')
+  })
+
+  it('refuses @Auth() in a field resolver the guard did not run for, instead of the parent query’s auth', async () => {
+    for (const { origin } of [fieldGuardsOff, fieldGuardsOn]) {
+      const answer = await query(origin, '{ employee { name nickname } }', 'profile')
+      expect(answer.data).toEqual({ employee: { name: 'Ada', nickname: null } })
+      expect(answer.errors).toHaveLength(1)
+      expect(answer.errors?.[0]?.extensions?.['code']).toBe('INTERNAL_SERVER_ERROR')
+      expect(JSON.stringify(answer.errors)).not.toContain('user-123')
+    }
+  })
+
+  it('checks a field’s @Scopes with fieldResolverEnhancers: ["guards"]: FORBIDDEN without the scope', async () => {
+    const answer = await query(fieldGuardsOn.origin, '{ employee { name salary } }', 'profile')
+    expect(answer.data).toEqual({ employee: { name: 'Ada', salary: null } })
+    const [error] = answer.errors ?? []
+    expect(error?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      originalError: { statusCode: 403, error: 'insufficient_scope' },
+    })
+  })
+
+  it('resolves the guarded field, with @Auth() for it, when the token has the scope', async () => {
+    const answer = await query(
+      fieldGuardsOn.origin,
+      '{ employee { name salary } }',
+      'profile hr:admin',
+    )
+    expect(answer).toEqual({ data: { employee: { name: 'Ada', salary: 100 } } })
   })
 })

@@ -12,4 +12,9 @@ export interface RedisClientLike {
    * that is down, the store fails at once instead of sending.
    */
   readonly status?: string
+  /**
+   * A cluster's node clients (ioredis `Cluster.nodes('master')`): the store's `warmUp()` asks
+   * every primary for its memory policy. Absent on a single-node client.
+   */
+  nodes?(role: 'master'): readonly RedisClientLike[]
 }

@@ -25,9 +25,9 @@ describe('createRedisStore on Redis Cluster', () => {
     const client = connection()
     const prefix = uniquePrefix()
     const store = createRedisStore({ client, prefix })
-    await store.set('dpop:v1:{jkt-1}:jti', 'a', 10_000)
-    await store.set('dpop:v1:{jkt-1}:nonce', 'b', 10_000)
-    const [first, second] = [`${prefix}dpop:v1:{jkt-1}:jti`, `${prefix}dpop:v1:{jkt-1}:nonce`]
+    await store.set('dpop:v1:{jkt-1}:jti', 'a', 10_000, 'state')
+    await store.set('dpop:v1:{jkt-1}:nonce', 'b', 10_000, 'state')
+    const [first, second] = [`${prefix}s:dpop:v1:{jkt-1}:jti`, `${prefix}s:dpop:v1:{jkt-1}:nonce`]
     expect(await slotOf(client, first)).toBe(await slotOf(client, 'jkt-1'))
     expect(await slotOf(client, second)).toBe(await slotOf(client, 'jkt-1'))
     await expect(client.call('mget', first, second)).resolves.toEqual(['1:a', '1:b'])
@@ -39,10 +39,11 @@ describe('createRedisStore on Redis Cluster', () => {
     const store = createRedisStore({ client, prefix })
     // Tags chosen to hash to different slots.
     const [a, b] = ['x:{tag-a}', 'x:{tag-b}']
-    expect(await slotOf(client, `${prefix}${a}`)).not.toBe(await slotOf(client, `${prefix}${b}`))
-    await store.set(a, '1', 10_000)
-    await store.set(b, '2', 10_000)
-    await expect(client.call('mget', `${prefix}${a}`, `${prefix}${b}`)).rejects.toThrow(/CROSSSLOT/)
+    const [keyA, keyB] = [`${prefix}c:${a}`, `${prefix}c:${b}`]
+    expect(await slotOf(client, keyA)).not.toBe(await slotOf(client, keyB))
+    await store.set(a, '1', 10_000, 'cache')
+    await store.set(b, '2', 10_000, 'cache')
+    await expect(client.call('mget', keyA, keyB)).rejects.toThrow(/CROSSSLOT/)
   })
 
   it('spreads untagged keys over all three nodes and reads each back through redirects', async () => {
@@ -50,13 +51,15 @@ describe('createRedisStore on Redis Cluster', () => {
     const prefix = uniquePrefix()
     const store = createRedisStore({ client, prefix })
     const names = Array.from({ length: 60 }, (_, i) => `introspection:v1:issuer:hash-${i}`)
-    await Promise.all(names.map((name, i) => store.set(name, `value-${i}`, 10_000)))
-    await expect(Promise.all(names.map((name) => store.get(name)))).resolves.toEqual(
+    await Promise.all(names.map((name, i) => store.set(name, `value-${i}`, 10_000, 'cache')))
+    await expect(Promise.all(names.map((name) => store.get(name, 'cache')))).resolves.toEqual(
       names.map((_, i) => `value-${i}`),
     )
     const owner = await slotOwners(client)
     const nodes = new Set(
-      await Promise.all(names.map(async (name) => owner(await slotOf(client, prefix + name)))),
+      await Promise.all(
+        names.map(async (name) => owner(await slotOf(client, `${prefix}c:${name}`))),
+      ),
     )
     expect(nodes.size).toBe(3)
   })

@@ -8,9 +8,19 @@ export type RedisStoreErrorCode =
   | 'overloaded'
   /** Redis or the client answered the command with an error. */
   | 'command_failed'
+  /**
+   * Redis refused a write because it has reached `maxmemory` (`OOM`), with `noeviction`. For a
+   * `state` entry the resource server then fails closed (503, or an error from `revoke()`).
+   */
+  | 'out_of_memory'
+  /**
+   * `warmUp()`: the Redis holding security state may evict it (`maxmemory` with an eviction
+   * policy other than `noeviction`).
+   */
+  | 'unsafe_memory_policy'
 
 /** The store operation that failed. */
-export type RedisStoreOperation = 'get' | 'set' | 'setIfAbsent' | 'delete'
+export type RedisStoreOperation = 'get' | 'set' | 'setIfAbsent' | 'delete' | 'warmUp'
 
 /**
  * Thrown by the store's methods when Redis cannot serve them. The message never contains keys or

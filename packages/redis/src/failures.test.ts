@@ -61,23 +61,23 @@ describe('createRedisStore when Redis fails', () => {
   it('rejects with a timeout error within commandTimeoutMs (500 ms) when Redis does not answer', async () => {
     const store = createRedisStore({ client: await connect() })
     await pause(1_500)
-    const { error, ms } = await rejection(store.get('k'))
+    const { error, ms } = await rejection(store.get('k', 'cache'))
     expect(error).toBeInstanceOf(RedisStoreError)
     expect(error).toMatchObject({ code: 'timeout', operation: 'get' })
     expect(ms).toBeGreaterThanOrEqual(450)
     expect(ms).toBeLessThan(1_000)
-    const replay = await rejection(store.setIfAbsent('jti', 'v', 1_000))
+    const replay = await rejection(store.setIfAbsent('jti', 'v', 1_000, 'state'))
     expect(replay.error).toMatchObject({ code: 'timeout', operation: 'setIfAbsent' })
     expect(replay.ms).toBeLessThan(1_000)
     // Answers again once the pause is over, on the same client.
-    await until(() => store.set('k', 'v', 5_000), 3_000)
-    await expect(store.get('k')).resolves.toBe('v')
+    await until(() => store.set('k', 'v', 5_000, 'cache'), 3_000)
+    await expect(store.get('k', 'cache')).resolves.toBe('v')
   })
 
   it('honours a shorter commandTimeoutMs', async () => {
     const store = createRedisStore({ client: await connect(), commandTimeoutMs: 100 })
     await pause(800)
-    const { error, ms } = await rejection(store.set('k', 'v', 1_000))
+    const { error, ms } = await rejection(store.set('k', 'v', 1_000, 'cache'))
     expect(error).toMatchObject({ code: 'timeout', operation: 'set' })
     expect(ms).toBeLessThan(450)
   })
@@ -89,18 +89,18 @@ describe('createRedisStore when Redis fails', () => {
       commandTimeoutMs: 300,
     })
     await pause(1_500)
-    const waiting = Array.from({ length: 5 }, (_, i) => rejection(store.get(`k${i}`)))
-    const refused = await rejection(store.get('one-too-many'))
+    const waiting = Array.from({ length: 5 }, (_, i) => rejection(store.get(`k${i}`, 'cache')))
+    const refused = await rejection(store.get('one-too-many', 'cache'))
     expect(refused.error).toMatchObject({ code: 'overloaded' })
     expect(refused.ms).toBeLessThan(150) // well before the 300 ms timeout
     for (const { error } of await Promise.all(waiting))
       expect(error).toMatchObject({ code: 'timeout' })
     // Timed-out commands still count until Redis answers them, so the limit still holds…
-    expect((await rejection(store.get('still-too-many'))).error).toMatchObject({
+    expect((await rejection(store.get('still-too-many', 'cache'))).error).toMatchObject({
       code: 'overloaded',
     })
     // …and lifts once it has.
-    await until(() => store.get('k'), 3_000)
+    await until(() => store.get('k', 'cache'), 3_000)
   })
 
   it.each([
@@ -111,15 +111,15 @@ describe('createRedisStore when Redis fails', () => {
     async ({ options }) => {
       const client = await connect(options)
       const store = createRedisStore({ client })
-      await store.set('before', 'v', 60_000)
+      await store.set('before', 'v', 60_000, 'cache')
       await server().stop()
       const start = performance.now()
       const outcomes = await Promise.all(
         Array.from({ length: 20 }, (_, i) => [
-          rejection(store.get(`k${i}`)),
-          rejection(store.set(`k${i}`, 'v', 1_000)),
-          rejection(store.setIfAbsent(`k${i}`, 'v', 1_000)),
-          rejection(store.delete(`k${i}`)),
+          rejection(store.get(`k${i}`, 'cache')),
+          rejection(store.set(`k${i}`, 'v', 1_000, 'cache')),
+          rejection(store.setIfAbsent(`k${i}`, 'v', 1_000, 'state')),
+          rejection(store.delete(`k${i}`, 'cache')),
         ]).flat(),
       )
       // Nothing hangs: 80 calls settle within one command timeout (500 ms) plus slack.
@@ -130,10 +130,10 @@ describe('createRedisStore when Redis fails', () => {
       }
       await server().start()
       // The same client and store work again once ioredis has reconnected (retry every 50 ms).
-      const recoveredIn = await until(() => store.set('after', 'v', 60_000), 5_000)
+      const recoveredIn = await until(() => store.set('after', 'v', 60_000, 'cache'), 5_000)
       expect(recoveredIn).toBeLessThan(5_000)
-      await expect(store.get('after')).resolves.toBe('v')
-      await expect(store.setIfAbsent('after', 'x', 1_000)).resolves.toBe(false)
+      await expect(store.get('after', 'cache')).resolves.toBe('v')
+      await expect(store.setIfAbsent('after', 'x', 1_000, 'cache')).resolves.toBe(false)
     },
   )
 
@@ -141,13 +141,13 @@ describe('createRedisStore when Redis fails', () => {
     const client = await connect()
     const store = createRedisStore({ client })
     await client.quit()
-    const { error, ms } = await rejection(store.get('k'))
+    const { error, ms } = await rejection(store.get('k', 'cache'))
     expect(error).toMatchObject({ code: 'unavailable', operation: 'get' })
     expect((error as Error).message).toMatch(/not connected \((close|end)\)|Connection is closed/)
     expect(ms).toBeLessThan(200) // well before the 500 ms timeout
   })
 
-  it('applies the failure policy, but never lets setIfAbsent pass while Redis is down', async () => {
+  it('applies the failure policy to cache entries only: security state always throws', async () => {
     const seen: string[] = []
     const store = createRedisStore({
       client: await connect(),
@@ -158,14 +158,28 @@ describe('createRedisStore when Redis fails', () => {
       },
     })
     await server().stop()
-    await expect(store.get('k')).resolves.toBeUndefined()
-    await expect(store.set('k', 'v', 1_000)).resolves.toBeUndefined()
-    await expect(store.delete('k')).resolves.toBeUndefined()
-    await expect(store.setIfAbsent('k', 'v', 1_000)).rejects.toBeInstanceOf(RedisStoreError)
+    await expect(store.get('k', 'cache')).resolves.toBeUndefined()
+    await expect(store.set('k', 'v', 1_000, 'cache')).resolves.toBeUndefined()
+    await expect(store.delete('k', 'cache')).resolves.toBeUndefined()
+    // A denylist read must not answer "not revoked", a revocation must not vanish, a client
+    // withdrawal must not pretend to be done, and a replay check must not pass.
+    await expect(store.get('k', 'state')).rejects.toBeInstanceOf(RedisStoreError)
+    await expect(store.set('k', 'v', 1_000, 'state')).rejects.toBeInstanceOf(RedisStoreError)
+    await expect(store.delete('k', 'state')).rejects.toBeInstanceOf(RedisStoreError)
+    await expect(store.setIfAbsent('k', 'v', 1_000, 'state')).rejects.toBeInstanceOf(
+      RedisStoreError,
+    )
+    await expect(store.setIfAbsent('k', 'v', 1_000, 'cache')).rejects.toBeInstanceOf(
+      RedisStoreError,
+    )
     expect(seen.map((entry) => entry.split(':')[0])).toEqual([
       'get',
       'set',
       'delete',
+      'get',
+      'set',
+      'delete',
+      'setIfAbsent',
       'setIfAbsent',
     ])
   })
@@ -177,16 +191,16 @@ describe('createRedisStore when Redis fails', () => {
       failurePolicy: { onError: (error) => seen.push(error) },
     })
     await server().stop()
-    await expect(store.get('k')).rejects.toBeInstanceOf(RedisStoreError)
-    await expect(store.set('k', 'v', 1_000)).rejects.toBeInstanceOf(RedisStoreError)
+    await expect(store.get('k', 'cache')).rejects.toBeInstanceOf(RedisStoreError)
+    await expect(store.set('k', 'v', 1_000, 'cache')).rejects.toBeInstanceOf(RedisStoreError)
     expect(seen).toHaveLength(2)
   })
 
   it('surfaces an error answered by Redis as command_failed, with the cause', async () => {
     const client = await connect()
     const store = createRedisStore({ client, prefix: 'p:' })
-    await client.call('lpush', 'p:list', 'x')
-    const { error } = await rejection(store.get('list'))
+    await client.call('lpush', 'p:c:list', 'x')
+    const { error } = await rejection(store.get('list', 'cache'))
     expect(error).toMatchObject({ code: 'command_failed', operation: 'get' })
     expect(String((error as Error).cause)).toMatch(/WRONGTYPE/)
   })
@@ -204,6 +218,50 @@ describe('createRedisStore options', () => {
     )
   })
 
+  it('names the option that is wrong: stateClient, stateEvictionCheck, failurePolicy', () => {
+    // @ts-expect-error a node-redis style client has no call()
+    expect(() => createRedisStore({ client, stateClient: { sendCommand: 1 } })).toThrow(
+      /stateClient must be an ioredis Redis or Cluster/,
+    )
+    // @ts-expect-error not a mode
+    expect(() => createRedisStore({ client, stateEvictionCheck: 'off' })).toThrow(
+      /stateEvictionCheck/,
+    )
+    // @ts-expect-error not a policy
+    expect(() => createRedisStore({ client, failurePolicy: { read: 'open' } })).toThrow(
+      /failurePolicy.read/,
+    )
+    // @ts-expect-error not a policy
+    expect(() => createRedisStore({ client, failurePolicy: { write: 'drop' } })).toThrow(
+      ConfigurationError,
+    )
+  })
+
+  it('sends state to the stateClient and cache to the client, each with its own pending limit', async () => {
+    const sent: string[] = []
+    const hanging = (name: string) => ({
+      call: (command: string, key: string | number) => {
+        sent.push(`${name}:${command}:${key}`)
+        return new Promise<unknown>(() => {}) // never answers
+      },
+    })
+    const store = createRedisStore({
+      client: hanging('cache'),
+      stateClient: hanging('state'),
+      prefix: 'p:',
+      maxPendingCommands: 2,
+      commandTimeoutMs: 50,
+    })
+    const waiting: Promise<unknown>[] = [store.get('a', 'cache'), store.get('b', 'cache')]
+    await expect(store.get('c', 'cache')).rejects.toMatchObject({ code: 'overloaded' })
+    // Waiting cache commands do not hold up security state.
+    waiting.push(store.setIfAbsent('d', '1', 1_000, 'state'))
+    for (const outcome of await Promise.allSettled(waiting)) {
+      expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'timeout' } })
+    }
+    expect(sent).toEqual(['cache:get:p:c:a', 'cache:get:p:c:b', 'state:set:p:s:d'])
+  })
+
   it('refuses a timeout or pending limit that is not a positive integer', () => {
     for (const commandTimeoutMs of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       expect(() => createRedisStore({ client, commandTimeoutMs })).toThrow(/commandTimeoutMs/)
@@ -219,12 +277,12 @@ describe('createRedisStore options', () => {
         },
       },
     })
-    await expect(store.get('k')).rejects.toMatchObject({ code: 'command_failed' })
+    await expect(store.get('k', 'cache')).rejects.toMatchObject({ code: 'command_failed' })
   })
 
   it('refuses an unexpected reply to SET NX instead of guessing', async () => {
     const store = createRedisStore({ client: { call: async () => 'QUEUED' } })
-    await expect(store.setIfAbsent('k', 'v', 1_000)).rejects.toMatchObject({
+    await expect(store.setIfAbsent('k', 'v', 1_000, 'state')).rejects.toMatchObject({
       code: 'command_failed',
     })
   })

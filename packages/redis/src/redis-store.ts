@@ -1,23 +1,31 @@
-import { ConfigurationError, type Store } from '@scopeguard/core'
+import {
+  ConfigurationError,
+  consoleLogger,
+  silentLogger,
+  type Logger,
+  type Store,
+  type StoreKind,
+} from '@scopeguard/core'
 import type { RedisClientLike } from './client.js'
-import { RedisStoreError, type RedisStoreErrorCode, type RedisStoreOperation } from './errors.js'
+import { RedisStoreError } from './errors.js'
 import { decodeValue, encodeValue, pxMilliseconds } from './internal/format.js'
+import { createSender, storeError, type Send } from './internal/send.js'
+import { assessMemory, readMemoryPolicies, type ClientRole } from './memory-policy.js'
 
 /**
- * What the store does when Redis fails. By default every failure is thrown, and the core applies
- * its own policy per use: a failing introspection cache is bypassed (fail open), a failing
- * revocation check or replay check answers 503 (fail closed).
+ * What the store does when Redis fails with a `cache` entry (introspection answers). By default
+ * every failure is thrown, and the core bypasses a failing cache (fail open). Security state
+ * (`state` entries: replay markers, the denylist, nonces, registered clients) ignores this policy:
+ * its failures are always thrown, so the resource server fails closed.
  */
 export interface RedisFailurePolicy {
   /**
-   * `get()`: `'throw'`, or `'absent'` to answer "not found". `'absent'` also makes the revocation
-   * denylist fail open (a revoked token is accepted while Redis is down).
+   * `get()` of a cache entry: `'throw'`, or `'absent'` to answer "not found".
    * @default 'throw'
    */
   read?: 'throw' | 'absent'
   /**
-   * `set()` and `delete()`: `'throw'`, or `'ignore'` to resolve as if done.
-   * `'ignore'` also makes `rs.revoke()` appear to succeed while Redis is down.
+   * `set()` and `delete()` of a cache entry: `'throw'`, or `'ignore'` to resolve as if done.
    * @default 'throw'
    */
   write?: 'throw' | 'ignore'
@@ -29,33 +37,56 @@ export interface RedisFailurePolicy {
 export interface RedisStoreOptions {
   /**
    * A connected (or connecting) ioredis `Redis` or `Cluster` that you create, configure and
-   * close; the store never connects, quits or reconfigures it. Recommended client options:
+   * close; the store never connects, quits or reconfigures it. Holds the cache, and the security
+   * state too unless `stateClient` is given. Recommended client options:
    * `enableOfflineQueue: false` and `maxRetriesPerRequest: 1` (see the README).
    */
   client: RedisClientLike
   /**
-   * Put before every key. Must not contain `{` or `}`: a hash tag in the prefix would put every
-   * key in the same Redis Cluster slot.
+   * A separate ioredis `Redis` or `Cluster` for security state (replay markers, the denylist,
+   * nonces, registered clients), so that no flood of cache entries can evict or crowd it out. It
+   * must not evict: `maxmemory-policy noeviction` (checked by `warmUp()`).
+   * @default client
+   */
+  stateClient?: RedisClientLike
+  /**
+   * Put before every key; cache keys continue with `c:`, state keys with `s:`. Must not contain
+   * `{` or `}`: a hash tag in the prefix would put every key in the same Redis Cluster slot.
    * @default 'scopeguard:'
    */
   prefix?: string
   /** A command not answered within this many milliseconds rejects with a `timeout` error. @default 500 */
   commandTimeoutMs?: number
   /**
-   * Most commands waiting for Redis at once (including timed-out ones Redis has not yet
-   * answered); beyond it, methods reject at once with an `overloaded` error.
+   * Most commands waiting for Redis at once, for cache and for state entries each (including
+   * timed-out ones Redis has not yet answered); beyond it, methods reject at once with an
+   * `overloaded` error. Counted apart, so a burst of cache commands never blocks state ones.
    * @default 1000
    */
   maxPendingCommands?: number
-  /** What to do when Redis fails. @default every failure throws a RedisStoreError */
+  /** What to do when Redis fails with a cache entry. @default every failure throws a RedisStoreError */
   failurePolicy?: RedisFailurePolicy
+  /**
+   * What `warmUp()` does when the Redis holding security state may evict it (`maxmemory` set with
+   * a `maxmemory-policy` other than `noeviction`): `'refuse'` throws, `'warn'` only logs (replays
+   * and revoked tokens may then be accepted once Redis is full).
+   * @default 'refuse'
+   */
+  stateEvictionCheck?: 'refuse' | 'warn'
+  /** Where `warmUp()` reports warnings about the Redis memory configuration. @default consoleLogger */
+  logger?: Logger | false
 }
 
-/** Client states in which the connection is known to be down (ioredis `Redis` and `Cluster`). */
-const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting'])
-/** ioredis messages that mean "not connected" rather than "the command failed". */
-const NOT_CONNECTED =
-  /enableOfflineQueue|Connection is closed|isn't ready|ECONNREFUSED|ECONNRESET|EPIPE|MaxRetriesPerRequest|None of startup nodes/i
+/** A {@link Store} on Redis, with a startup check of the Redis memory policy. */
+export interface RedisStore extends Store {
+  /**
+   * Reads `INFO memory` from the Redis (every primary of a cluster) behind each client. Throws a
+   * `RedisStoreError` (`unsafe_memory_policy`) when the one holding security state may evict it,
+   * unless `stateEvictionCheck: 'warn'`; logs a warning when a Redis has no `maxmemory`, or when
+   * a cache-only one evicts. Run by the resource server's `warmUp()`.
+   */
+  warmUp(): Promise<void>
+}
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback
@@ -65,9 +96,27 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
   return value
 }
 
+function checkClient(name: string, client: unknown): asserts client is RedisClientLike {
+  if (
+    typeof client !== 'object' ||
+    client === null ||
+    typeof (client as RedisClientLike).call !== 'function'
+  ) {
+    throw new ConfigurationError(
+      `${name} must be an ioredis Redis or Cluster instance (an object with call())`,
+    )
+  }
+}
+
 function checkTtl(ttlMs: number): void {
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs)) {
     throw new TypeError('scopeguard redis store: ttlMs must be a finite number of milliseconds')
+  }
+}
+
+function checkKind(kind: StoreKind): void {
+  if (kind !== 'cache' && kind !== 'state') {
+    throw new TypeError("scopeguard redis store: kind must be 'cache' or 'state'")
   }
 }
 
@@ -75,28 +124,30 @@ function checkTtl(ttlMs: number): void {
  * A {@link Store} on Redis or Redis Cluster, shared by every resource server instance that uses
  * the same Redis and prefix.
  *
- * Each entry is one Redis string `<prefix><key>` holding a versioned value and always an expiry
- * (`PX`); `setIfAbsent` is a single `SET … PX … NX`. Every command is bounded by
+ * Cache entries live under `<prefix>c:`, security state under `<prefix>s:`, optionally on a
+ * separate `stateClient`. Each entry is one Redis string holding a versioned value and always an
+ * expiry (`PX`); `setIfAbsent` is a single `SET … PX … NX`. Every command is bounded by
  * `commandTimeoutMs`, and while the client reports its connection down the methods reject at
- * once; they work again as soon as the client has reconnected.
+ * once; they work again as soon as the client has reconnected. Failures with security state are
+ * always thrown (the resource server fails closed), and a state entry in a format this version
+ * does not know reads as present.
  *
  * @example
  * ```ts
  * import { Redis } from 'ioredis'
  * const client = new Redis(process.env.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 })
  * const rs = createResourceServer({ issuer, audience, revocation: true, store: createRedisStore({ client }) })
+ * await rs.warmUp() // refuses a Redis that may evict security state
  * ```
  */
-export function createRedisStore(options: RedisStoreOptions): Store {
+export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('createRedisStore needs an options object with a client')
   }
   const { client } = options
-  if (typeof client !== 'object' || client === null || typeof client.call !== 'function') {
-    throw new ConfigurationError(
-      'client must be an ioredis Redis or Cluster instance (an object with call())',
-    )
-  }
+  checkClient('client', client)
+  const stateClient = options.stateClient ?? client
+  checkClient('stateClient', stateClient)
   const prefix = options.prefix ?? 'scopeguard:'
   if (typeof prefix !== 'string' || /[{}]/.test(prefix)) {
     throw new ConfigurationError('prefix must be a string without { or } (no cluster hash tag)')
@@ -104,64 +155,26 @@ export function createRedisStore(options: RedisStoreOptions): Store {
   const timeoutMs = positiveInteger('commandTimeoutMs', options.commandTimeoutMs, 500)
   const maxPending = positiveInteger('maxPendingCommands', options.maxPendingCommands, 1000)
   const policy = options.failurePolicy ?? {}
-  let pending = 0
-
-  function fail(
-    operation: RedisStoreOperation,
-    code: RedisStoreErrorCode,
-    message: string,
-    cause?: unknown,
-  ) {
-    return new RedisStoreError(
-      code,
-      operation,
-      message,
-      cause === undefined ? undefined : { cause },
-    )
+  if (policy.read !== undefined && policy.read !== 'throw' && policy.read !== 'absent') {
+    throw new ConfigurationError("failurePolicy.read must be 'throw' or 'absent'")
   }
-
-  /** Sends one command, bounded by the timeout and the pending limit. */
-  function send(operation: RedisStoreOperation, args: [string, ...(string | number)[]]) {
-    const status = client.status
-    if (status !== undefined && DOWN.has(status)) {
-      return Promise.reject(fail(operation, 'unavailable', `Redis is not connected (${status})`))
-    }
-    if (pending >= maxPending) {
-      return Promise.reject(
-        fail(operation, 'overloaded', `${pending} commands are already waiting for Redis`),
-      )
-    }
-    let reply: Promise<unknown>
-    try {
-      reply = Promise.resolve(client.call(...args))
-    } catch (cause) {
-      reply = Promise.reject(cause)
-    }
-    pending++
-    const settled = () => {
-      pending--
-    }
-    reply.then(settled, settled)
-    return new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(fail(operation, 'timeout', `Redis did not answer within ${timeoutMs} ms`))
-      }, timeoutMs)
-      reply.then(
-        (value) => {
-          clearTimeout(timer)
-          resolve(value)
-        },
-        (cause: unknown) => {
-          clearTimeout(timer)
-          const message = cause instanceof Error ? cause.message : String(cause)
-          const code = NOT_CONNECTED.test(message) ? 'unavailable' : 'command_failed'
-          reject(fail(operation, code, message, cause))
-        },
-      )
-    })
+  if (policy.write !== undefined && policy.write !== 'throw' && policy.write !== 'ignore') {
+    throw new ConfigurationError("failurePolicy.write must be 'throw' or 'ignore'")
   }
+  const evictionCheck = options.stateEvictionCheck ?? 'refuse'
+  if (evictionCheck !== 'refuse' && evictionCheck !== 'warn') {
+    throw new ConfigurationError("stateEvictionCheck must be 'refuse' or 'warn'")
+  }
+  const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
 
-  /** Reports a failure, then applies the policy: rethrow, or resolve with the fallback. */
+  const limits = { timeoutMs, maxPending }
+  const senders: Record<StoreKind, Send> = {
+    cache: createSender(client, limits),
+    state: createSender(stateClient, limits),
+  }
+  const space: Record<StoreKind, string> = { cache: `${prefix}c:`, state: `${prefix}s:` }
+
+  /** Reports a failure, then rethrows it, or resolves with the fallback when `swallow`. */
   function handle<T>(error: unknown, swallow: boolean, fallback: T): T {
     if (error instanceof RedisStoreError) {
       try {
@@ -174,34 +187,54 @@ export function createRedisStore(options: RedisStoreOptions): Store {
     throw error
   }
 
-  const key = (name: string): string => prefix + name
+  async function checkMemory(role: ClientRole, target: RedisClientLike): Promise<void> {
+    const nodes = await readMemoryPolicies(target, timeoutMs)
+    const { unsafe, warnings } = assessMemory(role, nodes)
+    for (const warning of warnings) logger.warn(`redis store: ${warning}`)
+    if (unsafe === undefined) return
+    if (evictionCheck === 'warn') {
+      logger.warn(`redis store: ${unsafe} (allowed by stateEvictionCheck: 'warn')`)
+      return
+    }
+    throw storeError(
+      'warmUp',
+      'unsafe_memory_policy',
+      `${unsafe} (or pass stateEvictionCheck: 'warn' to accept the risk)`,
+    )
+  }
 
   return {
-    async get(name) {
+    async get(name, kind) {
+      checkKind(kind)
       try {
-        return decodeValue(await send('get', ['get', key(name)]))
+        return decodeValue(await senders[kind]('get', ['get', space[kind] + name]), kind)
       } catch (error) {
-        return handle(error, policy.read === 'absent', undefined)
+        return handle(error, kind === 'cache' && policy.read === 'absent', undefined)
       }
     },
-    async set(name, value, ttlMs) {
+    async set(name, value, ttlMs, kind) {
+      checkKind(kind)
       checkTtl(ttlMs)
+      const key = space[kind] + name
       try {
         // An entry that would expire at once replaces the old one with nothing (like the memory store).
-        if (ttlMs <= 0) await send('set', ['del', key(name)])
-        else await send('set', ['set', key(name), encodeValue(value), 'PX', pxMilliseconds(ttlMs)])
+        if (ttlMs <= 0) await senders[kind]('set', ['del', key])
+        else
+          await senders[kind]('set', ['set', key, encodeValue(value), 'PX', pxMilliseconds(ttlMs)])
       } catch (error) {
-        handle(error, policy.write === 'ignore', undefined)
+        handle(error, kind === 'cache' && policy.write === 'ignore', undefined)
       }
     },
-    async setIfAbsent(name, value, ttlMs) {
+    async setIfAbsent(name, value, ttlMs, kind) {
+      checkKind(kind)
       checkTtl(ttlMs)
+      const key = space[kind] + name
       // Never swallowed: a replay check that cannot run must not pass.
       try {
-        if (ttlMs <= 0) return (await send('setIfAbsent', ['exists', key(name)])) === 0
-        const reply = await send('setIfAbsent', [
+        if (ttlMs <= 0) return (await senders[kind]('setIfAbsent', ['exists', key])) === 0
+        const reply = await senders[kind]('setIfAbsent', [
           'set',
-          key(name),
+          key,
           encodeValue(value),
           'PX',
           pxMilliseconds(ttlMs),
@@ -209,17 +242,22 @@ export function createRedisStore(options: RedisStoreOptions): Store {
         ])
         if (reply === 'OK') return true
         if (reply === null) return false
-        throw fail('setIfAbsent', 'command_failed', 'unexpected reply to SET NX')
+        throw storeError('setIfAbsent', 'command_failed', 'unexpected reply to SET NX')
       } catch (error) {
         return handle(error, false, false)
       }
     },
-    async delete(name) {
+    async delete(name, kind) {
+      checkKind(kind)
       try {
-        await send('delete', ['del', key(name)])
+        await senders[kind]('delete', ['del', space[kind] + name])
       } catch (error) {
-        handle(error, policy.write === 'ignore', undefined)
+        handle(error, kind === 'cache' && policy.write === 'ignore', undefined)
       }
+    },
+    async warmUp() {
+      if (stateClient === client) await checkMemory('state', client)
+      else await Promise.all([checkMemory('state', stateClient), checkMemory('cache', client)])
     },
   }
 }

@@ -1,9 +1,10 @@
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
 import { createRedisStore } from '@scopeguard/redis'
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
-import { Redis } from 'ioredis'
+import { Redis, type Cluster } from 'ioredis'
 import { beforeAll, beforeEach } from 'vitest'
 import { startInstance, type ExampleName, type Instance } from './example-process.js'
+import type { SharedRedis } from './redis.js'
 
 export const AUDIENCE = 'https://api.multi-instance.test'
 /** The origin clients use: the load balancer in front of the instances. */
@@ -52,18 +53,24 @@ export async function startInstances(
  * A resource server in the test process on the same Redis and key prefix as the examples (the
  * examples use the store's default prefix): an operator's tool, or another service of the same
  * API, that calls `rs.revoke()`. The examples themselves expose no revocation route.
+ * @param redis `REDIS_URL`, or a {@link SharedRedis} (a single node or a cluster)
  */
 export async function revocationConsole(
   issuer: TestIssuer,
-  redisUrl: string,
+  redis: string | SharedRedis,
 ): Promise<{ rs: ResourceServer; close(): void }> {
-  const client = new Redis(redisUrl, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-  })
-  client.on('error', () => {})
-  await client.connect()
+  let client: Redis | Cluster
+  if (typeof redis === 'string') {
+    client = new Redis(redis, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+    })
+    client.on('error', () => {})
+    await client.connect()
+  } else {
+    client = await redis.connect()
+  }
   const rs = createResourceServer({
     issuer: issuer.issuer,
     audience: AUDIENCE,

@@ -1,5 +1,11 @@
+import { redactUrl } from '../url-policy.js'
+import { BodyTooLargeError, readCappedText, upstreamSignal } from './read-capped.js'
+
 /** The fetch function the library calls; a subset of the global `fetch`. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
+
+/** Largest JWK Set or metadata document read, in bytes. */
+export const DOCUMENT_MAX_BYTES = 512 * 1024
 
 /** Why a fetch of a JSON document failed; the message is for logs, never for clients. */
 export class FetchJsonError extends Error {
@@ -16,71 +22,82 @@ export class FetchJsonError extends Error {
 export interface FetchJsonOptions {
   fetch: FetchLike
   timeoutMs: number
-  /** Largest accepted body in bytes. */
+  /** Largest accepted body in bytes. @default 524288 (512 KiB) */
   maxBytes?: number
 }
 
 /**
- * GETs a URL and parses a JSON object from it, with a timeout, no redirects and a size cap.
- * @throws FetchJsonError for network errors, timeouts, non-200 answers and bodies that are not a
- *   JSON object.
+ * Why a request failed, for a log line: our own refusals and limits say what happened; anything
+ * else (a fetch implementation's message may quote the URL) is summarised by its name.
+ */
+export function failureDetail(cause: unknown): string {
+  if (cause instanceof BodyTooLargeError) return `: ${cause.message}`
+  if (cause instanceof Error && cause.name === 'UpstreamRefusedError') return `: ${cause.message}`
+  return ''
+}
+
+/**
+ * GETs a URL and parses a JSON object from it, with a timeout, no redirects and a size cap: the
+ * body is read as a stream and the request aborted as soon as it passes `maxBytes`, so no more
+ * than the cap is ever held, whatever `Content-Length` says or omits. Messages name the URL
+ * without userinfo or query.
+ * @throws FetchJsonError for network errors, timeouts, non-200 answers, bodies over the cap and
+ *   bodies that are not a JSON object.
  */
 export async function fetchJson(
   url: string,
   options: FetchJsonOptions,
 ): Promise<Record<string, unknown>> {
-  const maxBytes = options.maxBytes ?? 512 * 1024
-  const signal = AbortSignal.timeout(options.timeoutMs)
-  let response: Response
-  try {
-    response = await options.fetch(url, {
-      method: 'GET',
-      headers: { accept: 'application/json' },
-      redirect: 'manual',
-      signal,
-    })
-  } catch (cause) {
-    const timedOut = signal.aborted
-    throw new FetchJsonError(
-      timedOut ? `GET ${url} timed out after ${options.timeoutMs} ms` : `GET ${url} failed`,
-      undefined,
+  const maxBytes = options.maxBytes ?? DOCUMENT_MAX_BYTES
+  const shown = redactUrl(url)
+  const upstream = upstreamSignal(options.timeoutMs)
+  const failed = (cause: unknown, status?: number): FetchJsonError =>
+    new FetchJsonError(
+      upstream.timedOut()
+        ? `GET ${shown} timed out after ${options.timeoutMs} ms`
+        : `GET ${shown} failed${failureDetail(cause)}`,
+      status,
       { cause },
     )
-  }
   let text: string
   try {
+    let response: Response
+    try {
+      response = await options.fetch(url, {
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        redirect: 'manual',
+        signal: upstream.signal,
+      })
+    } catch (cause) {
+      throw failed(cause)
+    }
     if (response.status !== 200) {
-      await response.body?.cancel()
-      throw new FetchJsonError(`GET ${url} answered ${response.status}`, response.status)
+      upstream.abort()
+      await response.body?.cancel().catch(() => {})
+      throw new FetchJsonError(`GET ${shown} answered ${response.status}`, response.status)
     }
-    const length = Number(response.headers.get('content-length') ?? 0)
-    if (length > maxBytes) {
-      await response.body?.cancel()
-      throw new FetchJsonError(
-        `GET ${url} answered ${length} bytes, over the ${maxBytes} limit`,
-        200,
-      )
+    try {
+      text = await readCappedText(response, maxBytes, upstream.abort)
+    } catch (cause) {
+      if (cause instanceof BodyTooLargeError) {
+        throw new FetchJsonError(`GET ${shown} answered too much: ${cause.message}`, 200, {
+          cause,
+        })
+      }
+      throw failed(cause, 200)
     }
-    text = await response.text()
-  } catch (cause) {
-    if (cause instanceof FetchJsonError) throw cause
-    throw new FetchJsonError(
-      signal.aborted ? `GET ${url} timed out after ${options.timeoutMs} ms` : `GET ${url} failed`,
-      response.status,
-      { cause },
-    )
-  }
-  if (text.length > maxBytes) {
-    throw new FetchJsonError(`GET ${url} answered over the ${maxBytes} byte limit`, 200)
+  } finally {
+    upstream.done()
   }
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (cause) {
-    throw new FetchJsonError(`GET ${url} did not answer JSON`, 200, { cause })
+    throw new FetchJsonError(`GET ${shown} did not answer JSON`, 200, { cause })
   }
   if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new FetchJsonError(`GET ${url} did not answer a JSON object`, 200)
+    throw new FetchJsonError(`GET ${shown} did not answer a JSON object`, 200)
   }
   return json as Record<string, unknown>
 }

@@ -1,28 +1,45 @@
 import type { AuthInfo } from '@scopeguard/core'
 
 const AUTH = Symbol.for('scopeguard.auth')
+const BY_HANDLER = Symbol.for('scopeguard.nestjs.auth-by-handler')
 
 type Holder = Record<PropertyKey, unknown>
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's handler type
+type Handler = Function
+/** What the guard recorded for each handler it checked: the auth, or null for anonymous. */
+type ByHandler = Map<Handler, AuthInfo<object> | null>
 
 /**
- * Records the guard's result on the request: `request.auth` for a token, and a brand that tells
- * "the guard ran and let an anonymous request through" (null) from "the guard never ran".
+ * Records the guard's result on the request: `request.auth` for a token, a brand that tells "the
+ * guard ran and let an anonymous request through" (null) from "the guard never ran", and the
+ * result per handler. In GraphQL one request runs many resolvers: keeping results per handler
+ * stops a resolver the guard did not run for (a `@ResolveField` without field guards) from
+ * reading the auth that was checked for another one.
  */
-export function setAuth(request: object, auth: AuthInfo<object> | undefined): void {
-  if (auth !== undefined) (request as Holder)['auth'] = auth
-  ;(request as Holder)[AUTH] = auth ?? null
+export function setAuth(
+  request: object,
+  auth: AuthInfo<object> | undefined,
+  handler: Handler,
+): void {
+  const holder = request as Holder
+  if (auth !== undefined) holder['auth'] = auth
+  holder[AUTH] = auth ?? null
+  const byHandler = holder[BY_HANDLER] as ByHandler | undefined
+  if (byHandler === undefined) holder[BY_HANDLER] = new Map([[handler, auth ?? null]])
+  else byHandler.set(handler, auth ?? null)
 }
 
 /**
- * The auth object the guard stored, or undefined for an anonymous request on an
+ * The auth object the guard stored for `handler`, or undefined for an anonymous request on an
  * `@OptionalAuth()` route.
- * @throws Error when the guard did not run for this request.
+ * @throws Error when the guard did not check this handler on this request.
  */
-export function readAuth(request: object | undefined): AuthInfo | undefined {
-  const auth = request === undefined ? undefined : (request as Holder)[AUTH]
+export function readAuth(request: object | undefined, handler: Handler): AuthInfo | undefined {
+  const byHandler = (request as Holder | undefined)?.[BY_HANDLER] as ByHandler | undefined
+  const auth = byHandler?.get(handler)
   if (auth === undefined) {
     throw new Error(
-      'scopeguard: no authenticated token on this request; protect the route with ScopeguardGuard (@UseGuards(ScopeguardGuard), or ScopeguardModule.forRoot({ global: true })) and do not mark it @Public()',
+      `scopeguard: @Auth() in ${handler.name || 'a handler'}, which ScopeguardGuard did not check; protect the route with ScopeguardGuard (@UseGuards(ScopeguardGuard), or ScopeguardModule.forRoot({ global: true })) and do not exempt it with @Public(); a GraphQL @ResolveField also needs fieldResolverEnhancers: ['guards'] in GraphQLModule's options`,
     )
   }
   return (auth ?? undefined) as AuthInfo | undefined
