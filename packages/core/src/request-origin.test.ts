@@ -1,5 +1,8 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { numRuns } from '../test/num-runs.js'
 import { isOAuthError, type OAuthError } from './errors.js'
+import { normalizeHtu } from './htu.js'
 import type { RequestLike } from './request.js'
 import { originOf, requestHtu } from './request-origin.js'
 
@@ -208,5 +211,38 @@ describe('requestHtu: the target URI a DPoP proof must name', () => {
       const error = refusal(() => requestHtu(request('/files', 'h', { origin }), undefined))
       expect(error.status).toBe(400)
     }
+  })
+})
+
+describe('requestHtu over arbitrary client bytes (property)', () => {
+  /** Hosts near the grammar (delimiters that could end the authority early), plus anything. */
+  const hostish = fc.oneof(
+    fc.stringMatching(/^[a-z0-9.:[\]@/?#%\\ -]{0,24}$/),
+    fc.string({ maxLength: 24 }),
+  )
+  const path = fc.stringMatching(/^\/[a-z0-9/._~%-]{0,16}$/)
+
+  it('either names exactly the target path (normalised) on an origin, or is a 400 — never another error', () => {
+    fc.assert(
+      fc.property(
+        hostish,
+        path,
+        fc.constantFrom('http', 'https', 'HTTP', 'ftp'),
+        (host, target, protocol) => {
+          let htu: string
+          try {
+            htu = requestHtu(request(`${target}?q#f`, host, { protocol }), undefined)
+          } catch (error) {
+            expect(isOAuthError(error) && error.status === 400).toBe(true)
+            return
+          }
+          const url = new URL(htu)
+          // The client's Host picked the host and port only: the path is the target's.
+          expect(url.pathname).toBe(new URL(normalizeHtu(`http://x${target}`) as string).pathname)
+          expect(`${url.protocol}//${url.host}`).toBe(originOf(protocol.toLowerCase(), host))
+        },
+      ),
+      { numRuns: numRuns(300) },
+    )
   })
 })
