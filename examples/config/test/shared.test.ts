@@ -98,23 +98,23 @@ describe('connectShared', () => {
     const lines: string[] = []
     const port = await closedPort()
     const config = readConfig({ ...base, REDIS_URL: `redis://:hunter2@127.0.0.1:${port}` })
-    const start = performance.now()
+    // Startup gives up waiting after readyTimeoutMs (were it to wait for Redis, the test would
+    // hang until its own timeout: a liveness bound, not a millisecond one).
     const shared = await connectShared(config, {
       log: (line) => lines.push(line),
       readyTimeoutMs: 1_000,
     })
     try {
-      expect(performance.now() - start).toBeLessThan(1_500)
       expect(lines.join('\n')).toMatch(
         /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+ yet/,
       )
       expect(lines.join('\n')).not.toContain('hunter2')
       const store = shared.config.resourceServer.store!
-      const before = performance.now()
+      // No offline queue: a command while Redis is unreachable is refused, not kept waiting
+      // for a connection that may never come.
       await expect(store.setIfAbsent('jti', 'v', 1_000, 'state')).rejects.toMatchObject({
         code: 'unavailable',
       })
-      expect(performance.now() - before).toBeLessThan(600)
     } finally {
       await shared.close()
     }

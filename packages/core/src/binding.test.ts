@@ -1,5 +1,6 @@
 import { createHash, X509Certificate } from 'node:crypto'
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
+import * as dpopClient from 'dpop'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { checkBinding } from './binding.js'
 import { isOAuthError } from './errors.js'
@@ -52,9 +53,62 @@ describe('token binding', () => {
     ).resolves.toBeUndefined()
   })
 
-  it('fails closed on an unknown confirmation method', async () => {
-    const token = await issuer.sign({ cnf: { 'x5t#S512': 'abc' } })
+  it.each(['jwk', 'jwe', 'jku', 'kid', 'osc'])(
+    'fails closed on the registered method cnf.%s, which it cannot check',
+    async (method) => {
+      const token = await issuer.sign({ cnf: { [method]: 'value' } })
+      const error = await rs()
+        .authenticate(request(token))
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      expect(isOAuthError(error) && `${error.status} ${error.code} ${error.reason}`).toBe(
+        '401 invalid_token unsupported_binding',
+      )
+      expect(isOAuthError(error) && error.description).toContain(`cnf.${method}`)
+    },
+  )
+
+  it('fails closed on an uncheckable method next to a checkable one', async () => {
+    const certificate = der('certificate A')
+    const token = await issuer.sign({
+      cnf: { 'x5t#S256': thumbprint(certificate), jwk: { kty: 'EC' } },
+    })
+    expect(
+      await reason(rs().authenticate(request(token, { clientCertificate: certificate }))),
+    ).toBe('401 invalid_token unsupported_binding')
+  })
+
+  it('ignores confirmation members outside the IANA registry', async () => {
+    const token = await issuer.sign({ cnf: { 'x5t#S512': 'abc', 'vendor-binding': { a: 1 } } })
+    const auth = await rs().authenticate(request(token))
+    expect(auth.confirmation).toEqual({ 'x5t#S512': 'abc', 'vendor-binding': { a: 1 } })
+  })
+
+  it('refuses a cnf.jkt that is not a string', async () => {
+    const token = await issuer.sign({ cnf: { jkt: 42 } })
     expect(await reason(rs().authenticate(request(token)))).toBe('401 invalid_token invalid_claim')
+  })
+
+  it('accepts a Keycloak-style cnf ({ jkt, "kc-jkt-type": "DPoP" }) with its DPoP proof', async () => {
+    const key = await dpopClient.generateKeyPair('ES256')
+    const jkt = await dpopClient.calculateThumbprint(key.publicKey)
+    const token = await issuer.sign({ cnf: { jkt, 'kc-jkt-type': 'DPoP' } })
+    const origin = 'https://api.example.com'
+    const proof = await dpopClient.generateProof(key, `${origin}/files`, 'GET', undefined, token)
+    const auth = await rs().authenticate({
+      method: 'GET',
+      url: '/files',
+      origin,
+      headers: { authorization: `DPoP ${token}`, dpop: proof },
+    })
+    expect(auth.tokenType).toBe('DPoP')
+    expect(auth.dpop?.thumbprint).toBe(jkt)
+    // Still bound: the same token sent as Bearer is a downgrade.
+    expect(await reason(rs().authenticate(request(token)))).toBe(
+      '401 invalid_token bearer_downgrade',
+    )
   })
 
   it('accepts a certificate-bound token only with its certificate (RFC 8705 §3)', async () => {

@@ -10,11 +10,18 @@ export interface PresentedBinding {
   clientCertificate: Uint8Array | undefined
 }
 
-const KNOWN_CONFIRMATIONS = new Set(['jkt', 'x5t#S256'])
+/**
+ * Members of the IANA "JWT Confirmation Methods" registry that this server cannot check: a key
+ * (`jwk`, `jwe`, `jku`, `kid` — RFC 7800) or an OSCORE context (`osc` — RFC 9203) whose
+ * possession it has no way to verify. A token bound by one of them is refused. The two registered
+ * methods it can check are `jkt` (RFC 9449) and `x5t#S256` (RFC 8705); members outside the
+ * registry (e.g. Keycloak's `kc-jkt-type`) are ignored, as RFC 7800 §3.1 asks of unknown members.
+ */
+const UNCHECKABLE_CONFIRMATIONS = ['jwk', 'jwe', 'jku', 'kid', 'osc'] as const
 
 function invalid(
   description: string,
-  reason: 'bearer_downgrade' | 'certificate_binding' | 'invalid_claim',
+  reason: 'bearer_downgrade' | 'certificate_binding' | 'invalid_claim' | 'unsupported_binding',
 ): InvalidTokenError {
   return new InvalidTokenError(description, { reason })
 }
@@ -51,7 +58,8 @@ export function certificateFromHeader(
  * Enforces the token's `cnf` binding (RFC 9068 §4 step 11): a DPoP-bound token (`cnf.jkt` or an
  * introspected `token_type: DPoP`) must not be used with the Bearer scheme (RFC 9449 §7.2); a
  * certificate-bound token (`cnf["x5t#S256"]`) needs the TLS client certificate whose SHA-256
- * thumbprint it names (RFC 8705 §3); an unknown confirmation method fails closed. The DPoP proof
+ * thumbprint it names (RFC 8705 §3). A registered method that cannot be checked here (`jwk`, `jwe`,
+ * `jku`, `kid`, `osc`) fails closed; members outside the registry are ignored. The DPoP proof
  * itself is checked by the DPoP verifier.
  */
 export async function checkBinding(
@@ -66,15 +74,19 @@ export async function checkBinding(
     throw invalid('The cnf claim of the access token is malformed', 'invalid_claim')
   }
   const confirmation = (cnf ?? {}) as Record<string, unknown>
-  for (const method of Object.keys(confirmation)) {
-    if (!KNOWN_CONFIRMATIONS.has(method)) {
+  for (const method of UNCHECKABLE_CONFIRMATIONS) {
+    if (Object.hasOwn(confirmation, method)) {
       throw invalid(
-        'The access token is bound by a method this server does not support',
-        'invalid_claim',
+        `The access token is bound by a confirmation method this server cannot check (cnf.${method})`,
+        'unsupported_binding',
       )
     }
   }
-  if ((confirmation['jkt'] !== undefined || dpopType) && presented.scheme !== 'DPoP') {
+  const jkt = confirmation['jkt']
+  if (jkt !== undefined && (typeof jkt !== 'string' || jkt === '')) {
+    throw invalid('The cnf.jkt claim of the access token is malformed', 'invalid_claim')
+  }
+  if ((jkt !== undefined || dpopType) && presented.scheme !== 'DPoP') {
     throw invalid(
       'The access token is bound to a DPoP key; send it with the DPoP scheme and a proof',
       'bearer_downgrade',

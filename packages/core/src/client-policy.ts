@@ -1,4 +1,4 @@
-import { ConfigurationError, InvalidTokenError, TemporarilyUnavailableError } from './errors.js'
+import { InvalidTokenError, TemporarilyUnavailableError } from './errors.js'
 import type { Logger } from './logger.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
@@ -24,6 +24,9 @@ export interface ClientPolicy {
 /** A registration never expires by itself (the Store needs a TTL; this one is ~285,000 years). */
 const REGISTRATION_TTL_MS = Number.MAX_SAFE_INTEGER
 
+/** The value of a registration. */
+const REGISTERED = '1'
+
 const clientKey = async (clientId: string): Promise<string> =>
   `client:v1:${await hashToken(clientId)}`
 
@@ -39,16 +42,6 @@ function notAllowed(): InvalidTokenError {
 function checkClientId(clientId: unknown): asserts clientId is string {
   if (typeof clientId !== 'string' || clientId === '') {
     throw new TypeError('the client id must be a non-empty string')
-  }
-}
-
-/** Validates the `allowedClients` option. */
-export function validateAllowedClients(value: unknown): void {
-  if (value === undefined || value === 'registry') return
-  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string' || id === '')) {
-    throw new ConfigurationError(
-      `allowedClients must be an array of client ids or 'registry', got ${JSON.stringify(value)}`,
-    )
   }
 }
 
@@ -85,11 +78,13 @@ export function createClientPolicy(
         logger.error('cannot read the client registry', { cause: redactText(String(cause)) })
         throw new TemporarilyUnavailableError(undefined, { cause, reason: 'store_unavailable' })
       }
-      if (value === undefined) throw notAllowed()
+      // Only a registration this version wrote counts: a value a store could not decode (which
+      // reads as present, as security state must) would otherwise let a client in.
+      if (value !== REGISTERED) throw notAllowed()
     },
     async register(clientId) {
       checkClientId(clientId)
-      await store.set(await clientKey(clientId), '1', REGISTRATION_TTL_MS, 'state')
+      await store.set(await clientKey(clientId), REGISTERED, REGISTRATION_TTL_MS, 'state')
     },
     async revoke(clientId) {
       checkClientId(clientId)

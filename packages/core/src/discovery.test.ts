@@ -292,11 +292,11 @@ describe('discoverMetadata: documents that must not be used', () => {
 
   it('times out a slow endpoint', async () => {
     const slow = await issuerWith({})
-    slow.setFault('metadata', { delayMs: 5_000 })
-    const started = Date.now()
+    // The endpoint hangs far longer than the test may run: only the timeout can answer (a broken
+    // timeout shows as this test timing out, not as a millisecond bound).
+    slow.setFault('metadata', { delayMs: 120_000 })
     const error = await discoveryFailure(discoverMetadata(slow.issuer, { timeoutMs: 150 }))
     expect(error.message).toContain('timed out after 150 ms')
-    expect(Date.now() - started).toBeLessThan(2_500)
   })
 
   it('rejects an http jwks_uri outside loopback unless allowInsecureHttp is set', async () => {

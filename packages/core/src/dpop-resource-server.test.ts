@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testing'
 import * as dpopClient from 'dpop'
+import { decodeJwt } from 'jose'
 import * as oauth from 'oauth4webapi'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parseChallenges, type ParsedChallenge } from './challenge.js'
@@ -10,7 +11,7 @@ import { ConfigurationError, isOAuthError, type OAuthError } from './errors.js'
 import { createMemoryStore } from './memory-store.js'
 import { silentLogger } from './logger.js'
 import type { ResourceServerOptions } from './options.js'
-import type { RequestLike } from './request.js'
+import { headerValue, type RequestLike } from './request.js'
 import { requireScope } from './requirements.js'
 import { createResourceServer, type ResourceServer } from './resource-server.js'
 import type { Store } from './store.js'
@@ -124,10 +125,12 @@ describe('DPoP through createResourceServer (proofs from the dpop package)', () 
       },
     }
     const token = await issuer.sign({ cnf: { jkt } })
-    await server({ store }).authenticate(await dpopRequest(token))
-    expect(ttls).toHaveLength(1)
-    expect(ttls[0]).toBeGreaterThan(295_000)
-    expect(ttls[0]).toBeLessThanOrEqual(302_000)
+    const request = await dpopRequest(token)
+    const proofIat = decodeJwt(headerValue(request, 'dpop') as string).iat as number
+    const at = Date.now() // the server's clock, fixed: the TTL then follows exactly
+    await server({ store, now: () => at }).authenticate(request)
+    // Until the proof's iat plus maxProofAge (300 s) plus one second, on the server's clock.
+    expect(ttls).toEqual([(proofIat + 301) * 1000 - at])
   })
 
   it('refuses a proof whose key is not the one the token is bound to', async () => {

@@ -100,7 +100,7 @@ export function resolveDpopOptions(value: unknown): DpopOptions & { policy: Dpop
     }
     return { policy: value as DpopPolicy }
   }
-  if (typeof value !== 'object' || value === null) {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigurationError("dpop must be 'disabled', 'allowed', 'required' or options")
   }
   const options = value as DpopOptions
@@ -131,7 +131,7 @@ export function resolveDpopOptions(value: unknown): DpopOptions & { policy: Dpop
   }
   const nonce = options.nonce
   if (nonce !== undefined && typeof nonce !== 'boolean') {
-    if (typeof nonce !== 'object' || nonce === null) {
+    if (typeof nonce !== 'object' || nonce === null || Array.isArray(nonce)) {
       throw new ConfigurationError(
         'dpop.nonce must be true, false or { secret?, rotationSeconds? }',
       )

@@ -63,6 +63,7 @@ export type OAuthErrorReason =
   | 'authentication_too_old'
   | 'delegation'
   | 'certificate_binding'
+  | 'unsupported_binding'
 
 const BRAND = Symbol.for('scopeguard.error')
 /** The realm used when the resource server sets none (a Bearer challenge needs one parameter). */

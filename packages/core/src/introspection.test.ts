@@ -234,10 +234,11 @@ describe('a failing endpoint', () => {
   })
 
   it('is a 503 when the endpoint is slower than timeoutMs', async () => {
-    issuer.setFault('introspection', { delayMs: 2000 })
-    const started = performance.now()
+    // The endpoint hangs far longer than the test may run: only the timeout can answer (a broken
+    // timeout shows as this test timing out, not as a millisecond bound).
+    issuer.setFault('introspection', { delayMs: 120_000 })
     await expectUnavailable({ timeoutMs: 100 }, /timed out after 100 ms/)
-    expect(performance.now() - started).toBeLessThan(1500)
+    expect(issuer.requestCount('introspection')).toBe(1)
   })
 
   it('is a 503, never a 401, when the endpoint refuses our credentials', async () => {
@@ -459,11 +460,12 @@ describe('caching', () => {
     const { clock, now, store } = manualClock()
     const recorded = recordingStore(store)
     const { rs } = setup({}, { now, store: recorded.store })
-    const token = issuer.issueOpaque({}, { expiresIn: 10 })
+    const exp = Math.floor(clock.ms / 1000) + 10
+    const token = issuer.issueOpaque({ exp })
     await rs.authenticate(bearer(token))
     const [set] = recorded.ops.filter((op) => op.op === 'set')
-    expect(set?.ttlMs).toBeLessThanOrEqual(10_000)
-    expect(set?.ttlMs).toBeGreaterThan(8_000)
+    // Until exp on the server's clock, although maxTtlSeconds (300) would allow longer.
+    expect(set?.ttlMs).toBe(exp * 1000 - clock.ms)
     clock.ms += 9_000
     await rs.authenticate(bearer(token))
     expect(issuer.requestCount('introspection')).toBe(1)

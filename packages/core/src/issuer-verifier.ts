@@ -1,3 +1,4 @@
+import { checkClaimTypes } from './claim-types.js'
 import { DiscoveryError, discoverMetadata, type AuthorizationServerMetadata } from './discovery.js'
 import { InvalidTokenError } from './errors.js'
 import type { EventSink } from './events.js'
@@ -228,6 +229,8 @@ export function createIssuerVerifier(
         throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
       }
       const { claims, obtainedAt } = await introspect(token)
+      // RFC 7662 makes every claim optional, so strict mode checks types here, not presence.
+      checkClaimTypes(claims, shared.strict)
       for (const validate of shared.validators) {
         applyVerdict(await validate(claims, {}))
       }

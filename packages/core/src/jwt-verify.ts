@@ -1,4 +1,5 @@
 import { jwtVerify, type JWSHeaderParameters, type JWTPayload, type JWTVerifyOptions } from 'jose'
+import { checkClaimTypes } from './claim-types.js'
 import { InvalidTokenError, isOAuthError, type OAuthErrorReason } from './errors.js'
 import type { KeySource, VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
@@ -25,7 +26,10 @@ export interface JwtVerifierConfig {
   /** Seconds; undefined for no limit. */
   maxTokenAge: number | undefined
   requiredClaims: readonly string[]
-  /** Accept only `typ: at+jwt` (RFC 9068 §4). */
+  /**
+   * The RFC 9068 profile: accept only `typ: at+jwt` (§4) and only a string `scope` (§2.2.3).
+   * Either way, registered claims of the wrong type are refused (see `checkClaimTypes`).
+   */
   strictType: boolean
   validators: readonly ClaimValidator[]
   /** Milliseconds since the epoch. */
@@ -205,6 +209,7 @@ export function createJwtVerifier(
       throw mapped
     }
     const { protectedHeader: header, payload } = result
+    checkClaimTypes(payload, strictType)
     const now = config.now() / 1000
     if (typeof payload.iat === 'number' && payload.iat > now + clockTolerance) {
       throw invalid('The access token was issued in the future', 'issued_in_future')

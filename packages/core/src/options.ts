@@ -1,5 +1,5 @@
 import type { JSONWebKeySet } from 'jose'
-import { validateAllowedClients, type AllowedClients } from './client-policy.js'
+import type { AllowedClients } from './client-policy.js'
 import { ConfigurationError } from './errors.js'
 import type { ExtractionOptions } from './extract.js'
 import type { FetchLike } from './internal/fetch-json.js'
@@ -14,6 +14,13 @@ import type { RequestLike } from './request.js'
 import type { ScopeOptions } from './scopes.js'
 import type { ResourceMetadataOptions } from './resource-metadata.js'
 import type { Store } from './store.js'
+import { describeValue } from './internal/shape.js'
+import {
+  checkOptionShapes,
+  ISSUER_KEYS,
+  ISSUER_SHAPE,
+  RESOURCE_SERVER_SHAPE,
+} from './option-shapes.js'
 import { redactText, upstreamUrlProblem } from './url-policy.js'
 import type { VerifiedTokenCacheOptions } from './verified-token-cache.js'
 
@@ -72,8 +79,10 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
   issuers?: readonly IssuerOptions[]
   /**
    * Chooses the issuer per request: return an issuer identifier from `issuers`, a full
-   * {@link IssuerOptions} (cached by its `issuer`: the first configuration seen for an issuer is
-   * kept), or undefined when the request belongs to no known tenant (401).
+   * {@link IssuerOptions} (built once per distinct effective configuration — never shared with
+   * another configuration of the same issuer — and reused, up to 1,000), or undefined when the
+   * request belongs to no known tenant (401). Returned options are treated as tenant-supplied:
+   * see `privateNetworks`.
    */
   resolveIssuer?: IssuerResolver
   /** This API's identifier(s); a token's `aud` must contain one of them. */
@@ -199,53 +208,6 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
   now?: () => number
 }
 
-const ISSUER_KEYS = [
-  'issuer',
-  'audience',
-  'jwksUri',
-  'jwks',
-  'secret',
-  'metadataUrl',
-  'algorithms',
-  'introspection',
-  'tokenFormat',
-]
-const KNOWN_OPTIONS = new Set<string>([
-  ...ISSUER_KEYS,
-  'issuers',
-  'resolveIssuer',
-  'store',
-  'resourceMetadata',
-  'revocation',
-  'allowedClients',
-  'cache',
-  'mtls',
-  'dpop',
-  'publicOrigin',
-  'audience',
-  'jwksUri',
-  'jwks',
-  'secret',
-  'metadataUrl',
-  'algorithms',
-  'strict',
-  'clockTolerance',
-  'maxTokenAge',
-  'requiredClaims',
-  'validators',
-  'scopes',
-  'extraction',
-  'realm',
-  'jwksTiming',
-  'discoveryTimeoutMs',
-  'allowInsecureHttp',
-  'privateNetworks',
-  'logger',
-  'onEvent',
-  'fetch',
-  'now',
-])
-
 function url(name: string, value: unknown, allowInsecure: boolean, bareIssuer = false): URL {
   if (typeof value !== 'string' || value === '') {
     throw new ConfigurationError(`${name} must be a URL string, got ${describe(value)}`)
@@ -264,11 +226,7 @@ function url(name: string, value: unknown, allowInsecure: boolean, bareIssuer = 
   return parsed
 }
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing'
-  if (value === null) return 'null'
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value
-}
+const describe = describeValue
 
 function positive(name: string, value: unknown, allowZero = true): void {
   if (value === undefined) return
@@ -284,7 +242,6 @@ function positive(name: string, value: unknown, allowZero = true): void {
   }
 }
 
-const ISSUER_OPTION_KEYS = new Set(ISSUER_KEYS)
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt']
 
 /**
@@ -298,12 +255,12 @@ export function validateIssuerOptions(
   allowInsecureHttp: boolean,
 ): void {
   const name = (key: string): string => (where === '' ? key : `${where}.${key}`)
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError(`${where} must be an object with an issuer`)
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new ConfigurationError(
+      `${where} must be an object with an issuer, got ${describe(options)}`,
+    )
   }
-  for (const key of Object.keys(options)) {
-    if (!ISSUER_OPTION_KEYS.has(key)) throw new ConfigurationError(`unknown option "${name(key)}"`)
-  }
+  checkOptionShapes(options, ISSUER_SHAPE, where)
   url(name('issuer'), options.issuer, allowInsecureHttp, true)
   const audiences = typeof options.audience === 'string' ? [options.audience] : options.audience
   if (
@@ -426,9 +383,6 @@ export function normalizeAddress(address: string): string {
 
 function validateMtls(mtls: ResourceServerOptions['mtls']): void {
   if (mtls === undefined) return
-  if (typeof mtls !== 'object' || mtls === null) {
-    throw new ConfigurationError('mtls must be an object: { certificateHeader, trustedProxies }')
-  }
   const { certificateHeader, trustedProxies } = mtls
   if (
     certificateHeader !== undefined &&
@@ -459,24 +413,13 @@ function validateMtls(mtls: ResourceServerOptions['mtls']): void {
  * @throws ConfigurationError
  */
 export function validateOptions(options: ResourceServerOptions): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigurationError('createResourceServer() needs an options object')
-  }
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new ConfigurationError(`unknown option "${key}"`)
-  }
-  validateAllowedClients(options.allowedClients)
-  validateMtls(options.mtls)
-  const privateNetworks = options.privateNetworks
-  if (
-    privateNetworks !== undefined &&
-    privateNetworks !== 'refuse' &&
-    privateNetworks !== 'allow'
-  ) {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ConfigurationError(
-      `privateNetworks must be 'refuse' or 'allow', got ${describe(privateNetworks)}`,
+      `createResourceServer() needs an options object, got ${describe(options)}`,
     )
   }
+  checkOptionShapes(options, RESOURCE_SERVER_SHAPE, '')
+  validateMtls(options.mtls)
   const insecure = options.allowInsecureHttp === true
   if (options.issuer !== undefined && options.issuers !== undefined) {
     throw new ConfigurationError('give either issuer or issuers, not both')
@@ -512,9 +455,6 @@ export function validateOptions(options: ResourceServerOptions): void {
         'several issuers introspect opaque tokens, and an opaque token does not say which issuer it is from: add resolveIssuer to choose per request',
       )
     }
-  }
-  if (options.resolveIssuer !== undefined && typeof options.resolveIssuer !== 'function') {
-    throw new ConfigurationError('resolveIssuer must be a function (request) => issuer')
   }
   if (
     single === undefined &&
@@ -568,38 +508,11 @@ export function validateOptions(options: ResourceServerOptions): void {
       )
     }
   }
-  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
-    throw new ConfigurationError('onEvent must be a function receiving each event')
-  }
-  if (options.requiredClaims !== undefined && !Array.isArray(options.requiredClaims)) {
-    throw new ConfigurationError('requiredClaims must be an array of claim names')
-  }
-  if (options.validators !== undefined) {
-    if (
-      !Array.isArray(options.validators) ||
-      options.validators.some((v) => typeof v !== 'function')
-    ) {
-      throw new ConfigurationError('validators must be an array of functions')
-    }
-  }
-  if (options.scopes?.map !== undefined && typeof options.scopes.map !== 'function') {
-    throw new ConfigurationError('scopes.map must be a function')
-  }
   if (options.realm !== undefined && (typeof options.realm !== 'string' || options.realm === '')) {
     throw new ConfigurationError('realm must be a non-empty string')
   }
   const cache = options.cache
   if (cache !== undefined && cache !== false) {
-    if (typeof cache !== 'object' || cache === null) {
-      throw new ConfigurationError(
-        'cache must be false or { maxEntries?, maxTtlSeconds? }, e.g. { maxEntries: 10000 }',
-      )
-    }
-    for (const key of Object.keys(cache)) {
-      if (key !== 'maxEntries' && key !== 'maxTtlSeconds') {
-        throw new ConfigurationError(`unknown option "cache.${key}"`)
-      }
-    }
     if (
       cache.maxEntries !== undefined &&
       (!Number.isInteger(cache.maxEntries) || cache.maxEntries < 1)
@@ -609,16 +522,5 @@ export function validateOptions(options: ResourceServerOptions): void {
       )
     }
     positive('cache.maxTtlSeconds', cache.maxTtlSeconds, false)
-  }
-  const store = options.store
-  if (
-    store !== undefined &&
-    (typeof store !== 'object' ||
-      store === null ||
-      !['get', 'set', 'setIfAbsent', 'delete'].every(
-        (m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function',
-      ))
-  ) {
-    throw new ConfigurationError('store must implement get, set, setIfAbsent and delete')
   }
 }

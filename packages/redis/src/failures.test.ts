@@ -7,25 +7,25 @@ import { createRedisStore } from './redis-store.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-/** How long `promise` takes to settle, and the error it rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<{ error: unknown; ms: number }> {
-  const start = performance.now()
+/** The error `promise` rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<{ error: unknown }> {
   try {
     await promise
   } catch (error) {
-    return { error, ms: performance.now() - start }
+    return { error }
   }
   throw new Error('expected a rejection')
 }
 
-async function until(check: () => Promise<unknown>, ms: number): Promise<number> {
-  const start = performance.now()
+/** Retries `check` until it passes; the bound only catches a hang. */
+async function until(check: () => Promise<unknown>): Promise<void> {
+  const deadline = Date.now() + 15_000
   for (;;) {
     try {
       await check()
-      return performance.now() - start
+      return
     } catch (error) {
-      if (performance.now() - start > ms) throw error
+      if (Date.now() > deadline) throw error
       await sleep(50)
     }
   }
@@ -61,25 +61,24 @@ describe('createRedisStore when Redis fails', () => {
   it('rejects with a timeout error within commandTimeoutMs (500 ms) when Redis does not answer', async () => {
     const store = createRedisStore({ client: await connect() })
     await pause(1_500)
-    const { error, ms } = await rejection(store.get('k', 'cache'))
+    // The pause outlasts the timeout: a command that waited for Redis would resolve instead.
+    const { error } = await rejection(store.get('k', 'cache'))
     expect(error).toBeInstanceOf(RedisStoreError)
     expect(error).toMatchObject({ code: 'timeout', operation: 'get' })
-    expect(ms).toBeGreaterThanOrEqual(450)
-    expect(ms).toBeLessThan(1_000)
+    expect((error as Error).message).toContain('Redis did not answer within 500 ms')
     const replay = await rejection(store.setIfAbsent('jti', 'v', 1_000, 'state'))
     expect(replay.error).toMatchObject({ code: 'timeout', operation: 'setIfAbsent' })
-    expect(replay.ms).toBeLessThan(1_000)
     // Answers again once the pause is over, on the same client.
-    await until(() => store.set('k', 'v', 5_000, 'cache'), 3_000)
+    await until(() => store.set('k', 'v', 5_000, 'cache'))
     await expect(store.get('k', 'cache')).resolves.toBe('v')
   })
 
   it('honours a shorter commandTimeoutMs', async () => {
     const store = createRedisStore({ client: await connect(), commandTimeoutMs: 100 })
     await pause(800)
-    const { error, ms } = await rejection(store.set('k', 'v', 1_000, 'cache'))
+    const { error } = await rejection(store.set('k', 'v', 1_000, 'cache'))
     expect(error).toMatchObject({ code: 'timeout', operation: 'set' })
-    expect(ms).toBeLessThan(450)
+    expect((error as Error).message).toContain('Redis did not answer within 100 ms')
   })
 
   it('rejects at once beyond maxPendingCommands instead of queueing more', async () => {
@@ -89,18 +88,23 @@ describe('createRedisStore when Redis fails', () => {
       commandTimeoutMs: 300,
     })
     await pause(1_500)
-    const waiting = Array.from({ length: 5 }, (_, i) => rejection(store.get(`k${i}`, 'cache')))
+    const settled: string[] = []
+    const waiting = Array.from({ length: 5 }, (_, i) =>
+      rejection(store.get(`k${i}`, 'cache')).finally(() => settled.push('waiting')),
+    )
     const refused = await rejection(store.get('one-too-many', 'cache'))
+    settled.push('refused')
     expect(refused.error).toMatchObject({ code: 'overloaded' })
-    expect(refused.ms).toBeLessThan(150) // well before the 300 ms timeout
+    // Refused at once: before any of the waiting commands has timed out.
     for (const { error } of await Promise.all(waiting))
       expect(error).toMatchObject({ code: 'timeout' })
+    expect(settled).toEqual(['refused', ...Array(5).fill('waiting')])
     // Timed-out commands still count until Redis answers them, so the limit still holds…
     expect((await rejection(store.get('still-too-many', 'cache'))).error).toMatchObject({
       code: 'overloaded',
     })
     // …and lifts once it has.
-    await until(() => store.get('k', 'cache'), 3_000)
+    await until(() => store.get('k', 'cache'))
   })
 
   it.each([
@@ -113,7 +117,8 @@ describe('createRedisStore when Redis fails', () => {
       const store = createRedisStore({ client })
       await store.set('before', 'v', 60_000, 'cache')
       await server().stop()
-      const start = performance.now()
+      // Nothing hangs: Redis stays down until all 80 calls have settled, so a call waiting for
+      // it would show as this test's timeout.
       const outcomes = await Promise.all(
         Array.from({ length: 20 }, (_, i) => [
           rejection(store.get(`k${i}`, 'cache')),
@@ -122,16 +127,13 @@ describe('createRedisStore when Redis fails', () => {
           rejection(store.delete(`k${i}`, 'cache')),
         ]).flat(),
       )
-      // Nothing hangs: 80 calls settle within one command timeout (500 ms) plus slack.
-      expect(performance.now() - start).toBeLessThan(1_000)
       for (const { error } of outcomes) {
         expect(error).toBeInstanceOf(RedisStoreError)
         expect(['unavailable', 'timeout']).toContain((error as RedisStoreError).code)
       }
       await server().start()
       // The same client and store work again once ioredis has reconnected (retry every 50 ms).
-      const recoveredIn = await until(() => store.set('after', 'v', 60_000, 'cache'), 5_000)
-      expect(recoveredIn).toBeLessThan(5_000)
+      await until(() => store.set('after', 'v', 60_000, 'cache'))
       await expect(store.get('after', 'cache')).resolves.toBe('v')
       await expect(store.setIfAbsent('after', 'x', 1_000, 'cache')).resolves.toBe(false)
     },
@@ -141,10 +143,10 @@ describe('createRedisStore when Redis fails', () => {
     const client = await connect()
     const store = createRedisStore({ client })
     await client.quit()
-    const { error, ms } = await rejection(store.get('k', 'cache'))
+    const { error } = await rejection(store.get('k', 'cache'))
+    // Refused as unavailable, not left to run into the command timeout.
     expect(error).toMatchObject({ code: 'unavailable', operation: 'get' })
     expect((error as Error).message).toMatch(/not connected \((close|end)\)|Connection is closed/)
-    expect(ms).toBeLessThan(200) // well before the 500 ms timeout
   })
 
   it('applies the failure policy to cache entries only: security state always throws', async () => {

@@ -13,8 +13,9 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((issuer) => issuer.close()))
 })
 
+/** Polls for something the server does in the background; the bound (10 s) only catches a hang. */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i += 1) {
+  for (let i = 0; i < 1_000 && !condition(); i += 1) {
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
   expect(condition()).toBe(true)
@@ -131,7 +132,7 @@ describe('faults', () => {
 })
 
 describe('close', () => {
-  it('resolves promptly with an idle keep-alive connection open', async () => {
+  it('resolves with an idle keep-alive connection open, closing it', async () => {
     const issuer = await createTestIssuer()
     const agent = new Agent({ keepAlive: true })
     try {
@@ -144,23 +145,24 @@ describe('close', () => {
         }).on('error', reject)
       })
       expect(JSON.parse(body)).toHaveProperty('keys')
-      expect(Object.values(agent.freeSockets).flat()).toHaveLength(1)
-      const started = performance.now()
+      const idle = Object.values(agent.freeSockets).flat()
+      expect(idle).toHaveLength(1)
+      const closed = new Promise((resolve) => idle[0]?.once('close', resolve))
+      // A close that waited for the connection to time out would show as this test's timeout.
       await issuer.close()
-      expect(performance.now() - started).toBeLessThan(1000)
+      await closed
     } finally {
       agent.destroy()
     }
   })
 
-  it('resolves promptly while a delayed request is in flight, failing that request', async () => {
+  it('resolves while a delayed request is in flight, without waiting for it, failing it', async () => {
     const issuer = await createTestIssuer()
-    issuer.setFault('jwks', { delayMs: 30_000 })
+    // Delayed far beyond the test's timeout: a close that waited for it would time the test out.
+    issuer.setFault('jwks', { delayMs: 120_000 })
     const pending = fetch(issuer.jwksUri)
     await until(() => issuer.requestCount('jwks') === 1)
-    const started = performance.now()
     await issuer.close()
-    expect(performance.now() - started).toBeLessThan(1000)
     await expect(pending).rejects.toThrow(TypeError)
   })
 

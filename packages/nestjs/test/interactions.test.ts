@@ -1,0 +1,3 @@
+import { describeNestInteractions } from './interaction-app.js'
+
+describeNestInteractions('12')
