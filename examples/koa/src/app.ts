@@ -33,8 +33,9 @@ export function createExampleResourceServer(config: ExampleConfig): ResourceServ
 export function createApp(rs: ResourceServer): Koa {
   const files: FileEntry[] = [{ id: 1, name: 'welcome.txt', owner: undefined }]
   const app = new Koa()
-  // JSON only, like the Express example: a form body is never parsed, so never read for a token.
-  app.use(bodyParser({ enableTypes: ['json'] }))
+  // JSON and forms, like every example: a form access_token sent next to the Authorization
+  // header is then visible, and refused with 400 (RFC 6750 §2: one method per request).
+  app.use(bodyParser({ enableTypes: ['json', 'form'] }))
   // RFC 9728: GET /.well-known/oauth-protected-resource, when the configuration publishes it.
   if (rs.resourceMetadata !== undefined) app.use(resourceMetadata(rs))
   const router = new Router<OAuthState>()

@@ -54,8 +54,14 @@ describe('examples/koa implements the examples contract', () => {
       },
     })
 
-  it('prints exactly the listening line the conformance suite parses', () => {
-    expect(server.output()).toMatch(/^example-koa listening on http:\/\/127\.0\.0\.1:\d+\n/)
+  it('prints exactly the listening line the conformance suite parses, and the publicOrigin warning', () => {
+    // Without PUBLIC_ORIGIN, DPoP proofs are checked against each request's Host: the resource
+    // server says so once at construction (on stderr, so the two lines may arrive in any order).
+    const lines = server.output().split('\n').filter(Boolean).sort()
+    expect(lines).toEqual([
+      expect.stringMatching(/^\[scopeguard\] DPoP is allowed .*Set publicOrigin/),
+      expect.stringMatching(/^example-koa listening on http:\/\/127\.0\.0\.1:\d+$/),
+    ])
   })
 
   it('serves GET /health without a token', async () => {

@@ -21,6 +21,8 @@ try {
   const config = shared.config
   // The resource server options are validated here: a wrong configuration rejects (reported
   // below as one line, so Nest's own logger stays off until the app is built).
+  // Nest's built-in body parser reads JSON and URL-encoded forms: a form access_token sent next
+  // to the Authorization header is refused with 400 (RFC 6750 §2), as in every example.
   app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     logger: false,
     abortOnError: false,

@@ -35,6 +35,9 @@ export function createApp(rs: ResourceServer): Express {
   const app = express()
   app.disable('x-powered-by')
   app.use(express.json())
+  // Form bodies too: a form access_token sent next to the Authorization header is then visible,
+  // and refused with 400 (RFC 6750 §2: one method per request), as in every example.
+  app.use(express.urlencoded({ extended: false }))
   // RFC 9728: GET /.well-known/oauth-protected-resource, when the configuration publishes it.
   if (rs.resourceMetadata !== undefined) app.use(resourceMetadata(rs))
   // failWithError hands failures to errorHandler() below, which answers with the same JSON body

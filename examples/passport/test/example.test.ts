@@ -67,8 +67,14 @@ describe('examples/passport implements the examples contract', () => {
       },
     })
 
-  it('prints exactly the listening line on startup', () => {
-    expect(server.output()).toMatch(/^example-passport listening on http:\/\/127\.0\.0\.1:\d+\n$/)
+  it('prints exactly the listening line the conformance suite parses, and the publicOrigin warning', () => {
+    // Without PUBLIC_ORIGIN, DPoP proofs are checked against each request's Host: the resource
+    // server says so once at construction (on stderr, so the two lines may arrive in any order).
+    const lines = server.output().split('\n').filter(Boolean).sort()
+    expect(lines).toEqual([
+      expect.stringMatching(/^\[scopeguard\] DPoP is allowed .*Set publicOrigin/),
+      expect.stringMatching(/^example-passport listening on http:\/\/127\.0\.0\.1:\d+$/),
+    ])
   })
 
   it('serves GET /health without a token', async () => {

@@ -315,6 +315,55 @@ describe('DPoP through createResourceServer (proofs from the dpop package)', () 
   })
 })
 
+describe('verifyToken under the DPoP policy (one policy, every door)', () => {
+  it("'required' refuses an unbound Bearer token with the DPoP challenge, before verifying it", async () => {
+    const rs = server({ dpop: 'required' })
+    const error = await rejection(rs.verifyToken(await issuer.sign({})))
+    expect([error.status, error.code, error.reason]).toEqual([
+      401,
+      'invalid_token',
+      'bearer_downgrade',
+    ])
+    expect(challenges(error).map((c) => c.scheme)).toEqual(['DPoP'])
+    expect(challenge(error, 'DPoP')).toMatchObject({ error: 'invalid_token', algs: ALGS })
+    // Also with a request that carries the token as Bearer.
+    const token = await issuer.sign({})
+    const bearer = { method: 'GET', url: '/files', headers: { authorization: `Bearer ${token}` } }
+    expect((await rejection(rs.verifyToken(token, 'header', bearer))).reason).toBe(
+      'bearer_downgrade',
+    )
+  })
+
+  it('refuses a DPoP-bound token passed without a proof, under every policy that reads DPoP', async () => {
+    for (const dpop of ['allowed', 'required'] as const) {
+      const error = await rejection(
+        server({ dpop }).verifyToken(await issuer.sign({ cnf: { jkt } })),
+      )
+      expect([error.status, error.reason]).toEqual([401, 'bearer_downgrade'])
+    }
+  })
+
+  it('checks the proof of a request that carries the token with the DPoP scheme', async () => {
+    const rs = server({ dpop: 'required' })
+    const token = await issuer.sign({ cnf: { jkt } })
+    const request = await dpopRequest(token)
+    const auth = await rs.verifyToken(token, 'header', request)
+    expect(auth.tokenType).toBe('DPoP')
+    expect(auth.dpop?.thumbprint).toBe(jkt)
+    // The same proof again is a replay; another token is not the one the proof is bound to.
+    expect((await rejection(rs.verifyToken(token, 'header', request))).reason).toBe('dpop_replay')
+    const other = await issuer.sign({ cnf: { jkt } })
+    const mismatched = await rejection(rs.verifyToken(other, 'header', await dpopRequest(token)))
+    expect(mismatched.code).toBe('invalid_dpop_proof')
+  })
+
+  it("'allowed' still accepts an unbound Bearer token", async () => {
+    await expect(server().verifyToken(await issuer.sign({}))).resolves.toMatchObject({
+      tokenType: 'Bearer',
+    })
+  })
+})
+
 describe('DPoP policies and configuration', () => {
   it("'required' refuses Bearer tokens and offers only the DPoP challenge", async () => {
     const rs = server({ dpop: 'required' })
@@ -365,13 +414,56 @@ describe('DPoP policies and configuration', () => {
     expect((await rejection(behindProxy.authenticate(again))).description).toMatch(/URL/)
   })
 
-  it('uses an absolute request URL when there is no origin, and fails loudly without either', async () => {
+  it('uses an absolute request URL when there is no origin, and answers 400 (never a 500) without either', async () => {
     const rs = server()
     const token = await issuer.sign({ cnf: { jkt } })
     const { origin: _origin, ...request } = await dpopRequest(token)
     await expect(rs.authenticate({ ...request, url: URL_ })).resolves.toBeDefined()
-    await expect(rs.authenticate(request)).rejects.toThrow(ConfigurationError)
-    await expect(rs.authenticate(request)).rejects.toThrow(/publicOrigin/)
+    // No scheme and no Host: a ConfigurationError here was a 500 at request time.
+    const error = await rejection(rs.authenticate(request))
+    expect([error.status, error.code]).toEqual([400, 'invalid_request'])
+    expect(error).not.toBeInstanceOf(ConfigurationError)
+  })
+
+  it('builds htu from the scheme and Host the adapter hands over, refusing one that would move the path', async () => {
+    const rs = server()
+    const token = await issuer.sign({ cnf: { jkt } })
+    const { origin: _origin, ...request } = await dpopRequest(token)
+    const parts = { protocol: 'https', host: 'api.example.com' }
+    await expect(rs.authenticate({ ...request, ...parts })).resolves.toBeDefined()
+    // A proof for /intended, sent to / with Host: api.example.com/intended? (the red team's case)
+    const intended = await dpopClient.generateProof(
+      key,
+      `${ORIGIN}/intended`,
+      'GET',
+      undefined,
+      token,
+    )
+    const moved = {
+      ...request,
+      url: '/',
+      protocol: 'https',
+      host: 'api.example.com/intended?',
+      headers: { authorization: `DPoP ${token}`, dpop: intended },
+    }
+    const error = await rejection(rs.authenticate(moved))
+    expect([error.status, error.code, error.reason]).toEqual([400, 'invalid_request', 'bad_origin'])
+  })
+
+  it('warns once at construction when DPoP is enabled without publicOrigin', () => {
+    const seen: string[] = []
+    const logger = { warn: (message: string) => seen.push(message), error: () => {} }
+    createResourceServer({ issuer: issuer.issuer, audience: AUDIENCE, logger })
+    expect(seen).toEqual([expect.stringMatching(/publicOrigin is not set.*Set publicOrigin/)])
+    seen.length = 0
+    createResourceServer({
+      issuer: issuer.issuer,
+      audience: AUDIENCE,
+      logger,
+      publicOrigin: ORIGIN,
+    })
+    createResourceServer({ issuer: issuer.issuer, audience: AUDIENCE, logger, dpop: 'disabled' })
+    expect(seen).toEqual([])
   })
 
   it('validates the options at construction', () => {

@@ -10,8 +10,9 @@ import {
   TemporarilyUnavailableError,
   UseDpopNonceError,
 } from './errors.js'
-import { parsePublicOrigin, requestHtu } from './htu.js'
+import { parsePublicOrigin } from './htu.js'
 import type { Logger } from './logger.js'
+import { requestHtu } from './request-origin.js'
 import { headerValues, type RequestLike } from './request.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
@@ -244,12 +245,8 @@ export function createDpopVerifier(
       if (values.length > 1 || (values[0] as string).includes(',')) {
         throw invalid('The request has more than one DPoP header')
       }
-      const htu = requestHtu(request.url, context.publicOrigin, request.origin)
-      if (htu === undefined) {
-        throw new ConfigurationError(
-          'cannot check a DPoP proof: the request has no origin. Set the publicOrigin option (the origin clients use), or pass request.origin',
-        )
-      }
+      // Only now, for a request that carries a proof: plain Bearer requests never pay for it.
+      const htu = requestHtu(request, context.publicOrigin)
       const proof = await verifyDpopProof(
         (values[0] as string).trim(),
         { method: request.method, htu, accessToken: token, now: Math.floor(context.now() / 1000) },

@@ -29,6 +29,7 @@ export type OAuthErrorReason =
   | 'no_token'
   | 'unsupported_scheme'
   | 'malformed_header'
+  | 'bad_origin'
   | 'multiple_methods'
   | 'token_too_long'
   | 'malformed_token'

@@ -343,6 +343,29 @@ describe('one method per request (RFC 6750 §2)', () => {
     expectInvalidRequest(() => extract(req), 'multiple_methods')
   })
 
+  it.each(['GET', 'HEAD', 'DELETE'])(
+    'rejects a header token plus a parsed form access_token on %s, whether or not body tokens are read',
+    (method) => {
+      const req = formPost(
+        { access_token: 'abc' },
+        { method, headers: { ...header, 'content-type': FORM } },
+      )
+      expectInvalidRequest(() => extract(req), 'multiple_methods')
+      expectInvalidRequest(() => extract(req, { body: true }), 'multiple_methods')
+    },
+  )
+
+  it('rejects a query token plus a form access_token on a GET', () => {
+    const req = formPost({ access_token: 'abc' }, { method: 'GET', url: '/f?access_token=abc' })
+    expectInvalidRequest(() => extract(req, { query: true }), 'multiple_methods')
+  })
+
+  it('still reads no body token on a GET', () => {
+    expectMissingToken(() =>
+      extract(formPost({ access_token: 'abc' }, { method: 'GET' }), { body: true }),
+    )
+  })
+
   it('rejects a header token plus a query token', () => {
     const req = request({ headers: header, url: '/f?access_token=abc' })
     expectInvalidRequest(() => extract(req, { query: true }), 'multiple_methods')

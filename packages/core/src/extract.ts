@@ -148,9 +148,17 @@ function fromQuery(request: RequestLike, name: string): ExtractedToken | undefin
   return { token: values[0] as string, source: 'query' }
 }
 
-function fromBody(request: RequestLike): ExtractedToken | undefined {
+function withoutBodySemantics(request: RequestLike): boolean {
   const method = request.method.toUpperCase()
-  if (method === 'GET' || method === 'HEAD') return undefined
+  return method === 'GET' || method === 'HEAD'
+}
+
+/**
+ * The `access_token` of a parsed URL-encoded form body: on methods whose body has semantics
+ * (RFC 6750 §2.2), or on any method with `anyMethod` (to detect a second method).
+ */
+function fromBody(request: RequestLike, anyMethod = false): ExtractedToken | undefined {
+  if (!anyMethod && withoutBodySemantics(request)) return undefined
   const body = request.body
   if (typeof body !== 'object' || body === null) return undefined
   const type = headerValue(request, 'content-type')
@@ -176,14 +184,27 @@ function sentElsewhere(request: RequestLike, options: ResolvedExtraction): boole
       return true
     }
   }
-  if (!options.body && request.body !== undefined) {
+  // RFC 6750 §2.2 reserves the form field `access_token`: found in a parsed form body, it is a
+  // token sent another way even where this route does not read body tokens (extraction off, or a
+  // GET, whose body must not carry one). Every adapter hands the parsed body over, so a request
+  // with a header (or query) token and a form token is 400 in all of them, whatever the route's
+  // options and the app's body parsers; without a parsed form body there is nothing to see.
+  if (request.body !== undefined && (!options.body || withoutBodySemantics(request))) {
     try {
-      if (fromBody(request) !== undefined) return true
+      if (fromBody(request, true) !== undefined) return true
     } catch {
       return true
     }
   }
   return false
+}
+
+/** 401 `invalid_token` for a token presented without the DPoP scheme where DPoP is required. */
+export function bearerRefused(): InvalidTokenError {
+  return new InvalidTokenError(
+    'This API accepts only DPoP-bound access tokens: send the token with the DPoP scheme and a DPoP proof',
+    { reason: 'bearer_downgrade' },
+  )
 }
 
 /**
@@ -227,11 +248,6 @@ export function extractToken(request: RequestLike, options: ResolvedExtraction):
       reason: 'malformed_header',
     })
   }
-  if (options.dpop === 'required' && result.scheme !== 'DPoP') {
-    throw new InvalidTokenError(
-      'This API accepts only DPoP-bound access tokens: send the token with the DPoP scheme and a DPoP proof',
-      { reason: 'bearer_downgrade' },
-    )
-  }
+  if (options.dpop === 'required' && result.scheme !== 'DPoP') throw bearerRefused()
   return result
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { normalizeHtu, parsePublicOrigin, requestHtu } from './htu.js'
+import { normalizeHtu, parsePublicOrigin } from './htu.js'
 
 describe('normalizeHtu (RFC 3986 §6.2.2–6.2.3, RFC 9449 §4.3)', () => {
   it('lower-cases scheme and host, drops the default port, query and fragment', () => {
@@ -25,38 +25,6 @@ describe('normalizeHtu (RFC 3986 §6.2.2–6.2.3, RFC 9449 §4.3)', () => {
     expect(normalizeHtu('/files')).toBeUndefined()
     expect(normalizeHtu('urn:example:files')).toBeUndefined()
     expect(normalizeHtu('https://user:pass@api.example.com/files')).toBeUndefined()
-  })
-})
-
-describe('requestHtu', () => {
-  it('puts the request path on the public origin, which wins over the framework origin', () => {
-    expect(requestHtu('/files?x=1', 'https://api.example.com', 'http://10.0.0.1:3000')).toBe(
-      'https://api.example.com/files',
-    )
-    expect(requestHtu('/files#f', undefined, 'http://127.0.0.1:3000')).toBe(
-      'http://127.0.0.1:3000/files',
-    )
-  })
-
-  it('takes an absolute request URL as it is, unless a public origin is set', () => {
-    expect(requestHtu('https://API.example.com/files?x', undefined, undefined)).toBe(
-      'https://api.example.com/files',
-    )
-    expect(requestHtu('http://internal:8080/files', 'https://api.example.com', undefined)).toBe(
-      'https://api.example.com/files',
-    )
-  })
-
-  it('gives undefined without any origin, or for a target that is not a path', () => {
-    expect(requestHtu('/files', undefined, undefined)).toBeUndefined()
-    expect(requestHtu('*', 'https://api.example.com', undefined)).toBeUndefined()
-    expect(requestHtu('api.example.com:443', 'https://api.example.com', undefined)).toBeUndefined()
-  })
-
-  it('keeps a path starting with // on the configured host', () => {
-    expect(requestHtu('//evil.example/files', 'https://api.example.com', undefined)).toBe(
-      'https://api.example.com//evil.example/files',
-    )
   })
 })
 

@@ -65,6 +65,7 @@ export type {
   ResourceMetadataSource,
 } from './resource-metadata.js'
 export { challengeParamsOf, parseActors } from './auth-info.js'
+export { anonymousRefusal, markAnonymous } from './anonymous.js'
 export { DPOP_ALGORITHMS, verifyDpopProof } from './dpop.js'
 export type { DpopProofRules, ExpectedProof, VerifiedDpopProof } from './dpop.js'
 export type { DpopOptions, DpopPolicy, DpopProofInfo } from './dpop-verifier.js'

@@ -581,7 +581,8 @@ describe('caching', () => {
       delete: () => Promise.reject(new Error('store down')),
     }
     // cache: false, or the second request would be served by the in-process verified-token cache
-    const { rs, calls } = setup({}, { store: broken, cache: false })
+    // dpop: 'disabled', or the only warnings would include the one about publicOrigin
+    const { rs, calls } = setup({}, { store: broken, cache: false, dpop: 'disabled' })
     const token = issuer.issueOpaque()
     await expect(rs.authenticate(bearer(token))).resolves.toBeDefined()
     await expect(rs.authenticate(bearer(token))).resolves.toBeDefined()

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose'
 import { LRUCache } from 'lru-cache'
 import { configurationKey } from './configuration-key.js'
-import { InvalidTokenError } from './errors.js'
+import { ConfigurationError, InvalidTokenError } from './errors.js'
 import {
   createIssuerVerifier,
   looksLikeJwt,
@@ -88,9 +88,20 @@ export function createIssuerRegistry(
     const key = configurationKey(effective)
     const known = byConfiguration.get(key) ?? resolved.get(key)
     if (known !== undefined) return known
-    validateIssuerOptions(effective, 'resolveIssuer()', shared.allowInsecureHttp)
-    // Returned options may come from tenant data: no private networks unless allowed.
-    const verifier = createIssuerVerifier(effective, shared, options.privateNetworks ?? 'refuse')
+    let verifier: IssuerVerifier
+    try {
+      validateIssuerOptions(effective, 'resolveIssuer()', shared.allowInsecureHttp)
+      // Returned options may come from tenant data: no private networks unless allowed.
+      verifier = createIssuerVerifier(effective, shared, options.privateNetworks ?? 'refuse')
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error
+      // A ConfigurationError is for construction; here the request may have picked the tenant.
+      // The operator reads what is wrong in the log; the client gets the unknown-issuer 401.
+      shared.logger.error('resolveIssuer returned an invalid issuer configuration', {
+        cause: redactText(error.message),
+      })
+      throw unknownIssuer()
+    }
     resolved.set(key, verifier)
     return verifier
   }

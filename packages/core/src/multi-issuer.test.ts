@@ -135,12 +135,24 @@ describe('issuers resolved per request', () => {
     })
   })
 
-  it('rejects an invalid resolved configuration with a configuration error, not a 401', async () => {
+  it('refuses a token whose resolved configuration is invalid with 401 (never a request-time ConfigurationError, a 500), and logs why', async () => {
+    const errors: string[] = []
     const rs = createResourceServer({
       audience: API_A,
       resolveIssuer: () => ({ issuer: 'http://tenant.example.com' }),
+      logger: {
+        warn: () => {},
+        error: (message, details) => errors.push(`${message} ${String(details?.['cause'])}`),
+      },
     })
-    await expect(rs.authenticate(request(await a.sign()))).rejects.toThrow(ConfigurationError)
+    const error = await rejection(rs.authenticate(request(await a.sign())))
+    expect(error).not.toBeInstanceOf(ConfigurationError)
+    expect([error.status, error.code, error.reason]).toEqual([
+      401,
+      'invalid_token',
+      'issuer_mismatch',
+    ])
+    expect(errors).toEqual([expect.stringMatching(/invalid issuer configuration.*https/)])
   })
 })
 

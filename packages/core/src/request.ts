@@ -18,9 +18,19 @@ export interface RequestLike {
   /** The request target: a path with query (`/files?x=1`) or an absolute URL. */
   url: string
   /**
-   * The origin the request was addressed to as the framework sees it (`https://api.example.com`),
-   * for checking a DPoP proof's `htu`. Adapters fill it from the framework (which honours its own
-   * proxy settings); the resource server's `publicOrigin` option overrides it.
+   * The scheme the request arrived with as the framework sees it (`http` or `https`), honouring
+   * the framework's own proxy settings (Express `req.protocol`, Koa `ctx.protocol`). Read, with
+   * the Host, only to check a DPoP proof's `htu` when `publicOrigin` is not set.
+   */
+  protocol?: string | undefined
+  /**
+   * The Host value as received, uninterpreted (the core parses it strictly, RFC 9110 §7.2).
+   * @default the `host` header, else the HTTP/2 `:authority` pseudo-header
+   */
+  host?: string | undefined
+  /**
+   * @deprecated Pass `protocol` (and `host`, if not the Host header) instead; the core builds the
+   * origin and refuses a malformed one with 400. When given, it is parsed the same way.
    */
   origin?: string | undefined
   /** Request headers. */

@@ -148,6 +148,8 @@ describe('a metadata resource the server does not accept as audience', () => {
       issuer: issuer.issuer,
       audience,
       resourceMetadata: { resource },
+      // DPoP proofs are checked against this origin (else a warning says to set it).
+      publicOrigin: audience,
       logger: { warn: (message) => seen.push(message), error: () => {} },
     })
     return seen

@@ -16,6 +16,7 @@ import { buildResourceMetadata, type ResourceMetadata } from './resource-metadat
 import { certificateFromHeader, checkBinding } from './binding.js'
 import { createDpopVerifier, resolveDpopOptions, resolvePublicOrigin } from './dpop-verifier.js'
 import {
+  bearerRefused,
   extractToken,
   resolveExtraction,
   type ExtractionOptions,
@@ -168,6 +169,11 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     clockTolerance: shared.clockTolerance,
     publicOrigin: resolvePublicOrigin(options.publicOrigin),
   })
+  if (dpop.policy !== 'disabled' && options.publicOrigin === undefined) {
+    logger.warn(
+      `DPoP is ${dpop.policy === 'required' ? 'required' : 'allowed (the default)'} and publicOrigin is not set, so DPoP proofs are checked against the scheme and Host header each request arrived with. Set publicOrigin to the origin clients use (e.g. "https://api.example.com"), above all behind a proxy; or set dpop: 'disabled' if this API does not accept DPoP`,
+    )
+  }
   /** Requests whose token came with the DPoP scheme (set by authenticate, read by verify). */
   const dpopRequests = new WeakSet<RequestLike>()
   const scopeReader = createScopeReader(options.scopes)
@@ -308,6 +314,8 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     request: RequestLike | undefined,
     scheme: 'Bearer' | 'DPoP',
   ): Promise<AuthInfo<Claims>> {
+    // The policy extraction applies to authenticate() holds for verifyToken() too.
+    if (scheme === 'Bearer' && dpop.policy === 'required') throw bearerRefused()
     // The proof first: it is cheap to refuse, and a missing nonce must be asked for first.
     const proof =
       scheme === 'DPoP' ? await dpop.verifyProof(request as RequestLike, token) : undefined
@@ -438,6 +446,15 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     resourceMetadata,
     authenticate: authenticate as ResourceServer<Claims>['authenticate'],
     async verifyToken(token, source = 'header', request) {
+      // The token counts as DPoP when the request carries it with the DPoP scheme (its proof is
+      // then checked, bound to this token); anything else is Bearer, under the same policy.
+      if (
+        request !== undefined &&
+        dpop.policy !== 'disabled' &&
+        dpop.schemeOf(request) === 'DPoP'
+      ) {
+        dpopRequests.add(request)
+      }
       return verifyReported(token, source, request, events.enabled ? monotonicMs() : 0)
     },
     async revoke(target) {

@@ -377,6 +377,7 @@ describe('URLs with userinfo are refused at construction, naming the option', ()
 
   it('refuses one in options returned by resolveIssuer, before anything is fetched', async () => {
     const { fetch, urls } = recordingFetch()
+    const logged: string[] = []
     const rs = createResourceServer({
       audience: AUDIENCE,
       resolveIssuer: () => ({
@@ -384,12 +385,20 @@ describe('URLs with userinfo are refused at construction, naming the option', ()
         jwksUri: withUserinfo('https://as.example/k'),
       }),
       fetch,
-      logger: false,
+      logger: {
+        warn: () => {},
+        error: (_message, details) => logged.push(String(details?.['cause'])),
+      },
     })
-    const error = await rs.authenticate(bearer(JWT_SHAPED)).catch((e: unknown) => e as Error)
-    expect((error as Error).name).toBe('ConfigurationError')
-    expect((error as Error).message).toContain('resolveIssuer().jwksUri')
-    expect((error as Error).message).not.toContain(secret)
+    // Never a request-time ConfigurationError (a 500): the client gets 401, the operator the log.
+    const error = (await rs.authenticate(bearer(JWT_SHAPED)).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as OAuthError
+    expect([error.status, error.code]).toEqual([401, 'invalid_token'])
+    expect(logged).toEqual([expect.stringContaining('resolveIssuer().jwksUri')])
+    expect(logged.join()).not.toContain(secret)
+    expect(JSON.stringify(error.toJSON())).not.toContain(secret)
     expect(urls).toEqual([])
   })
 

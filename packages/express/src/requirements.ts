@@ -1,4 +1,5 @@
 import {
+  anonymousRefusal,
   refuseDelegation as refuseDelegated,
   requireActor as actor,
   requireAnyScope as anyScope,
@@ -31,7 +32,10 @@ export function requirement(
     try {
       auth = getAuth(req)
     } catch (error) {
-      next(error)
+      // An anonymous request on an optional route: 401 with the server's challenge. Without
+      // that mark, no authentication ran at all (a server bug, passed on as it is).
+      const refusal = anonymousRefusal(req)
+      if (refusal === undefined || passOn || !sendError(res, refusal)) next(refusal ?? error)
       return
     }
     try {

@@ -1,4 +1,5 @@
 import {
+  markAnonymous,
   peerCertificate,
   ConfigurationError,
   createResourceServer,
@@ -89,10 +90,13 @@ export function protect<
         {
           method: ctx.method,
           url: ctx.originalUrl,
-          // For DPoP's htu; honours app.proxy. Set publicOrigin behind a proxy. Computed here,
-          // not in a getter: an accessor in an object literal gives every request its own
-          // hidden class, which keeps requests alive until a full GC (measured: +20 µs).
-          origin: ctx.host === '' ? undefined : `${ctx.protocol}://${ctx.host}`,
+          // For DPoP's htu, with the raw Host header, which the core reads and checks only when a
+          // proof is (not ctx.host: Koa rewrites it, dropping userinfo, and takes
+          // X-Forwarded-Host under app.proxy). ctx.protocol honours app.proxy. Set publicOrigin
+          // behind a proxy. Read here, not in a getter: an accessor in an object literal gives
+          // every request its own hidden class, which keeps requests alive until a full GC
+          // (measured: +20 µs).
+          protocol: ctx.protocol,
           headers: ctx.headers,
           rawHeaders: ctx.req.rawHeaders,
           // Set by a body parser such as @koa/bodyparser; Koa itself has no request.body.
@@ -112,6 +116,9 @@ export function protect<
       if (auth.responseHeaders !== undefined) ctx.set({ ...auth.responseHeaders })
       // RFC 6750 §2.3: a response to a request authorized by a query token is private.
       if (auth.source === 'query') ctx.set('Cache-Control', 'private')
+    } else {
+      // An optional route let it through: a requirement after it answers 401 with our challenge.
+      markAnonymous(ctx.state, rs.challengeParams)
     }
     await next()
   }

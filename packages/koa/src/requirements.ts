@@ -1,4 +1,5 @@
 import {
+  anonymousRefusal,
   refuseDelegation as refuseDelegated,
   requireActor as actor,
   requireAnyScope as anyScope,
@@ -13,18 +14,26 @@ import {
   type Scope,
 } from '@scopeguard/core'
 import type { Middleware } from 'koa'
-import { getAuth } from './auth.js'
+import { getAuth, hasAuth } from './auth.js'
 import { errorMode, sendError, type ErrorMode } from './errors.js'
 
 /**
  * Route middleware running a core {@link Requirement} against the authenticated token. A failure
  * answers with the requirement's error (403 `insufficient_scope`, or 401
- * `insufficient_user_authentication` for step-up), or is thrown with `{ errors: 'throw' }`. Without `protect()`
- * before it, it throws a plain Error (a 500: a server bug, not the client's fault).
+ * `insufficient_user_authentication` for step-up), or is thrown with `{ errors: 'throw' }`. After
+ * an `optional` `protect()` that let an anonymous request through, it answers 401 with the
+ * server's challenge. Without `protect()` before it, it throws a plain Error (a 500: a server
+ * bug, not the client's fault).
  */
 export function requirement(rule: Requirement, options: { errors?: ErrorMode } = {}): Middleware {
   const mode = errorMode('requirement', options.errors)
   return async function scopeguardRequirement(ctx, next) {
+    // An anonymous request on an optional route: 401 with the server's challenge.
+    const refusal = hasAuth(ctx) ? undefined : anonymousRefusal(ctx.state)
+    if (refusal !== undefined) {
+      if (mode === 'throw' || !sendError(ctx, refusal)) throw refusal
+      return
+    }
     const auth = getAuth(ctx)
     try {
       rule.check(auth)

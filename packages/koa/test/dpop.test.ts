@@ -37,11 +37,12 @@ describeDpopCases(
       await proxied?.close()
     })
 
-    it('checks htu against the forwarded origin when the app trusts its proxy (app.proxy)', async () => {
+    it('checks htu against the forwarded scheme when the app trusts its proxy (app.proxy), and the raw Host', async () => {
       const token = await cases.issuer.sign({ cnf: { jkt: cases.jkt }, scope: 'files:read' })
+      const host = new URL(proxied.origin).host
       const proof = await dpop.generateProof(
         cases.key,
-        'https://api.example.com/files',
+        `https://${host}/files`,
         'GET',
         undefined,
         token,
@@ -50,12 +51,33 @@ describeDpopCases(
         ['Authorization', `DPoP ${token}`],
         ['DPoP', proof],
         ['X-Forwarded-Proto', 'https'],
-        ['X-Forwarded-Host', 'api.example.com'],
       ]
       expect((await rawRequest(proxied.origin, { path: '/files', headers })).status).toBe(200)
       const direct = await rawRequest(cases.plain.origin, { path: '/files', headers })
       expect(direct.status).toBe(401)
       expect(JSON.parse(direct.body)).toMatchObject({ error: 'invalid_dpop_proof' })
+    })
+
+    it('never takes the host from X-Forwarded-Host (Koa’s ctx.host): set publicOrigin behind a proxy that rewrites Host', async () => {
+      const token = await cases.issuer.sign({ cnf: { jkt: cases.jkt }, scope: 'files:read' })
+      const proof = await dpop.generateProof(
+        cases.key,
+        'https://api.example.com/files',
+        'GET',
+        undefined,
+        token,
+      )
+      const response = await rawRequest(proxied.origin, {
+        path: '/files',
+        headers: [
+          ['Authorization', `DPoP ${token}`],
+          ['DPoP', proof],
+          ['X-Forwarded-Proto', 'https'],
+          ['X-Forwarded-Host', 'api.example.com'],
+        ],
+      })
+      expect(response.status).toBe(401)
+      expect(JSON.parse(response.body)).toMatchObject({ error: 'invalid_dpop_proof' })
     })
   },
 )

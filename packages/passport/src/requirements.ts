@@ -1,4 +1,5 @@
 import {
+  anonymousRefusal,
   refuseDelegation as refuseDelegated,
   requireActor as actor,
   requireAnyScope as anyScope,
@@ -42,7 +43,11 @@ export function requirement(rule: Requirement, options: RequirementOptions = {})
     try {
       auth = getAuth(req)
     } catch (error) {
-      next(error)
+      // An anonymous request on an optional route: 401 with the server's challenge. Without
+      // that mark, no authentication ran at all (a server bug, passed on as it is).
+      const refusal = anonymousRefusal(req)
+      if (refusal === undefined || errors === 'next' || !sendError(res, refusal))
+        next(refusal ?? error)
       return
     }
     try {

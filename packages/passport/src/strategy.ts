@@ -1,4 +1,5 @@
 import {
+  markAnonymous,
   peerCertificate,
   challengeParamsOf,
   ConfigurationError,
@@ -21,16 +22,13 @@ function rejection(info: unknown): string | undefined {
 }
 
 /**
- * The origin the request was addressed to, for DPoP's `htu`: Express's `req.protocol` when it is
- * there (it honours `trust proxy`), else the connection's, and the Host header.
+ * The request's scheme, for DPoP's `htu`: Express's `req.protocol` when it is there (it honours
+ * `trust proxy`), else the connection's. The core reads the Host header itself.
  */
-function originOf(req: PassportRequest): string | undefined {
-  const host = req.headers.host
-  if (host === undefined || host === '') return undefined
+function protocolOf(req: PassportRequest): string {
   const express = (req as { protocol?: unknown }).protocol
-  const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true
-  const protocol = typeof express === 'string' ? express : encrypted ? 'https' : 'http'
-  return `${protocol}://${host}`
+  if (typeof express === 'string') return express
+  return (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -108,7 +106,7 @@ export class ScopeguardStrategy extends Strategy {
           body: req.body,
           clientCertificate: peerCertificate(req.socket),
           remoteAddress: req.socket?.remoteAddress,
-          origin: originOf(req),
+          protocol: protocolOf(req),
         },
         this.routeOptions,
       )
@@ -117,9 +115,15 @@ export class ScopeguardStrategy extends Strategy {
       return
     }
     pending.then(
-      (auth) => (auth === undefined ? this.pass() : this.verified(req, auth)),
+      (auth) => (auth === undefined ? this.anonymous(req) : this.verified(req, auth)),
       (error: unknown) => this.reject(req, error),
     )
+  }
+
+  /** An optional strategy lets it through; a requirement after it answers 401 with our challenge. */
+  private anonymous(req: PassportRequest): void {
+    markAnonymous(req, this.resourceServer.challengeParams)
+    this.pass()
   }
 
   private verified(req: PassportRequest, auth: AuthInfo<object>): void {

@@ -16,7 +16,11 @@ beforeAll(async () => {
     }
     let body = ''
     req.on('data', (chunk: Buffer) => (body += chunk.toString()))
-    req.on('end', () => res.end(JSON.stringify({ raw: req.rawHeaders, method: req.method, body })))
+    req.on('end', () =>
+      res.end(
+        JSON.stringify({ raw: req.rawHeaders, method: req.method, body, version: req.httpVersion }),
+      ),
+    )
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const address = server.address()
@@ -39,6 +43,14 @@ describe('rawRequest', () => {
     expect(
       raw.filter((_, i) => i % 2 === 1 && raw[i - 1]?.toLowerCase() === 'authorization'),
     ).toEqual(['Bearer a', 'Bearer b'])
+  })
+
+  it('sends an HTTP/1.0 request without a Host header', async () => {
+    const response = await rawRequest(origin, { httpVersion: '1.0', omitHost: true })
+    expect(response.status).toBe(200)
+    const { raw, version } = JSON.parse(response.body) as { raw: string[]; version: string }
+    expect(version).toBe('1.0')
+    expect(raw.map((name) => name.toLowerCase())).not.toContain('host')
   })
 
   it('keeps every value of a repeated response header and sends a body', async () => {

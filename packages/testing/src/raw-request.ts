@@ -16,6 +16,10 @@ export interface RawRequestOptions {
   /** Header lines in order, sent byte for byte: repeats, odd spacing and any value are allowed. */
   headers?: readonly (readonly [string, string])[]
   body?: string
+  /** The HTTP version of the request line (HTTP/1.0 allows a request without Host). @default '1.1' */
+  httpVersion?: '1.0' | '1.1'
+  /** Send no `Host` header at all (unless `headers` has one). @default false */
+  omitHost?: boolean
   /** Give up after this many milliseconds. @default 5000 */
   timeoutMs?: number
   /**
@@ -28,18 +32,19 @@ export interface RawRequestOptions {
 /**
  * Sends one HTTP/1.1 request over a plain socket, exactly as written, for what `fetch` refuses to
  * send: duplicate `Authorization` headers, tabs or control characters in values, oversized
- * headers. An `https:` origin is reached over TLS, optionally with a client certificate. Adds `Host` and `Connection: close` unless given.
+ * headers, any Host (or none, with HTTP/1.0), any request target. An `https:` origin is reached over TLS, optionally with a client certificate. Adds `Host` and `Connection: close` unless given.
  */
 export function rawRequest(origin: string, options: RawRequestOptions = {}): Promise<RawResponse> {
   const url = new URL(origin)
   const headers = [...(options.headers ?? [])]
   const has = (name: string): boolean => headers.some(([n]) => n.toLowerCase() === name)
-  if (!has('host')) headers.unshift(['Host', url.host])
+  if (!has('host') && options.omitHost !== true) headers.unshift(['Host', url.host])
   if (!has('connection')) headers.push(['Connection', 'close'])
   if (options.body !== undefined && !has('content-length')) {
     headers.push(['Content-Length', String(Buffer.byteLength(options.body))])
   }
-  const head = `${options.method ?? 'GET'} ${options.path ?? '/'} HTTP/1.1\r\n${headers
+  const version = options.httpVersion ?? '1.1'
+  const head = `${options.method ?? 'GET'} ${options.path ?? '/'} HTTP/${version}\r\n${headers
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('')}\r\n`
   return new Promise((resolve, reject) => {

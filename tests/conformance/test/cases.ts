@@ -357,6 +357,21 @@ export const CASES: readonly ConformanceCase[] = [
     },
     expect: badRequest,
   },
+  {
+    // RFC 6750 §2.2 reserves the form field: every example parses forms, and none reads body
+    // tokens, yet a form access_token next to the header is a second method.
+    name: 'a token in the header and a form access_token is 400',
+    request: async ({ mint }) => {
+      const token = await mint({ scope: 'files:read files:write' })
+      return {
+        method: 'POST',
+        path: '/files',
+        headers: [...bearer(token), ['Content-Type', 'application/x-www-form-urlencoded']],
+        body: `name=form.txt&access_token=${token}`,
+      }
+    },
+    expect: badRequest,
+  },
   // --- invalid tokens ---
   {
     name: 'an expired token is 401 invalid_token',

@@ -331,6 +331,31 @@ export const DPOP_CASES: readonly ConformanceCase[] = [
     },
   },
   {
+    name: 'DPoP: behind publicOrigin the Host does not matter, even one that cannot form an origin',
+    request: async ({ mint }) => {
+      const token = await mint({ ...bound, cnf: { jkt }, token_type: 'DPoP' })
+      const spec = request(token, [
+        await dpop.generateProof(await clientKey(), FILES, 'GET', undefined, token),
+      ])
+      return { ...spec, headers: [['Host', 'a@b'], ...(spec.headers ?? [])] }
+    },
+    expect: { status: 200 },
+  },
+  {
+    name: 'DPoP: an absolute-form target with a bad port is 400, not 500, even behind publicOrigin',
+    request: async ({ mint }) => {
+      const token = await mint({ ...bound, cnf: { jkt }, token_type: 'DPoP' })
+      const proof = await dpop.generateProof(await clientKey(), FILES, 'GET', undefined, token)
+      return request(token, [proof], { path: 'http://127.0.0.1:999999/files' })
+    },
+    expect: {
+      status: 400,
+      challenge: { realm: 'api' },
+      dpopChallenge: { realm: 'api', error: 'invalid_request' },
+      error: 'invalid_request',
+    },
+  },
+  {
     name: 'DPoP: an unbound Bearer token with a DPoP header is ambiguous (400)',
     request: async ({ mint }) => {
       const token = await mint(bound)

@@ -57,22 +57,6 @@ interface PlatformRequest {
 }
 
 /**
- * The origin the request was addressed to, for DPoP's `htu`: the platform's protocol (which
- * honours Express's `trust proxy` and Fastify's `trustProxy`) and the Host header.
- */
-function originOf(platform: PlatformRequest, node: PlatformRequest): string | undefined {
-  const host = headerOf(node, 'host')
-  if (host === undefined) return undefined
-  const protocol = platform.protocol ?? (node.socket?.encrypted === true ? 'https' : 'http')
-  return `${protocol}://${host}`
-}
-
-function headerOf(node: PlatformRequest, name: string): string | undefined {
-  const value = (node.headers as Record<string, string | string[] | undefined>)[name]
-  return typeof value === 'string' ? value : undefined
-}
-
-/**
  * The core's request shape from an Express `Request` or a Fastify `FastifyRequest` (whose Node
  * request is `raw`): the same method, URL (with query) and raw headers that Nest's HTTP adapters
  * report, the parsed body, and the TLS client certificate of the connection, if any.
@@ -88,6 +72,8 @@ export function toRequestLike(request: object): RequestLike {
     body: platform.body,
     clientCertificate: peerCertificate(node.socket),
     remoteAddress: node.socket?.remoteAddress,
-    origin: originOf(platform, node),
+    // For DPoP's htu (with the Host header, which the core reads and checks only for a proof):
+    // the platform's scheme honours Express's `trust proxy` and Fastify's `trustProxy`.
+    protocol: platform.protocol ?? (node.socket?.encrypted === true ? 'https' : 'http'),
   }
 }
