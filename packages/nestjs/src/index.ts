@@ -32,11 +32,40 @@ export {
   SCOPEGUARD_RESOURCE_SERVER,
   SCOPES_METADATA,
 } from './scopeguard.constants.js'
+// What users need from @scopeguard/core, so that the adapter is the one package an app imports
+// (the requirement builders are for `rs.authorize(auth, requireScope(...))` in a handler).
+export {
+  ConfigurationError,
+  createResourceServer,
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  InvalidDpopProofError,
+  InvalidRequestError,
+  InvalidTokenError,
+  isOAuthError,
+  MissingTokenError,
+  OAuthError,
+  requireAnyScope,
+  requireClaim,
+  requireScope,
+  TemporarilyUnavailableError,
+  UseDpopNonceError,
+} from '@scopeguard/core'
 export type {
+  AccessTokenClaims,
   Actor,
   AuthenticationPolicy,
   AuthInfo,
+  ClaimExpectation,
+  IssuerOptions,
+  IssuerResolver,
+  Logger,
+  OAuthErrorCode,
+  Requirement,
   ResourceMetadata,
+  ResourceMetadataOptions,
   ResourceServer,
   ResourceServerOptions,
+  ScopeguardEvent,
+  Store,
 } from '@scopeguard/core'
