@@ -13,7 +13,8 @@ export {
 export { resourceMetadata } from './metadata.js'
 export { errorHandler, sendError } from './errors.js'
 export { getAuth, hasAuth } from './auth.js'
-// What users need from @scopeguard/core, so that the adapter is the one package an app imports.
+// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
+// `declare module '@scopeguard/express' { interface Register { … } }` augments the core's Register.
 export {
   ConfigurationError,
   createResourceServer,
@@ -38,11 +39,13 @@ export type {
   IssuerResolver,
   Logger,
   OAuthErrorCode,
+  Register,
   Requirement,
   ResourceMetadata,
   ResourceMetadataOptions,
   ResourceServer,
   ResourceServerOptions,
+  Scope,
   ScopeguardEvent,
   Store,
 } from '@scopeguard/core'

@@ -15,7 +15,8 @@ export { errorHandler, sendError } from './errors.js'
 export type { ErrorMode } from './errors.js'
 export { getAuth, hasAuth } from './auth.js'
 export type { OAuthState, StateContext } from './auth.js'
-// What users need from @scopeguard/core, so that the adapter is the one package an app imports.
+// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
+// `declare module '@scopeguard/koa' { interface Register { … } }` augments the core's Register.
 export {
   ConfigurationError,
   createResourceServer,
@@ -40,11 +41,13 @@ export type {
   IssuerResolver,
   Logger,
   OAuthErrorCode,
+  Register,
   Requirement,
   ResourceMetadata,
   ResourceMetadataOptions,
   ResourceServer,
   ResourceServerOptions,
+  Scope,
   ScopeguardEvent,
   Store,
 } from '@scopeguard/core'

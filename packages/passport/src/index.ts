@@ -22,7 +22,8 @@ export type {
   NextFunction,
   PassportRequest,
 } from './http.js'
-// What users need from @scopeguard/core, so that the adapter is the one package an app imports.
+// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
+// `declare module '@scopeguard/passport' { interface Register { … } }` augments the core's Register.
 export {
   ConfigurationError,
   createResourceServer,
@@ -47,11 +48,13 @@ export type {
   IssuerResolver,
   Logger,
   OAuthErrorCode,
+  Register,
   Requirement,
   ResourceMetadata,
   ResourceMetadataOptions,
   ResourceServer,
   ResourceServerOptions,
+  Scope,
   ScopeguardEvent,
   Store,
 } from '@scopeguard/core'
