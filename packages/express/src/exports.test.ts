@@ -13,9 +13,21 @@ describe('public API', () => {
     )
     expect(exports).toMatchInlineSnapshot(`
       {
+        "ConfigurationError": "function",
+        "InsufficientScopeError": "function",
+        "InsufficientUserAuthenticationError": "function",
+        "InvalidDpopProofError": "function",
+        "InvalidRequestError": "function",
+        "InvalidTokenError": "function",
+        "MissingTokenError": "function",
+        "OAuthError": "function",
+        "TemporarilyUnavailableError": "function",
+        "UseDpopNonceError": "function",
+        "createResourceServer": "function",
         "errorHandler": "function",
         "getAuth": "function",
         "hasAuth": "function",
+        "isOAuthError": "function",
         "protect": "function",
         "refuseDelegation": "function",
         "requireActor": "function",

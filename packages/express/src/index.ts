@@ -13,11 +13,39 @@ export {
 export { resourceMetadata } from './metadata.js'
 export { errorHandler, sendError } from './errors.js'
 export { getAuth, hasAuth } from './auth.js'
+// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
+// `declare module '@scopeguard/express' { interface Register { … } }` augments the core's Register.
+export {
+  ConfigurationError,
+  createResourceServer,
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  InvalidDpopProofError,
+  InvalidRequestError,
+  InvalidTokenError,
+  isOAuthError,
+  MissingTokenError,
+  OAuthError,
+  TemporarilyUnavailableError,
+  UseDpopNonceError,
+} from '@scopeguard/core'
 export type {
+  AccessTokenClaims,
   Actor,
   AuthenticationPolicy,
   AuthInfo,
+  ClaimExpectation,
+  IssuerOptions,
+  IssuerResolver,
+  Logger,
+  OAuthErrorCode,
+  Register,
+  Requirement,
   ResourceMetadata,
+  ResourceMetadataOptions,
   ResourceServer,
   ResourceServerOptions,
+  Scope,
+  ScopeguardEvent,
+  Store,
 } from '@scopeguard/core'

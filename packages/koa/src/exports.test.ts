@@ -4,9 +4,21 @@ import * as api from './index.js'
 it('exports exactly the documented runtime API', () => {
   expect(Object.keys(api).sort()).toMatchInlineSnapshot(`
     [
+      "ConfigurationError",
+      "InsufficientScopeError",
+      "InsufficientUserAuthenticationError",
+      "InvalidDpopProofError",
+      "InvalidRequestError",
+      "InvalidTokenError",
+      "MissingTokenError",
+      "OAuthError",
+      "TemporarilyUnavailableError",
+      "UseDpopNonceError",
+      "createResourceServer",
       "errorHandler",
       "getAuth",
       "hasAuth",
+      "isOAuthError",
       "protect",
       "refuseDelegation",
       "requireActor",

@@ -15,11 +15,39 @@ export { errorHandler, sendError } from './errors.js'
 export type { ErrorMode } from './errors.js'
 export { getAuth, hasAuth } from './auth.js'
 export type { OAuthState, StateContext } from './auth.js'
+// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
+// `declare module '@scopeguard/koa' { interface Register { … } }` augments the core's Register.
+export {
+  ConfigurationError,
+  createResourceServer,
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  InvalidDpopProofError,
+  InvalidRequestError,
+  InvalidTokenError,
+  isOAuthError,
+  MissingTokenError,
+  OAuthError,
+  TemporarilyUnavailableError,
+  UseDpopNonceError,
+} from '@scopeguard/core'
 export type {
+  AccessTokenClaims,
   Actor,
   AuthenticationPolicy,
   AuthInfo,
+  ClaimExpectation,
+  IssuerOptions,
+  IssuerResolver,
+  Logger,
+  OAuthErrorCode,
+  Register,
+  Requirement,
   ResourceMetadata,
+  ResourceMetadataOptions,
   ResourceServer,
   ResourceServerOptions,
+  Scope,
+  ScopeguardEvent,
+  Store,
 } from '@scopeguard/core'

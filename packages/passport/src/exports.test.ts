@@ -4,11 +4,23 @@ import * as api from './index.js'
 describe('public API', () => {
   it('exports exactly the documented runtime values', () => {
     expect(Object.keys(api).sort()).toEqual([
+      'ConfigurationError',
+      'InsufficientScopeError',
+      'InsufficientUserAuthenticationError',
+      'InvalidDpopProofError',
+      'InvalidRequestError',
+      'InvalidTokenError',
+      'MissingTokenError',
+      'OAuthError',
       'ScopeguardStrategy',
+      'TemporarilyUnavailableError',
+      'UseDpopNonceError',
+      'createResourceServer',
       'errorHandler',
       'getAuth',
       'getAuthError',
       'hasAuth',
+      'isOAuthError',
       'refuseDelegation',
       'requireActor',
       'requireAnyScope',

@@ -22,11 +22,39 @@ export type {
   NextFunction,
   PassportRequest,
 } from './http.js'
+// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
+// `declare module '@scopeguard/passport' { interface Register { … } }` augments the core's Register.
+export {
+  ConfigurationError,
+  createResourceServer,
+  InsufficientScopeError,
+  InsufficientUserAuthenticationError,
+  InvalidDpopProofError,
+  InvalidRequestError,
+  InvalidTokenError,
+  isOAuthError,
+  MissingTokenError,
+  OAuthError,
+  TemporarilyUnavailableError,
+  UseDpopNonceError,
+} from '@scopeguard/core'
 export type {
+  AccessTokenClaims,
   Actor,
   AuthenticationPolicy,
   AuthInfo,
+  ClaimExpectation,
+  IssuerOptions,
+  IssuerResolver,
+  Logger,
+  OAuthErrorCode,
+  Register,
+  Requirement,
   ResourceMetadata,
+  ResourceMetadataOptions,
   ResourceServer,
   ResourceServerOptions,
+  Scope,
+  ScopeguardEvent,
+  Store,
 } from '@scopeguard/core'

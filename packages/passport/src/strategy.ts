@@ -9,7 +9,7 @@ import {
   type AuthInfo,
   type ResourceServer,
 } from '@scopeguard/core'
-import { Strategy } from 'passport-strategy'
+import { Strategy } from './strategy-base.js'
 import { setAuth, setAuthError } from './auth.js'
 import type { PassportRequest } from './http.js'
 import { resolveStrategyOptions, type ScopeguardStrategyOptions } from './options.js'
