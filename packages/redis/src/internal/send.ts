@@ -1,5 +1,7 @@
 import type { RedisClientLike } from '../client.js'
 import { RedisStoreError, type RedisStoreErrorCode, type RedisStoreOperation } from '../errors.js'
+import { NodeBreaker, type BreakerSettings } from './breaker.js'
+import { hasNode, nodeAt, refreshSlots, routeKey, SINGLE_NODE, type Route } from './route.js'
 
 /** Client states in which the connection is known to be down (ioredis `Redis` and `Cluster`). */
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting'])
@@ -24,22 +26,107 @@ export function storeError(
   return new RedisStoreError(code, operation, message, cause === undefined ? undefined : { cause })
 }
 
+/** The {@link RedisStoreError} for an error a client or Redis answered with. */
+export function classify(operation: RedisStoreOperation, cause: unknown): RedisStoreError {
+  if (cause instanceof RedisStoreError) return cause
+  const message = cause instanceof Error ? cause.message : String(cause)
+  const code = NOT_CONNECTED.test(message)
+    ? 'unavailable'
+    : OUT_OF_MEMORY.test(message)
+      ? 'out_of_memory'
+      : 'command_failed'
+  return storeError(operation, code, message, cause)
+}
+
+/** Limits every command of a {@link Sender} is held to. */
+export interface SendLimits {
+  readonly timeoutMs: number
+  readonly maxPending: number
+  /** Per-node circuit breakers, or false for none. */
+  readonly breaker: BreakerSettings | false
+}
+
+/** Runs commands against the node owning a key, within a {@link Sender}'s limits. */
+export type NodeExec = (route: Route) => Promise<unknown>
+
+/** Every command of the store for one client goes through its sender. */
+export interface Sender {
+  /** One command, routed by the client itself; `args[1]` is its key. */
+  command(
+    operation: RedisStoreOperation,
+    args: [string, string, ...(string | number)[]],
+  ): Promise<unknown>
+  /** Runs `exec` on the connection of the node owning `key` (its primary, in a cluster). */
+  onNode(operation: RedisStoreOperation, key: string, exec: NodeExec): Promise<unknown>
+}
+
+function settle<T>(run: () => Promise<T> | T): Promise<T> {
+  try {
+    return Promise.resolve(run())
+  } catch (error) {
+    return Promise.reject(error)
+  }
+}
+
 /**
- * A sender on one client: every command bounded by `timeoutMs`, at most `maxPending` waiting at
- * once (counting timed-out ones Redis has not answered yet), and refused at once while the client
- * reports its connection down.
+ * A sender on one client: every operation bounded by `timeoutMs`, at most `maxPending` waiting at
+ * once (counting timed-out ones Redis has not answered yet), refused at once while the client (or,
+ * in a cluster, the connection to the key's node) is down, and, with `breaker`, refused at once
+ * while the key's node has an open circuit.
  */
-export function createSender(
-  client: RedisClientLike,
-  limits: { timeoutMs: number; maxPending: number },
-): Send {
-  const { timeoutMs, maxPending } = limits
+export function createSender(client: RedisClientLike, limits: SendLimits): Sender {
+  const { timeoutMs, maxPending, breaker: settings } = limits
   let pending = 0
-  return (operation, args) => {
+  const breakers = new Map<string, NodeBreaker>()
+
+  /** Drops the breakers of nodes the cluster client no longer has (after a failover). */
+  function prune(): void {
+    for (const [id, breaker] of breakers) {
+      if (!hasNode(client, id)) {
+        breaker.dispose()
+        breakers.delete(id)
+      }
+    }
+  }
+
+  function breakerFor(id: string): NodeBreaker | undefined {
+    if (settings === false) return undefined
+    let breaker = breakers.get(id)
+    if (breaker === undefined) {
+      const probe = () => {
+        const node = id === SINGLE_NODE ? client : nodeAt(client, id)
+        if (node === undefined) return Promise.reject(new Error('the node left the cluster'))
+        return node.call('ping')
+      }
+      // A failing node may have been replaced: reload the slot map, forget nodes that are gone.
+      const probeFailed = () => void refreshSlots(client).then(prune)
+      breaker = new NodeBreaker(settings, probe, probeFailed)
+      breakers.set(id, breaker)
+    }
+    return breaker
+  }
+
+  function run(
+    operation: RedisStoreOperation,
+    route: Route | undefined,
+    exec: () => Promise<unknown>,
+  ): Promise<unknown> {
     const status = client.status
     if (status !== undefined && DOWN.has(status)) {
       return Promise.reject(
         storeError(operation, 'unavailable', `Redis is not connected (${status})`),
+      )
+    }
+    const breaker = route === undefined ? undefined : breakerFor(route.id)
+    const nodeStatus = route?.node === client ? undefined : route?.node.status
+    if (nodeStatus !== undefined && DOWN.has(nodeStatus)) {
+      breaker?.failed()
+      return Promise.reject(
+        storeError(
+          operation,
+          'unavailable',
+          `the Redis node ${route?.id} owning the key is not connected (${nodeStatus})`,
+        ),
       )
     }
     if (pending >= maxPending) {
@@ -47,12 +134,17 @@ export function createSender(
         storeError(operation, 'overloaded', `${pending} commands are already waiting for Redis`),
       )
     }
-    let reply: Promise<unknown>
-    try {
-      reply = Promise.resolve(client.call(...args))
-    } catch (cause) {
-      reply = Promise.reject(cause)
+    if (breaker?.open) {
+      const node = route?.id === SINGLE_NODE ? 'Redis' : `the Redis node ${route?.id}`
+      return Promise.reject(
+        storeError(
+          operation,
+          'circuit_open',
+          `${node} failed its last commands; not sending until it answers a probe`,
+        ),
+      )
     }
+    const reply = settle(exec)
     pending++
     const settled = () => {
       pending--
@@ -60,24 +152,49 @@ export function createSender(
     reply.then(settled, settled)
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
+        breaker?.failed()
         reject(storeError(operation, 'timeout', `Redis did not answer within ${timeoutMs} ms`))
       }, timeoutMs)
       reply.then(
         (value) => {
           clearTimeout(timer)
+          breaker?.succeeded()
           resolve(value)
         },
         (cause: unknown) => {
           clearTimeout(timer)
-          const message = cause instanceof Error ? cause.message : String(cause)
-          const code = NOT_CONNECTED.test(message)
-            ? 'unavailable'
-            : OUT_OF_MEMORY.test(message)
-              ? 'out_of_memory'
-              : 'command_failed'
-          reject(storeError(operation, code, message, cause))
+          const error = classify(operation, cause)
+          if (error.code === 'unavailable') breaker?.failed()
+          else breaker?.succeeded()
+          reject(error)
         },
       )
     })
   }
+
+  return {
+    command(operation, args) {
+      return run(operation, routeKey(client, args[1]), () => client.call(...args))
+    },
+    onNode(operation, key, exec) {
+      const route = routeKey(client, key)
+      if (route === undefined) {
+        void refreshSlots(client)
+        return Promise.reject(
+          storeError(
+            operation,
+            'unavailable',
+            "the cluster client knows no node for the key's slot yet",
+          ),
+        )
+      }
+      return run(operation, route, () => exec(route))
+    },
+  }
+}
+
+/** One command on `client` within `timeoutMs`, without breaker or routing (for `warmUp()`). */
+export function createPlainSender(client: RedisClientLike, timeoutMs: number): Send {
+  const sender = createSender(client, { timeoutMs, maxPending: 1, breaker: false })
+  return (operation, args) => sender.onNode(operation, '', () => client.call(...args))
 }
