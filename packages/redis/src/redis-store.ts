@@ -10,8 +10,8 @@ import type { RedisClientLike } from './client.js'
 import { RedisStoreError } from './errors.js'
 import { decodeValue, encodeValue, pxMilliseconds } from './internal/format.js'
 import type { BreakerSettings } from './internal/breaker.js'
-import { replicatedWrite, type Durability } from './internal/replicated.js'
-import { createSender, storeError, type Sender } from './internal/send.js'
+import { createReplicatedWriter, type Confirmed, type Durability } from './internal/replicated.js'
+import { createNodeHealth, createSender, storeError, type Sender } from './internal/send.js'
 import { assessMemory, readMemoryPolicies, type ClientRole } from './memory-policy.js'
 
 /**
@@ -254,11 +254,17 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const durability = checkDurability(options.durability, timeoutMs)
   const breaker = checkBreaker(options.circuitBreaker, timeoutMs)
 
-  const limits = { timeoutMs, maxPending, breaker }
+  // One set of node breakers per client, shared by its cache and state commands; pending
+  // commands are counted per kind.
+  const cacheHealth = createNodeHealth(client, breaker)
+  const stateHealth = stateClient === client ? cacheHealth : createNodeHealth(stateClient, breaker)
+  const limits = { timeoutMs, maxPending }
   const senders: Record<StoreKind, Sender> = {
-    cache: createSender(client, limits),
-    state: createSender(stateClient, limits),
+    cache: createSender(client, limits, cacheHealth),
+    state: createSender(stateClient, limits, stateHealth),
   }
+  const replicated =
+    durability === undefined ? undefined : createReplicatedWriter(stateClient, durability)
   const space: Record<StoreKind, string> = { cache: `${prefix}c:`, state: `${prefix}s:` }
 
   /**
@@ -272,10 +278,12 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     args: [string, string, ...(string | number)[]],
     wroteNothing: (reply: unknown) => boolean = () => false,
   ): Promise<unknown> {
-    if (kind === 'cache' || durability === undefined) return senders[kind].command(operation, args)
+    if (kind === 'cache' || durability === undefined || replicated === undefined) {
+      return senders[kind].command(operation, args)
+    }
     const { reply, confirmed } = (await senders.state.onNode(operation, args[1], (route) =>
-      replicatedWrite(operation, stateClient, route, args, durability),
-    )) as { reply: unknown; confirmed: number }
+      replicated(operation, route, args),
+    )) as Confirmed
     if (confirmed >= durability.replicas || wroteNothing(reply)) return reply
     throw storeError(
       operation,

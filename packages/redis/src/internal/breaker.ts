@@ -93,6 +93,7 @@ export class NodeBreaker {
     let current = true
     this.#schedule(this.#settings.probeTimeoutMs, () => {
       current = false
+      this.#onProbeFailed()
       this.#startProbe()
     })
     reply.then(

@@ -42,8 +42,6 @@ export function classify(operation: RedisStoreOperation, cause: unknown): RedisS
 export interface SendLimits {
   readonly timeoutMs: number
   readonly maxPending: number
-  /** Per-node circuit breakers, or false for none. */
-  readonly breaker: BreakerSettings | false
 }
 
 /** Runs commands against the node owning a key, within a {@link Sender}'s limits. */
@@ -60,6 +58,47 @@ export interface Sender {
   onNode(operation: RedisStoreOperation, key: string, exec: NodeExec): Promise<unknown>
 }
 
+/** The circuit breakers of the nodes behind one client, shared by every sender on it. */
+export interface NodeHealth {
+  breakerFor(id: string): NodeBreaker | undefined
+}
+
+/**
+ * Per-node circuit breakers for `client`, created on first use. A probe that fails reloads a
+ * cluster's slot map and forgets the breakers of nodes the client no longer has (after a failover).
+ */
+export function createNodeHealth(
+  client: RedisClientLike,
+  settings: BreakerSettings | false,
+): NodeHealth {
+  const breakers = new Map<string, NodeBreaker>()
+  function prune(): void {
+    for (const [id, breaker] of breakers) {
+      if (!hasNode(client, id)) {
+        breaker.dispose()
+        breakers.delete(id)
+      }
+    }
+  }
+  return {
+    breakerFor(id) {
+      if (settings === false) return undefined
+      let breaker = breakers.get(id)
+      if (breaker === undefined) {
+        const probe = () => {
+          const node = id === SINGLE_NODE ? client : nodeAt(client, id)
+          if (node === undefined) return Promise.reject(new Error('the node left the cluster'))
+          return node.call('ping')
+        }
+        const probeFailed = () => void refreshSlots(client).then(prune)
+        breaker = new NodeBreaker(settings, probe, probeFailed)
+        breakers.set(id, breaker)
+      }
+      return breaker
+    },
+  }
+}
+
 function settle<T>(run: () => Promise<T> | T): Promise<T> {
   try {
     return Promise.resolve(run())
@@ -71,40 +110,16 @@ function settle<T>(run: () => Promise<T> | T): Promise<T> {
 /**
  * A sender on one client: every operation bounded by `timeoutMs`, at most `maxPending` waiting at
  * once (counting timed-out ones Redis has not answered yet), refused at once while the client (or,
- * in a cluster, the connection to the key's node) is down, and, with `breaker`, refused at once
- * while the key's node has an open circuit.
+ * in a cluster, the connection to the key's node) is down, and refused at once while the key's
+ * node has an open circuit in `health`.
  */
-export function createSender(client: RedisClientLike, limits: SendLimits): Sender {
-  const { timeoutMs, maxPending, breaker: settings } = limits
+export function createSender(
+  client: RedisClientLike,
+  limits: SendLimits,
+  health: NodeHealth = createNodeHealth(client, false),
+): Sender {
+  const { timeoutMs, maxPending } = limits
   let pending = 0
-  const breakers = new Map<string, NodeBreaker>()
-
-  /** Drops the breakers of nodes the cluster client no longer has (after a failover). */
-  function prune(): void {
-    for (const [id, breaker] of breakers) {
-      if (!hasNode(client, id)) {
-        breaker.dispose()
-        breakers.delete(id)
-      }
-    }
-  }
-
-  function breakerFor(id: string): NodeBreaker | undefined {
-    if (settings === false) return undefined
-    let breaker = breakers.get(id)
-    if (breaker === undefined) {
-      const probe = () => {
-        const node = id === SINGLE_NODE ? client : nodeAt(client, id)
-        if (node === undefined) return Promise.reject(new Error('the node left the cluster'))
-        return node.call('ping')
-      }
-      // A failing node may have been replaced: reload the slot map, forget nodes that are gone.
-      const probeFailed = () => void refreshSlots(client).then(prune)
-      breaker = new NodeBreaker(settings, probe, probeFailed)
-      breakers.set(id, breaker)
-    }
-    return breaker
-  }
 
   function run(
     operation: RedisStoreOperation,
@@ -117,7 +132,7 @@ export function createSender(client: RedisClientLike, limits: SendLimits): Sende
         storeError(operation, 'unavailable', `Redis is not connected (${status})`),
       )
     }
-    const breaker = route === undefined ? undefined : breakerFor(route.id)
+    const breaker = route === undefined ? undefined : health.breakerFor(route.id)
     const nodeStatus = route?.node === client ? undefined : route?.node.status
     if (nodeStatus !== undefined && DOWN.has(nodeStatus)) {
       breaker?.failed()
@@ -195,6 +210,6 @@ export function createSender(client: RedisClientLike, limits: SendLimits): Sende
 
 /** One command on `client` within `timeoutMs`, without breaker or routing (for `warmUp()`). */
 export function createPlainSender(client: RedisClientLike, timeoutMs: number): Send {
-  const sender = createSender(client, { timeoutMs, maxPending: 1, breaker: false })
+  const sender = createSender(client, { timeoutMs, maxPending: 1 })
   return (operation, args) => sender.onNode(operation, '', () => client.call(...args))
 }
