@@ -163,6 +163,9 @@ export async function dedicatedCluster(
         `nodes-${port}.conf`,
         '--cluster-node-timeout',
         String(nodeTimeoutMs),
+        // a (re)joining replica syncs at once, not after waiting 5 s for others
+        '--repl-diskless-sync-delay',
+        '0',
       ],
       { stdio: 'ignore' },
     )
@@ -263,6 +266,15 @@ export async function dedicatedCluster(
           await askNode(node.port, (client) => client.call('info', 'replication')),
         )
         if (!/master_link_status:up/.test(info)) return false
+      }
+      // Every replica acknowledges writes (after a diskless sync, only from its first ACK on):
+      // a keyless write (FLUSHALL of the still empty node) must be confirmed by WAIT.
+      for (const node of nodes.filter((n) => n.role === 'master')) {
+        const confirmed = await askNode(node.port, async (client) => {
+          await client.call('flushall')
+          return Number(await client.call('wait', replicas, 100))
+        })
+        if (confirmed < replicas) return false
       }
       return true
     })

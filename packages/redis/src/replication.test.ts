@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { Cluster } from 'ioredis'
 import { afterEach, describe, expect, it } from 'vitest'
 import { dedicatedCluster, useResource, type ClusterNodeInfo } from '../test/redis-env.js'
@@ -184,8 +185,14 @@ describe('createRedisStore on a replicated Redis Cluster', () => {
     expect(lagOff).toEqual(Array(30).fill('ok'))
 
     // The primary crashes; the replica runs again and is promoted without those writes.
+    const killedAt = performance.now()
     await cluster().process(primary.port).kill()
     cluster().process(replica.port).resume()
+    // When the store reads the shard again (polled every 50 ms, on the same client).
+    const servedAgain = until(
+      async () => expect(await plain.get(off[1]!, 'state')).toBe('1'),
+      30_000,
+    ).then(() => performance.now() - killedAt)
     // Until then, the dead primary's keys fail at once (no command waits for the timeout).
     await until(async () => {
       expect(['unavailable', 'circuit_open']).toContain(await outcome(durable.get(on[0]!, 'state')))
@@ -199,6 +206,8 @@ describe('createRedisStore on a replicated Redis Cluster', () => {
       expect(promoted).toMatchObject({ role: 'master' })
       expect(promoted!.slots).toEqual(primary.slots)
     }, 30_000)
+
+    const promotedMs = performance.now() - killedAt
 
     // Read back through a new client, from the promoted replica.
     const reader = await connect()
@@ -223,6 +232,11 @@ describe('createRedisStore on a replicated Redis Cluster', () => {
 
     // The same stores serve again without a restart: reads, and writes on the other primaries.
     await until(async () => expect(await durable.get(on[1]!, 'state')).toBe('1'))
+    console.info(
+      `replication: promotion seen ${Math.round(promotedMs)} ms after the kill, the store ` +
+        `read the shard again ${Math.round(await servedAgain)} ms after it ` +
+        `(cluster-node-timeout 2000 ms)`,
+    )
     const otherSlots = (await primaries())
       .filter((node) => node.id !== replica.id)
       .flatMap((node) => node.slots)

@@ -1,6 +1,6 @@
 import type { RedisClientLike } from '../client.js'
 import type { RedisStoreOperation } from '../errors.js'
-import { nodeAt, refreshSlots, type Route } from './route.js'
+import { nodeAt, refreshSlots, type NodeRoute } from './route.js'
 import { classify, storeError } from './send.js'
 
 /** How many replicas must confirm a state write, and how long `WAIT` may wait for them. */
@@ -153,7 +153,7 @@ export function createReplicatedWriter(client: RedisClientLike, durability: Dura
    */
   return async function replicatedWrite(
     operation: RedisStoreOperation,
-    route: Route,
+    route: NodeRoute,
     write: Write,
   ): Promise<Confirmed> {
     const first = await committer(route.node).submit(operation, write, false)

@@ -1,8 +1,18 @@
 import type { RedisClientLike, RedisNodeLike } from '../client.js'
 import { keySlot } from './slot.js'
 
-/** Where a key's commands go: the node's id (`host:port` in a cluster) and its own client. */
+/**
+ * Where a key's commands go: the node's id (`host:port` in a cluster) and its own client, which a
+ * cluster client lacks for a node whose connection ended (ioredis drops it until the next slot
+ * map names it again).
+ */
 export interface Route {
+  readonly id: string
+  readonly node: RedisClientLike | undefined
+}
+
+/** A {@link Route} to a node the client has a connection for. */
+export interface NodeRoute {
   readonly id: string
   readonly node: RedisClientLike
 }
@@ -33,13 +43,13 @@ export function routeKey(client: RedisClientLike, key: string): Route | undefine
   if (!isCluster(client)) return { id: SINGLE_NODE, node: client }
   const address = client.slots?.[keySlot(key)]?.[0]
   if (address === undefined) return undefined
-  const node = nodeAt(client, address)
-  return node === undefined ? undefined : { id: address, node }
+  return { id: address, node: nodeAt(client, address) }
 }
 
-/** Whether a node with this id is still among the cluster client's primaries. */
-export function hasNode(client: RedisClientLike, id: string): boolean {
-  return id === SINGLE_NODE || nodeAt(client, id) !== undefined
+/** Whether the node with this id still owns a slot in the cluster client's slot map. */
+export function ownsSlots(client: RedisClientLike, id: string): boolean {
+  if (id === SINGLE_NODE) return true
+  return (client.slots ?? []).some((owners) => owners?.[0] === id)
 }
 
 /** Reloads a cluster client's slot map; resolves either way (failures show in later commands). */

@@ -1,7 +1,15 @@
 import type { RedisClientLike } from '../client.js'
 import { RedisStoreError, type RedisStoreErrorCode, type RedisStoreOperation } from '../errors.js'
 import { NodeBreaker, type BreakerSettings } from './breaker.js'
-import { hasNode, nodeAt, refreshSlots, routeKey, SINGLE_NODE, type Route } from './route.js'
+import {
+  nodeAt,
+  ownsSlots,
+  refreshSlots,
+  routeKey,
+  SINGLE_NODE,
+  type NodeRoute,
+  type Route,
+} from './route.js'
 
 /** Client states in which the connection is known to be down (ioredis `Redis` and `Cluster`). */
 const DOWN = new Set(['reconnecting', 'close', 'end', 'disconnecting'])
@@ -45,7 +53,7 @@ export interface SendLimits {
 }
 
 /** Runs commands against the node owning a key, within a {@link Sender}'s limits. */
-export type NodeExec = (route: Route) => Promise<unknown>
+export type NodeExec = (route: NodeRoute) => Promise<unknown>
 
 /** Every command of the store for one client goes through its sender. */
 export interface Sender {
@@ -61,7 +69,12 @@ export interface Sender {
 /** The circuit breakers of the nodes behind one client, shared by every sender on it. */
 export interface NodeHealth {
   breakerFor(id: string): NodeBreaker | undefined
+  /** Reloads a cluster client's slot map, at most once per `REFRESH_EVERY_MS`. */
+  refresh(): void
 }
+
+/** Least time between two slot map reloads asked for by commands to a node without connection. */
+const REFRESH_EVERY_MS = 100
 
 /**
  * Per-node circuit breakers for `client`, created on first use. A probe that fails reloads a
@@ -74,13 +87,20 @@ export function createNodeHealth(
   const breakers = new Map<string, NodeBreaker>()
   function prune(): void {
     for (const [id, breaker] of breakers) {
-      if (!hasNode(client, id)) {
+      if (!ownsSlots(client, id)) {
         breaker.dispose()
         breakers.delete(id)
       }
     }
   }
+  let lastRefresh = Number.NEGATIVE_INFINITY
   return {
+    refresh() {
+      const now = Date.now()
+      if (now - lastRefresh < REFRESH_EVERY_MS) return
+      lastRefresh = now
+      void refreshSlots(client).then(prune)
+    },
     breakerFor(id) {
       if (settings === false) return undefined
       let breaker = breakers.get(id)
@@ -133,16 +153,20 @@ export function createSender(
       )
     }
     const breaker = route === undefined ? undefined : health.breakerFor(route.id)
-    const nodeStatus = route?.node === client ? undefined : route?.node.status
-    if (nodeStatus !== undefined && DOWN.has(nodeStatus)) {
-      breaker?.failed()
-      return Promise.reject(
-        storeError(
-          operation,
-          'unavailable',
-          `the Redis node ${route?.id} owning the key is not connected (${nodeStatus})`,
-        ),
-      )
+    if (route !== undefined && route.node !== client) {
+      // A cluster primary: its connection may be down while the cluster client is ready.
+      const nodeStatus = route.node === undefined ? 'ended' : route.node.status
+      if (nodeStatus !== undefined && (nodeStatus === 'ended' || DOWN.has(nodeStatus))) {
+        breaker?.failed()
+        health.refresh()
+        return Promise.reject(
+          storeError(
+            operation,
+            'unavailable',
+            `the Redis node ${route.id} owning the key is not connected (${nodeStatus})`,
+          ),
+        )
+      }
     }
     if (pending >= maxPending) {
       return Promise.reject(
@@ -203,7 +227,10 @@ export function createSender(
           ),
         )
       }
-      return run(operation, route, () => exec(route))
+      const node = route.node
+      if (node === undefined)
+        return run(operation, route, () => Promise.reject(new Error('no node')))
+      return run(operation, route, () => exec({ id: route.id, node }))
     },
   }
 }
