@@ -190,9 +190,10 @@ describe('createRedisStore on a replicated Redis Cluster', () => {
     cluster().process(replica.port).resume()
     // When the store reads the shard again (polled every 50 ms, on the same client).
     const servedAgain = until(
-      async () => expect(await plain.get(off[1]!, 'state')).toBe('1'),
+      async () => expect(await durable.get(on[1]!, 'state')).toBe('1'),
       30_000,
     ).then(() => performance.now() - killedAt)
+    servedAgain.catch(() => {}) // awaited below
     // Until then, the dead primary's keys fail at once (no command waits for the timeout).
     await until(async () => {
       expect(['unavailable', 'circuit_open']).toContain(await outcome(durable.get(on[0]!, 'state')))
