@@ -140,6 +140,11 @@ export async function dedicatedCluster(
   const dir = await mkdtemp(join(tmpdir(), 'scopeguard-cluster-'))
   const ports = await freePorts(primaries * (replicas + 1))
   const children = new Map<number, ChildProcess>()
+  // Should the test process exit without close(), take the servers along.
+  const killAll = () => {
+    for (const child of children.values()) child.kill('SIGKILL')
+  }
+  process.once('exit', killAll)
 
   async function startNode(port: number): Promise<void> {
     const current = children.get(port)
@@ -234,6 +239,7 @@ export async function dedicatedCluster(
     },
     connect: (port) => connectOnce(port),
     async close() {
+      process.off('exit', killAll)
       await Promise.all(ports.map((port) => killNode(port)))
       await rm(dir, { recursive: true, force: true })
     },

@@ -135,6 +135,18 @@ describe('createRedisStore with durability on a primary with a replica', () => {
       durability: { replicas: 2, timeoutMs: 50 },
     })
     expect(await outcome(two.set('revoked', '1', 60_000, 'state'))).toBe('not_replicated')
+    // warmUp() warns about it (and only then): the topology may change, so it does not refuse.
+    const warnings: string[] = []
+    const logger = { warn: (message: string) => warnings.push(message), error: () => {} }
+    const client = await connect(primary().url)
+    await createRedisStore({ client, durability: { replicas: 1 }, logger }).warmUp()
+    expect(warnings.filter((w) => w.includes('durability'))).toEqual([])
+    await createRedisStore({ client, durability: { replicas: 2 }, logger }).warmUp()
+    expect(warnings.filter((w) => w.includes('durability'))).toEqual([
+      'redis store: durability needs 2 replica(s) per primary, but the Redis holding security ' +
+        'state has 1 online: its state writes are refused (not_replicated) until enough replicas ' +
+        'are connected',
+    ])
     expect(await outcome(store.set('revoked-again', '1', 60_000, 'state'))).toBe('ok')
   })
 

@@ -12,6 +12,7 @@ import { decodeValue, encodeValue, pxMilliseconds } from './internal/format.js'
 import type { BreakerSettings } from './internal/breaker.js'
 import { createReplicatedWriter, type Confirmed, type Durability } from './internal/replicated.js'
 import { createNodeHealth, createSender, storeError, type Sender } from './internal/send.js'
+import { checkReplicas } from './replica-check.js'
 import { assessMemory, readMemoryPolicies, type ClientRole } from './memory-policy.js'
 
 /**
@@ -129,7 +130,9 @@ export interface RedisStore extends Store {
    * Reads `INFO memory` from the Redis (every primary of a cluster) behind each client. Throws a
    * `RedisStoreError` (`unsafe_memory_policy`) when the one holding security state may evict it,
    * unless `stateEvictionCheck: 'warn'`; logs a warning when a Redis has no `maxmemory`, or when
-   * a cache-only one evicts. Run by the resource server's `warmUp()`.
+   * a cache-only one evicts. With `durability`, also warns about primaries with fewer online
+   * replicas than required (their state writes would be refused). Run by the resource server's
+   * `warmUp()`.
    */
   warmUp(): Promise<void>
 }
@@ -376,6 +379,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async warmUp() {
       if (stateClient === client) await checkMemory('state', client)
       else await Promise.all([checkMemory('state', stateClient), checkMemory('cache', client)])
+      if (durability !== undefined) {
+        for (const warning of await checkReplicas(stateClient, durability.replicas, timeoutMs)) {
+          logger.warn(`redis store: ${warning}`)
+        }
+      }
     },
   }
 }
