@@ -14,7 +14,22 @@ export interface RedisClientLike {
   readonly status?: string
   /**
    * A cluster's node clients (ioredis `Cluster.nodes('master')`): the store's `warmUp()` asks
-   * every primary for its memory policy. Absent on a single-node client.
+   * every primary for its memory policy, and the store finds the node owning a key's slot among
+   * them (to send `WAIT` on its connection, and to track its health). Absent on a single-node
+   * client.
    */
-  nodes?(role: 'master'): readonly RedisClientLike[]
+  nodes?(role: 'master'): readonly RedisNodeLike[]
+  /**
+   * A cluster's slot map (ioredis `Cluster.slots`): for each of the 16384 slots, the
+   * `host:port` of its primary first, then its replicas.
+   */
+  readonly slots?: readonly (readonly string[] | undefined)[]
+  /** Asks a cluster client to reload its slot map (ioredis `Cluster.refreshSlotsCache`). */
+  refreshSlotsCache?(callback?: (error?: Error | null) => void): void
+}
+
+/** One node client of a cluster: a {@link RedisClientLike} that knows its address. */
+export interface RedisNodeLike extends RedisClientLike {
+  /** The node's address, as in the cluster's slot map (`host:port`). */
+  readonly options?: { readonly host?: string | undefined; readonly port?: number | undefined }
 }

@@ -2,6 +2,7 @@ import { ConfigurationError } from '@scopeguard/core'
 import type { Cluster } from 'ioredis'
 import { describe, expect, it } from 'vitest'
 import { connectCluster, uniquePrefix, useConnection } from '../test/redis-env.js'
+import { keySlot } from './internal/slot.js'
 import { createRedisStore } from './redis-store.js'
 
 // Key placement on the real three-node Redis Cluster from REDIS_CLUSTER_NODES.
@@ -68,5 +69,23 @@ describe('createRedisStore on Redis Cluster', () => {
     const client = connection()
     expect(() => createRedisStore({ client, prefix: '{scopeguard}:' })).toThrow(ConfigurationError)
     expect(() => createRedisStore({ client, prefix: 'sg}' })).toThrow(/hash tag/)
+  })
+
+  it("computes every key's slot as the cluster does (hash tags, empty tags, UTF-8)", async () => {
+    const client = connection()
+    const keys = [
+      'scopeguard:s:dpop:v1:jti:abc',
+      'a{tag}b',
+      '{tag}',
+      'x{}y{tag}',
+      'x{y',
+      'x}y{',
+      '{}{tag}',
+      'ключ:é:🔑',
+      '{ключ}:1',
+      '',
+      ...Array.from({ length: 40 }, (_, i) => `scopeguard:c:introspection:v2:${i * 7919}`),
+    ]
+    for (const key of keys) expect(keySlot(key), key).toBe(await slotOf(client, key))
   })
 })

@@ -2,8 +2,24 @@
 export type RedisStoreErrorCode =
   /** Redis did not answer within `commandTimeoutMs`. */
   | 'timeout'
-  /** The client reports its connection as down (reconnecting, closed or ended). */
+  /**
+   * The client reports its connection as down (reconnecting, closed or ended), or, on a Redis
+   * Cluster, the connection to the node owning the key's slot.
+   */
   | 'unavailable'
+  /**
+   * The node owning the key (the single node, or a cluster primary) failed several commands in a
+   * row (timeouts, lost connection), so the store fails at once without sending until a probe
+   * (`PING`) shows the node answers again. See `circuitBreaker`.
+   */
+  | 'circuit_open'
+  /**
+   * With `durability`: fewer replicas than required confirmed a state write within the `WAIT`
+   * timeout, or the connection changed between the write and `WAIT`. The write may exist on the
+   * primary alone and be lost in a failover, so it is not acknowledged (`setIfAbsent` throws
+   * instead of answering `true`).
+   */
+  | 'not_replicated'
   /** Too many commands are already waiting for Redis (`maxPendingCommands`). */
   | 'overloaded'
   /** Redis or the client answered the command with an error. */

@@ -1,5 +1,5 @@
 import type { RedisClientLike } from './client.js'
-import { createSender, storeError } from './internal/send.js'
+import { createPlainSender, storeError } from './internal/send.js'
 
 /** What one Redis primary reports in `INFO memory`. */
 export interface NodeMemory {
@@ -35,10 +35,7 @@ export async function readMemoryPolicies(
   }
   return Promise.all(
     nodes.map(async (node) => {
-      const reply = await createSender(node, { timeoutMs, maxPending: 1 })('warmUp', [
-        'info',
-        'memory',
-      ])
+      const reply = await createPlainSender(node, timeoutMs)('warmUp', ['info', 'memory'])
       try {
         return parseMemoryInfo(String(reply))
       } catch (cause) {

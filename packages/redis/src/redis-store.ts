@@ -9,7 +9,10 @@ import {
 import type { RedisClientLike } from './client.js'
 import { RedisStoreError } from './errors.js'
 import { decodeValue, encodeValue, pxMilliseconds } from './internal/format.js'
-import { createSender, storeError, type Send } from './internal/send.js'
+import type { BreakerSettings } from './internal/breaker.js'
+import { createReplicatedWriter, type Confirmed, type Durability } from './internal/replicated.js'
+import { createNodeHealth, createSender, storeError, type Sender } from './internal/send.js'
+import { checkReplicas } from './replica-check.js'
 import { assessMemory, readMemoryPolicies, type ClientRole } from './memory-policy.js'
 
 /**
@@ -31,6 +34,38 @@ export interface RedisFailurePolicy {
   write?: 'throw' | 'ignore'
   /** Called with every failure, thrown or not (for logs and metrics). Must not throw. */
   onError?: (error: RedisStoreError) => void
+}
+
+/**
+ * Opt-in replication check for security state. After every `state` write (replay marker,
+ * revocation, nonce, registration, and their deletion) the store sends `WAIT replicas timeoutMs`
+ * on the same node connection, and the write only succeeds when at least `replicas` replicas
+ * confirmed it. Otherwise it fails closed with a `not_replicated` error: `revoke()` throws and
+ * a DPoP proof gets 503, so nothing the store acknowledged is lost when a primary fails over to a
+ * replica that had fallen behind.
+ */
+export interface RedisDurability {
+  /** Replicas that must confirm each state write (per primary). A positive integer. */
+  replicas: number
+  /**
+   * How long `WAIT` waits for them, in milliseconds: a positive integer below `commandTimeoutMs`.
+   * @default 100
+   */
+  timeoutMs?: number
+}
+
+/**
+ * Per-node circuit breaker. After `failures` commands in a row to one node (the single node, or
+ * the cluster primary owning the key's slot) timed out or lost their connection, commands for that
+ * node fail at once with a `circuit_open` error, without being sent, while a `PING` probes the node;
+ * the first answer closes the circuit. In a cluster, each failed probe also reloads the slot map,
+ * so a promoted replica is used as soon as the cluster has failed over.
+ */
+export interface RedisCircuitBreaker {
+  /** Consecutive failed commands that open a node's circuit. @default 3 */
+  failures?: number
+  /** Pause after a failed probe before the next. @default 100 */
+  probeIntervalMs?: number
 }
 
 /** Options of {@link createRedisStore}. */
@@ -73,6 +108,18 @@ export interface RedisStoreOptions {
    * @default 'refuse'
    */
   stateEvictionCheck?: 'refuse' | 'warn'
+  /**
+   * Make every state write wait for replicas (`WAIT`), failing closed when they do not confirm it.
+   * Off by default: Redis replicates asynchronously, so a failover can lose acknowledged state.
+   * @default undefined (no WAIT)
+   */
+  durability?: RedisDurability
+  /**
+   * Fail at once for a node that keeps failing, instead of waiting `commandTimeoutMs` per command;
+   * `false` turns it off.
+   * @default { failures: 3, probeIntervalMs: 100 }
+   */
+  circuitBreaker?: RedisCircuitBreaker | false
   /** Where `warmUp()` reports warnings about the Redis memory configuration. @default consoleLogger */
   logger?: Logger | false
 }
@@ -83,7 +130,9 @@ export interface RedisStore extends Store {
    * Reads `INFO memory` from the Redis (every primary of a cluster) behind each client. Throws a
    * `RedisStoreError` (`unsafe_memory_policy`) when the one holding security state may evict it,
    * unless `stateEvictionCheck: 'warn'`; logs a warning when a Redis has no `maxmemory`, or when
-   * a cache-only one evicts. Run by the resource server's `warmUp()`.
+   * a cache-only one evicts. With `durability`, also warns about primaries with fewer online
+   * replicas than required (their state writes would be refused). Run by the resource server's
+   * `warmUp()`.
    */
   warmUp(): Promise<void>
 }
@@ -94,6 +143,44 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
     throw new ConfigurationError(`${name} must be a positive integer`)
   }
   return value
+}
+
+function checkDurability(value: unknown, commandTimeoutMs: number): Durability | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null) {
+    throw new ConfigurationError(
+      'durability must be an object such as { replicas: 1, timeoutMs: 100 }',
+    )
+  }
+  const { replicas, timeoutMs } = value as RedisDurability
+  if (replicas === undefined) throw new ConfigurationError('durability.replicas is required')
+  const durability = {
+    replicas: positiveInteger('durability.replicas', replicas, 1),
+    timeoutMs: positiveInteger(
+      'durability.timeoutMs',
+      timeoutMs,
+      Math.max(1, Math.min(100, commandTimeoutMs - 1)),
+    ),
+  }
+  if (durability.timeoutMs >= commandTimeoutMs) {
+    throw new ConfigurationError(
+      `durability.timeoutMs (${durability.timeoutMs}) must be below commandTimeoutMs (${commandTimeoutMs})`,
+    )
+  }
+  return durability
+}
+
+function checkBreaker(value: unknown, commandTimeoutMs: number): BreakerSettings | false {
+  if (value === false) return false
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new ConfigurationError('circuitBreaker must be an object or false')
+  }
+  const { failures, probeIntervalMs } = (value ?? {}) as RedisCircuitBreaker
+  return {
+    failures: positiveInteger('circuitBreaker.failures', failures, 3),
+    probeIntervalMs: positiveInteger('circuitBreaker.probeIntervalMs', probeIntervalMs, 100),
+    probeTimeoutMs: commandTimeoutMs,
+  }
 }
 
 function checkClient(name: string, client: unknown): asserts client is RedisClientLike {
@@ -167,12 +254,47 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
   const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
 
+  const durability = checkDurability(options.durability, timeoutMs)
+  const breaker = checkBreaker(options.circuitBreaker, timeoutMs)
+
+  // One set of node breakers per client, shared by its cache and state commands; pending
+  // commands are counted per kind.
+  const cacheHealth = createNodeHealth(client, breaker)
+  const stateHealth = stateClient === client ? cacheHealth : createNodeHealth(stateClient, breaker)
   const limits = { timeoutMs, maxPending }
-  const senders: Record<StoreKind, Send> = {
-    cache: createSender(client, limits),
-    state: createSender(stateClient, limits),
+  const senders: Record<StoreKind, Sender> = {
+    cache: createSender(client, limits, cacheHealth),
+    state: createSender(stateClient, limits, stateHealth),
   }
+  const replicated =
+    durability === undefined ? undefined : createReplicatedWriter(stateClient, durability)
   const space: Record<StoreKind, string> = { cache: `${prefix}c:`, state: `${prefix}s:` }
+
+  /**
+   * Sends a write. A state write with `durability` waits for replicas: it resolves to the reply
+   * only when enough replicas confirmed it, or when `wroteNothing(reply)` says there was no write
+   * to confirm (`SET NX` answering nil); otherwise it throws `not_replicated`.
+   */
+  async function write(
+    operation: 'set' | 'setIfAbsent' | 'delete',
+    kind: StoreKind,
+    args: [string, string, ...(string | number)[]],
+    wroteNothing: (reply: unknown) => boolean = () => false,
+  ): Promise<unknown> {
+    if (kind === 'cache' || durability === undefined || replicated === undefined) {
+      return senders[kind].command(operation, args)
+    }
+    const { reply, confirmed } = (await senders.state.onNode(operation, args[1], (route) =>
+      replicated(operation, route, args),
+    )) as Confirmed
+    if (confirmed >= durability.replicas || wroteNothing(reply)) return reply
+    throw storeError(
+      operation,
+      'not_replicated',
+      `${Number.isFinite(confirmed) ? confirmed : 'no'} of ${durability.replicas} replica(s) ` +
+        `confirmed the write within ${durability.timeoutMs} ms`,
+    )
+  }
 
   /** Reports a failure, then rethrows it, or resolves with the fallback when `swallow`. */
   function handle<T>(error: unknown, swallow: boolean, fallback: T): T {
@@ -207,7 +329,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async get(name, kind) {
       checkKind(kind)
       try {
-        return decodeValue(await senders[kind]('get', ['get', space[kind] + name]), kind)
+        return decodeValue(await senders[kind].command('get', ['get', space[kind] + name]), kind)
       } catch (error) {
         return handle(error, kind === 'cache' && policy.read === 'absent', undefined)
       }
@@ -218,9 +340,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const key = space[kind] + name
       try {
         // An entry that would expire at once replaces the old one with nothing (like the memory store).
-        if (ttlMs <= 0) await senders[kind]('set', ['del', key])
-        else
-          await senders[kind]('set', ['set', key, encodeValue(value), 'PX', pxMilliseconds(ttlMs)])
+        if (ttlMs <= 0) await write('set', kind, ['del', key])
+        else await write('set', kind, ['set', key, encodeValue(value), 'PX', pxMilliseconds(ttlMs)])
       } catch (error) {
         handle(error, kind === 'cache' && policy.write === 'ignore', undefined)
       }
@@ -231,15 +352,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       const key = space[kind] + name
       // Never swallowed: a replay check that cannot run must not pass.
       try {
-        if (ttlMs <= 0) return (await senders[kind]('setIfAbsent', ['exists', key])) === 0
-        const reply = await senders[kind]('setIfAbsent', [
-          'set',
-          key,
-          encodeValue(value),
-          'PX',
-          pxMilliseconds(ttlMs),
-          'NX',
-        ])
+        if (ttlMs <= 0) return (await senders[kind].command('setIfAbsent', ['exists', key])) === 0
+        // With durability, a marker that SET NX wrote but too few replicas confirmed is thrown
+        // (the core answers 503), never reported as stored; nil wrote nothing and stays false.
+        const reply = await write(
+          'setIfAbsent',
+          kind,
+          ['set', key, encodeValue(value), 'PX', pxMilliseconds(ttlMs), 'NX'],
+          (answer) => answer === null,
+        )
         if (reply === 'OK') return true
         if (reply === null) return false
         throw storeError('setIfAbsent', 'command_failed', 'unexpected reply to SET NX')
@@ -250,7 +371,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async delete(name, kind) {
       checkKind(kind)
       try {
-        await senders[kind]('delete', ['del', space[kind] + name])
+        await write('delete', kind, ['del', space[kind] + name])
       } catch (error) {
         handle(error, kind === 'cache' && policy.write === 'ignore', undefined)
       }
@@ -258,6 +379,11 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     async warmUp() {
       if (stateClient === client) await checkMemory('state', client)
       else await Promise.all([checkMemory('state', stateClient), checkMemory('cache', client)])
+      if (durability !== undefined) {
+        for (const warning of await checkReplicas(stateClient, durability.replicas, timeoutMs)) {
+          logger.warn(`redis store: ${warning}`)
+        }
+      }
     },
   }
 }

@@ -7,6 +7,11 @@ import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 
 export { dedicatedRedis, type DedicatedRedis } from '../../../tests/shared/redis-server.js'
+export {
+  dedicatedCluster,
+  type ClusterNodeInfo,
+  type DedicatedCluster,
+} from '../../../tests/shared/redis-cluster.js'
 
 const HOW_TO =
   'Start the test servers with `eval "$(bash scripts/redis.sh start)"` from the repository root, ' +
