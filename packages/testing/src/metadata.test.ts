@@ -123,9 +123,19 @@ describe('served metadata', () => {
           'client_secret_post',
           'private_key_jwt',
         ],
-        response_types_supported: ['code'],
-        token_endpoint_auth_methods_supported: expect.any(Array),
+        response_types_supported: [],
+        grant_types_supported: [
+          'client_credentials',
+          'urn:ietf:params:oauth:grant-type:token-exchange',
+        ],
+        token_endpoint_auth_methods_supported: [
+          'client_secret_basic',
+          'client_secret_post',
+          'private_key_jwt',
+        ],
       })
+      expect(body).not.toHaveProperty('authorization_endpoint')
+      expect(body).not.toHaveProperty('code_challenge_methods_supported')
     }
     expect(issuer.metadataUrls).toEqual({
       oauth: `${issuer.origin}/.well-known/oauth-authorization-server`,
@@ -176,6 +186,27 @@ describe('served metadata', () => {
     expect((await getJson(issuer.metadataUrls.oauth)).body).toMatchObject({
       scopes_supported: ['read'],
     })
+  })
+
+  it('advertises only endpoints it serves', async () => {
+    const issuer = await start({ path: '/tenant1' })
+    for (const url of [issuer.metadataUrls.oauth, issuer.metadataUrls.openid]) {
+      const { body } = await getJson(url)
+      const endpoints = Object.entries(body as Record<string, unknown>).filter(
+        ([name]) => name.endsWith('_endpoint') || name === 'jwks_uri',
+      )
+      expect(endpoints.map(([name]) => name).sort()).toEqual([
+        'introspection_endpoint',
+        'jwks_uri',
+        'token_endpoint',
+      ])
+      for (const [name, value] of endpoints) {
+        const method = name === 'jwks_uri' ? 'GET' : 'POST'
+        const response = await fetch(String(value), { method })
+        // a served endpoint may refuse an empty request, but never answers "not found"
+        expect(response.status, name).not.toBe(404)
+      }
+    }
   })
 
   it('answers 404 for unknown paths', async () => {

@@ -1,4 +1,5 @@
 import { TEST_ALGORITHMS } from './keys.js'
+import { TOKEN_EXCHANGE } from './token-endpoint.js'
 
 /** Which discovery documents a test issuer serves, and extra members for both. */
 export interface MetadataOptions {
@@ -82,33 +83,30 @@ export const INTROSPECTION_AUTH_METHODS: readonly string[] = [
   'private_key_jwt',
 ]
 
+/** The grant types the token endpoint implements. */
+export const GRANT_TYPES: readonly string[] = ['client_credentials', TOKEN_EXCHANGE]
+
 /**
- * Builds a discovery document. `authorization_endpoint` points at a path the server answers with
- * 404; `token_endpoint` grants `client_credentials` and token exchange (RFC 8693). OIDC documents add `subject_types_supported` and
- * `id_token_signing_alg_values_supported`; `extra` is merged last.
+ * Builds a discovery document that advertises only what the server serves: the JWKS, the
+ * introspection endpoint and the token endpoint (`client_credentials` and RFC 8693 token exchange,
+ * with the client authentication methods of introspection). There is no authorization endpoint, so
+ * `response_types_supported` (required by RFC 8414) is empty. OIDC documents add
+ * `subject_types_supported` and `id_token_signing_alg_values_supported`; `extra` is merged last.
  */
 export function metadataDocument(
   kind: MetadataKind,
   locations: IssuerLocations,
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const base = locations.issuer.endsWith('/') ? locations.issuer.slice(0, -1) : locations.issuer
   const document: Record<string, unknown> = {
     issuer: locations.issuer,
-    authorization_endpoint: `${base}/authorize`,
-    token_endpoint: `${base}/token`,
+    token_endpoint: locations.tokenEndpoint,
     jwks_uri: locations.jwksUri,
     introspection_endpoint: locations.introspectionEndpoint,
     introspection_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
-    response_types_supported: ['code'],
-    grant_types_supported: [
-      'authorization_code',
-      'client_credentials',
-      'refresh_token',
-      'urn:ietf:params:oauth:grant-type:token-exchange',
-    ],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    code_challenge_methods_supported: ['S256'],
+    response_types_supported: [],
+    grant_types_supported: [...GRANT_TYPES],
+    token_endpoint_auth_methods_supported: [...INTROSPECTION_AUTH_METHODS],
   }
   if (kind === 'openid') {
     document.subject_types_supported = ['public']
