@@ -9,6 +9,8 @@ import type { DpopPolicy } from './dpop-verifier.js'
 import type { RequestLike } from './request.js'
 import { createResourceServer } from './resource-server.js'
 
+type KeyPair = Awaited<ReturnType<typeof dpopClient.generateKeyPair>>
+
 const AUDIENCE = 'https://api.example.test'
 const ORIGIN = 'https://api.example.com'
 let issuer: TestIssuer
@@ -42,7 +44,7 @@ const bearer = (token: string, extra: Partial<RequestLike> = {}): RequestLike =>
 
 async function dpopRequest(
   token: string,
-  key: CryptoKeyPair,
+  key: KeyPair,
   extra: Partial<RequestLike> = {},
 ): Promise<RequestLike> {
   const proof = await dpopClient.generateProof(key, `${ORIGIN}/files`, 'GET', undefined, token)
@@ -63,7 +65,7 @@ async function outcome(promise: Promise<{ tokenType: string }>): Promise<string>
   }
 }
 
-async function dpopBound(): Promise<{ key: CryptoKeyPair; token: string }> {
+async function dpopBound(): Promise<{ key: KeyPair; token: string }> {
   const key = await dpopClient.generateKeyPair('ES256')
   const jkt = await dpopClient.calculateThumbprint(key.publicKey)
   return { key, token: await issuer.sign({ cnf: { jkt } }) }
