@@ -2,6 +2,12 @@ import { InvalidTokenError } from './errors.js'
 import { headerValue, type RequestLike } from './request.js'
 import { base64url } from './token-hash.js'
 
+/**
+ * How token binding is enforced: `'checked'` enforces the binding a token carries, `'required'`
+ * also refuses unbound tokens, `'ignored'` enforces none (see the `binding` option).
+ */
+export type BindingPolicy = 'checked' | 'required' | 'ignored'
+
 /** How a request proves possession of the key its token is bound to. */
 export interface PresentedBinding {
   /** The authorization scheme the token came with. */
@@ -21,9 +27,21 @@ const UNCHECKABLE_CONFIRMATIONS = ['jwk', 'jwe', 'jku', 'kid', 'osc'] as const
 
 function invalid(
   description: string,
-  reason: 'bearer_downgrade' | 'certificate_binding' | 'invalid_claim' | 'unsupported_binding',
+  reason:
+    | 'bearer_downgrade'
+    | 'certificate_binding'
+    | 'invalid_claim'
+    | 'unsupported_binding'
+    | 'unbound_token',
 ): InvalidTokenError {
   return new InvalidTokenError(description, { reason })
+}
+
+/** Whether `cnf` names a DPoP key (`jkt`) or a client certificate (`x5t#S256`). */
+function isBound(cnf: unknown): boolean {
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf)) return false
+  const confirmation = cnf as Record<string, unknown>
+  return confirmation['jkt'] !== undefined || confirmation['x5t#S256'] !== undefined
 }
 
 /**
@@ -61,14 +79,25 @@ export function certificateFromHeader(
  * thumbprint it names (RFC 8705 §3). A registered method that cannot be checked here (`jwk`, `jwe`,
  * `jku`, `kid`, `osc`) fails closed; members outside the registry are ignored. The DPoP proof
  * itself is checked by the DPoP verifier.
+ *
+ * With `policy` `'required'`, a token with neither `cnf.jkt` nor `cnf["x5t#S256"]` is refused;
+ * with `'ignored'`, nothing is checked here.
  */
 export async function checkBinding(
   claims: Readonly<Record<string, unknown>>,
   presented: PresentedBinding,
+  policy: BindingPolicy = 'checked',
 ): Promise<void> {
+  if (policy === 'ignored') return
   const cnf = claims['cnf']
   const dpopType =
     typeof claims['token_type'] === 'string' && claims['token_type'].toLowerCase() === 'dpop'
+  if (policy === 'required' && !isBound(cnf)) {
+    throw invalid(
+      'The access token is not sender-constrained; this resource server accepts only DPoP-bound or certificate-bound tokens',
+      'unbound_token',
+    )
+  }
   if (cnf === undefined && !dpopType) return
   if (cnf !== undefined && (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))) {
     throw invalid('The cnf claim of the access token is malformed', 'invalid_claim')

@@ -64,6 +64,7 @@ export type OAuthErrorReason =
   | 'delegation'
   | 'certificate_binding'
   | 'unsupported_binding'
+  | 'unbound_token'
 
 const BRAND = Symbol.for('scopeguard.error')
 /** The realm used when the resource server sets none (a Bearer challenge needs one parameter). */

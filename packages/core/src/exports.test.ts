@@ -56,6 +56,7 @@ describe('public API', () => {
         "parseActors": "function",
         "parseChallenges": "function",
         "peerCertificate": "function",
+        "publicKeySource": "function",
         "refuseDelegation": "function",
         "remoteJwksSource": "function",
         "requireActor": "function",

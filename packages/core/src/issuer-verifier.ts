@@ -13,6 +13,7 @@ import {
   type KeySource,
 } from './key-source.js'
 import type { Logger } from './logger.js'
+import { publicKeySource } from './public-key.js'
 import type { IssuerOptions, TokenFormat } from './options.js'
 import { remoteJwksSource, type RemoteJwksTiming } from './remote-jwks.js'
 import type { Store } from './store.js'
@@ -26,6 +27,7 @@ export interface SharedVerification {
   requiredClaims: readonly string[]
   validators: readonly ClaimValidator[]
   jwksTiming: RemoteJwksTiming | undefined
+  metadataTiming: MetadataTiming | undefined
   discoveryTimeoutMs: number | undefined
   allowInsecureHttp: boolean
   store: Store
@@ -58,6 +60,16 @@ export interface IssuerVerifier {
   readonly introspectionReuseMs: number | undefined
   verify(token: string): Promise<IssuerVerification>
   warmUp(): Promise<void>
+}
+
+/** How long fetched authorization server metadata is used. */
+export interface MetadataTiming {
+  /**
+   * A metadata document older than this is fetched again when it is next needed (for the JWKS
+   * URI or the introspection endpoint); until that succeeds, the previous one keeps being used.
+   * @default 86400000 (24 hours)
+   */
+  maxAgeMs?: number
 }
 
 const METADATA_MAX_AGE_MS = 24 * 60 * 60 * 1000
@@ -109,13 +121,14 @@ export function createIssuerVerifier(
     return value as string
   }
 
-  // Metadata is fetched on first need and refreshed once it is a day old; until a refresh
-  // succeeds, the previous document keeps being used.
+  // Metadata is fetched on first need and refreshed once it is `metadataTiming.maxAgeMs` old;
+  // until a refresh succeeds, the previous document keeps being used.
+  const metadataMaxAgeMs = shared.metadataTiming?.maxAgeMs ?? METADATA_MAX_AGE_MS
   let metadata: Promise<AuthorizationServerMetadata> | undefined
   let metadataAt = 0
   const loadMetadata = (): Promise<AuthorizationServerMetadata> => {
     const previous = metadata
-    if (previous !== undefined && now() - metadataAt < METADATA_MAX_AGE_MS) return previous
+    if (previous !== undefined && now() - metadataAt < metadataMaxAgeMs) return previous
     metadataAt = now()
     metadata = discoverMetadata(issuer, {
       metadataUrl: options.metadataUrl,
@@ -139,7 +152,9 @@ export function createIssuerVerifier(
   let keys: KeySource
   if (options.secret !== undefined) keys = secretSource(options.secret, algorithms)
   else if (options.jwks !== undefined) keys = staticJwksSource(options.jwks)
-  else {
+  else if (options.publicKey !== undefined) {
+    keys = publicKeySource(options.publicKey, algorithms, logger)
+  } else {
     const url =
       options.jwksUri ??
       (async () => {

@@ -16,6 +16,10 @@ const PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   .privateKey.export({ type: 'pkcs8', format: 'pem' })
   .toString()
 
+const SPKI = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  .publicKey.export({ type: 'spki', format: 'pem' })
+  .toString()
+
 function messageOf(options: unknown): string {
   try {
     createResourceServer(options as ResourceServerOptions)
@@ -144,6 +148,14 @@ const WRONG: [Record<string, unknown>, string][] = [
     { ...BASE, jwksTiming: { cooldown: 1000 } },
     'unknown option "jwksTiming.cooldown" (did you mean "cooldownMs"?)',
   ],
+  [{ ...BASE, metadataTiming: 3600 }, 'metadataTiming must be an object ('],
+  [{ ...BASE, metadataTiming: { maxAgeMs: '1h' } }, 'metadataTiming.maxAgeMs must be a number'],
+  [
+    { ...BASE, metadataTiming: { maxAge: 1000 } },
+    'unknown option "metadataTiming.maxAge" (did you mean "maxAgeMs"?)',
+  ],
+  [{ ...BASE, publicKey: 5 }, 'publicKey must be an SPKI PEM string or an array of them, got 5'],
+  [{ ...BASE, publicKey: ['x', 1] }, 'publicKey must be an SPKI PEM string or an array of them'],
   [{ ...BASE, discoveryTimeoutMs: '5s' }, 'discoveryTimeoutMs must be a number'],
   [{ ...BASE, allowInsecureHttp: 'yes' }, 'allowInsecureHttp must be a boolean'],
   // state
@@ -194,6 +206,8 @@ const WRONG: [Record<string, unknown>, string][] = [
   ],
   // certificate and DPoP binding
   [{ ...BASE, mtls: [] }, 'mtls must be an object ('],
+  [{ ...BASE, binding: 'strict' }, 'binding must be'],
+  [{ ...BASE, binding: true }, 'binding must be'],
   [{ ...BASE, mtls: { certificateHeader: 1 } }, 'mtls.certificateHeader must be a string'],
   [
     { ...BASE, mtls: { certificateHeader: 'x-cert', trustedProxies: '10.0.0.1' } },
@@ -265,6 +279,7 @@ describe('option shapes', () => {
       issuer: ISSUER,
       audience: [AUDIENCE],
       algorithms: ['ES256'],
+      publicKey: [SPKI],
       metadataUrl: `${ISSUER}/.well-known/openid-configuration`,
       introspection: {
         ...INTROSPECTION,
@@ -303,6 +318,8 @@ describe('option shapes', () => {
       allowedClients: ['app-1'],
       privateNetworks: 'refuse',
       mtls: { certificateHeader: 'x-client-cert', trustedProxies: ['10.0.0.1'] },
+      binding: 'required',
+      metadataTiming: { maxAgeMs: 3_600_000 },
       dpop: {
         policy: 'required',
         algorithms: ['ES256'],

@@ -18,6 +18,7 @@ import {
   type ShapeCheck,
 } from './internal/shape.js'
 import type { IntrospectionCacheOptions, IntrospectionOptions } from './introspection.js'
+import type { MetadataTiming } from './issuer-verifier.js'
 import type { IssuerOptions, ResourceServerOptions } from './options.js'
 import type { RemoteJwksTiming } from './remote-jwks.js'
 import type { ResourceMetadataOptions } from './resource-metadata.js'
@@ -60,6 +61,10 @@ export const ISSUER_SHAPE = {
     'a string or a Uint8Array',
     (v) => typeof v === 'string' || v instanceof Uint8Array,
   ),
+  publicKey: shape(
+    'an SPKI PEM string or an array of them',
+    (v) => typeof v === 'string' || (Array.isArray(v) && v.every((pem) => typeof pem === 'string')),
+  ),
   metadataUrl: text,
   algorithms: strings,
   introspection: objectOf(INTROSPECTION),
@@ -86,6 +91,10 @@ const JWKS_TIMING = {
   maxAgeMs: count,
   retryAfterMs: count,
 } satisfies Record<keyof RemoteJwksTiming, ShapeCheck>
+
+const METADATA_TIMING = {
+  maxAgeMs: count,
+} satisfies Record<keyof MetadataTiming, ShapeCheck>
 
 const RESOURCE_METADATA = {
   resource: text,
@@ -158,6 +167,7 @@ export const RESOURCE_SERVER_SHAPE = {
   extraction: objectOf(EXTRACTION),
   realm: text,
   jwksTiming: objectOf(JWKS_TIMING),
+  metadataTiming: objectOf(METADATA_TIMING),
   discoveryTimeoutMs: count,
   allowInsecureHttp: flag,
   store: STORE,
@@ -169,6 +179,7 @@ export const RESOURCE_SERVER_SHAPE = {
   ),
   privateNetworks: either(exactly('refuse'), exactly('allow')),
   mtls: objectOf(MTLS),
+  binding: either(exactly('checked'), exactly('required'), exactly('ignored')),
   dpop: either(DPOP_POLICY, objectOf(DPOP)),
   publicOrigin: text,
   cache: either(exactly(false), objectOf(CACHE)),

@@ -8,6 +8,9 @@ import type { DpopOptions, DpopPolicy } from './dpop-verifier.js'
 import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './key-source.js'
 import type { EventHandler } from './events.js'
 import type { Logger } from './logger.js'
+import type { BindingPolicy } from './binding.js'
+import type { MetadataTiming } from './issuer-verifier.js'
+import { parsePublicKeys } from './public-key.js'
 import type { RemoteJwksTiming } from './remote-jwks.js'
 import type { IntrospectionOptions } from './introspection.js'
 import type { RequestLike } from './request.js'
@@ -29,8 +32,9 @@ export type TokenFormat = 'jwt' | 'opaque' | 'auto'
 
 /**
  * One trusted issuer: its identifier, this API's audience for it, and where its keys (or its
- * introspection endpoint) are. Keys come from exactly one of `jwksUri`, `jwks` or `secret`; with
- * none of them, the JWKS URI is discovered from the issuer's metadata when a JWT arrives.
+ * introspection endpoint) are. Keys come from exactly one of `jwksUri`, `jwks`, `secret` or
+ * `publicKey`; with none of them, the JWKS URI is discovered from the issuer's metadata when a JWT
+ * arrives.
  */
 export interface IssuerOptions {
   /** The issuer identifier, compared exactly with each token's `iss` (no normalisation). */
@@ -43,6 +47,13 @@ export interface IssuerOptions {
   jwks?: JSONWebKeySet
   /** A shared secret for HS256/384/512 tokens (at least the hash size in bytes). */
   secret?: string | Uint8Array
+  /**
+   * The issuer's public key as SPKI PEM text (`-----BEGIN PUBLIC KEY-----`), or several during a
+   * key rotation: RSA (2048 bits or more; verifies RS and PS), EC P-256/384/521 (ES256/384/512)
+   * or Ed25519 (EdDSA). PEM keys have no `kid`: each key whose type fits the token's `alg` is
+   * tried. Checked at construction; HMAC tokens are never verified with it.
+   */
+  publicKey?: string | readonly string[]
   /** Fetch metadata from this URL instead of the issuer's well-known locations. */
   metadataUrl?: string
   /**
@@ -108,8 +119,16 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
   extraction?: ExtractionOptions
   /** The `realm` of `WWW-Authenticate` challenges. @default 'api' */
   realm?: string
-  /** Timing of remote JWKS fetches. */
+  /**
+   * Timing of remote JWKS fetches; `jwksTiming.maxAgeMs` is how long fetched keys are used before
+   * they are refreshed (in the background). @default { maxAgeMs: 600000 } (10 minutes)
+   */
   jwksTiming?: RemoteJwksTiming
+  /**
+   * How long a fetched authorization server metadata document (RFC 8414 / OpenID discovery) is
+   * used before it is fetched again, when it is next needed. @default { maxAgeMs: 86400000 } (24 h)
+   */
+  metadataTiming?: MetadataTiming
   /** Timeout of metadata requests, in milliseconds. @default 5000 */
   discoveryTimeoutMs?: number
   /**
@@ -172,6 +191,15 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * which is safe only when the app can be reached through the proxy alone.
    */
   mtls?: { certificateHeader?: string; trustedProxies?: readonly string[] }
+  /**
+   * Sender-constrained tokens. `'checked'` enforces the binding a token carries (`cnf.jkt`: DPoP
+   * scheme and a matching proof; `cnf["x5t#S256"]`: the matching client certificate) and accepts
+   * unbound tokens. `'required'` also refuses every token that is neither DPoP-bound nor
+   * certificate-bound (401 `invalid_token`). `'ignored'` turns the binding checks off: a stolen
+   * bound token then works as a plain bearer token. Only for migrations; see the README.
+   * @default 'checked'
+   */
+  binding?: BindingPolicy
   /**
    * DPoP (RFC 9449): `'allowed'` accepts `Authorization: DPoP` with a proof next to Bearer (and
    * refuses DPoP-bound tokens sent as Bearer), `'required'` accepts only DPoP, `'disabled'` only
@@ -272,7 +300,9 @@ export function validateIssuerOptions(
       `${name('audience')} must be this API's identifier (a non-empty string or array of strings), got ${describe(options.audience)}`,
     )
   }
-  const sources = (['jwksUri', 'jwks', 'secret'] as const).filter((k) => options[k] !== undefined)
+  const sources = (['jwksUri', 'jwks', 'secret', 'publicKey'] as const).filter(
+    (k) => options[k] !== undefined,
+  )
   if (sources.length > 1) {
     throw new ConfigurationError(`give only one key source; got ${sources.map(name).join(' and ')}`)
   }
@@ -305,6 +335,13 @@ export function validateIssuerOptions(
         )
       }
     }
+  }
+  if (options.publicKey !== undefined) {
+    parsePublicKeys(
+      options.publicKey,
+      options.algorithms ?? ASYMMETRIC_ALGORITHMS,
+      name('publicKey'),
+    )
   }
   const format = options.tokenFormat
   if (format !== undefined && !['jwt', 'opaque', 'auto'].includes(format)) {
@@ -508,6 +545,7 @@ export function validateOptions(options: ResourceServerOptions): void {
       )
     }
   }
+  positive('metadataTiming.maxAgeMs', options.metadataTiming?.maxAgeMs, false)
   if (options.realm !== undefined && (typeof options.realm !== 'string' || options.realm === '')) {
     throw new ConfigurationError('realm must be a non-empty string')
   }

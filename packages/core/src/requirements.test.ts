@@ -214,6 +214,87 @@ describe('requireClaim', () => {
   })
 })
 
+describe('requireClaim includes', () => {
+  it('requires every value in an array claim', () => {
+    const requirement = requireClaim('roles', { includes: ['admin', 'billing'] })
+    expect(() => requirement.check(authWith({ roles: ['user', 'billing', 'admin'] }))).not.toThrow()
+    expect(failure(requirement, authWith({ roles: ['admin'] })).reason).toBe('claim_requirement')
+    expect(failure(requirement, authWith({ roles: [] })).status).toBe(403)
+  })
+
+  it('splits a space-separated string claim', () => {
+    const requirement = requireClaim('roles', { includes: 'admin' })
+    expect(() => requirement.check(authWith({ roles: 'user admin' }))).not.toThrow()
+    expect(() => requirement.check(authWith({ roles: 'admin' }))).not.toThrow()
+    expect(() => requirement.check(authWith({ roles: ' admin  user ' }))).not.toThrow()
+    expect(failure(requirement, authWith({ roles: 'administrator user' })).status).toBe(403)
+    expect(failure(requirement, authWith({ roles: 'user,admin' })).status).toBe(403)
+    const both = requireClaim('permissions', { includes: ['read:files', 'write:files'] })
+    expect(() => both.check(authWith({ permissions: 'write:files read:files' }))).not.toThrow()
+    expect(failure(both, authWith({ permissions: 'read:files' })).status).toBe(403)
+  })
+
+  it('fails on a missing claim or one of another type', () => {
+    const requirement = requireClaim('roles', { includes: 'admin' })
+    for (const roles of [undefined, 42, true, { admin: true }, null]) {
+      expect(failure(requirement, authWith({ roles })).status, String(roles)).toBe(403)
+    }
+    // Array elements are compared exactly: a non-string element never matches.
+    expect(failure(requireClaim('ids', { includes: '1' }), authWith({ ids: [1] })).status).toBe(403)
+  })
+
+  it.each([
+    ['no values', { includes: [] }],
+    ['an empty value', { includes: [''] }],
+    ['a value with a space', { includes: 'admin editor' }],
+    ['a non-string value', { includes: [1] }],
+    ['an unknown member', { includes: 'admin', any: true }],
+    ['an array expectation', ['admin']],
+  ])('refuses %s at construction', (_what, expected) => {
+    expect(() => requireClaim('roles', expected as never)).toThrow(ConfigurationError)
+  })
+})
+
+describe('requireClaim description', () => {
+  it('sends the custom description in the error and its challenge', () => {
+    const requirement = requireClaim(
+      'roles',
+      { includes: 'admin' },
+      { description: 'Only administrators may delete files' },
+    )
+    const error = failure(requirement, authWith({ roles: 'user' }))
+    expect(error.description).toBe('Only administrators may delete files')
+    expect(error.reason).toBe('claim_requirement')
+    expect(challengeOf(error)['error_description']).toBe('Only administrators may delete files')
+  })
+
+  it('sanitises it once, like every description', () => {
+    const requirement = requireClaim('tenant', 'acme', {
+      description: 'Tenant "acme" only\\ — see\ndocs',
+    })
+    const error = failure(requirement, authWith({ tenant: 'other' }))
+    expect(error.description).toBe("Tenant 'acme' only/  seedocs")
+    expect(challengeOf(error)['error_description']).toBe(error.description)
+  })
+
+  it('keeps the generic description without one', () => {
+    const error = failure(requireClaim('tenant', 'acme', {}), authWith({ tenant: 'x' }))
+    expect(error.description).toBe("The access token's tenant claim does not allow this request")
+  })
+
+  it.each([
+    ['an empty description', { description: '' }],
+    ['a description with nothing printable', { description: '\n\té' }],
+    ['a non-string description', { description: 42 }],
+    ['an unknown option', { message: 'x' }],
+    ['options that are not an object', 'Only admins'],
+  ])('refuses %s at construction', (_what, options) => {
+    expect(() => requireClaim('tenant', 'acme', options as never)).toThrow(
+      /^scopeguard: requireClaim\(\): /,
+    )
+  })
+})
+
 describe('checkRequirements', () => {
   it('passes when all pass', () => {
     const auth = authWith({ scope: 'a b', tenant: 'acme' })

@@ -149,6 +149,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     requiredClaims: options.requiredClaims ?? [],
     validators: options.validators ?? [],
     jwksTiming: options.jwksTiming,
+    metadataTiming: options.metadataTiming,
     discoveryTimeoutMs: options.discoveryTimeoutMs,
     allowInsecureHttp: options.allowInsecureHttp === true,
     store: options.store ?? createMemoryStore({ maxEntries: 10_000 }),
@@ -212,6 +213,12 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       : {}),
   })
   const revocation = options.revocation === true
+  const binding = options.binding ?? 'checked'
+  if (binding === 'ignored') {
+    logger.warn(
+      "binding: 'ignored' turns off token binding checks: a stolen DPoP-bound or certificate-bound token is accepted as a plain Bearer token. Use it only while migrating, and return to 'checked'",
+    )
+  }
   const certificateHeader = options.mtls?.certificateHeader
   const trustedProxies =
     options.mtls?.trustedProxies === undefined
@@ -327,13 +334,17 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     }
     const clientId = clientIdOf(raw)
     if (clients !== undefined) await clients.check(clientId)
-    await checkBinding(raw, {
-      scheme,
-      clientCertificate:
-        request === undefined
-          ? undefined
-          : (request.clientCertificate ?? proxiedCertificate(request)),
-    })
+    await checkBinding(
+      raw,
+      {
+        scheme,
+        clientCertificate:
+          request === undefined
+            ? undefined
+            : (request.clientCertificate ?? proxiedCertificate(request)),
+      },
+      binding,
+    )
     if (proof !== undefined) await dpop.bindAndRecord(raw, proof)
     else dpop.checkBearer(request)
     const claims = raw as AccessTokenClaims & Claims

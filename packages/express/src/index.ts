@@ -40,6 +40,7 @@ export type {
   Logger,
   OAuthErrorCode,
   Register,
+  RequireClaimOptions,
   Requirement,
   ResourceMetadata,
   ResourceMetadataOptions,

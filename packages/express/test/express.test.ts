@@ -55,6 +55,14 @@ function buildApp(express: typeof express5, rs: ResourceServer): express5.Expres
   app.get('/acme', guard, requireClaim('tenant', 'acme'), (_req, res) => {
     res.json({ ok: true })
   })
+  app.get(
+    '/admins',
+    guard,
+    requireClaim('roles', { includes: 'admin' }, { description: 'Administrators only' }),
+    (_req, res) => {
+      res.json({ ok: true })
+    },
+  )
   app.get('/optional', protect(rs, { optional: true }), (req, res) => {
     res.json({ anonymous: !hasAuth(req) })
   })
@@ -250,6 +258,21 @@ for (const [name, express] of [
       const denied = await call('/any', withToken(await issuer.sign({ scope: 'other' })))
       expect(denied.status).toBe(403)
       expect(challengeParams(denied)['scope']).toBe('files:read account:read')
+    })
+
+    it('checks claim includes over a space-separated string or an array, with a custom description', async () => {
+      for (const roles of ['user admin', ['admin']]) {
+        expect((await call('/admins', withToken(await issuer.sign({ roles })))).status).toBe(200)
+      }
+      const denied = await call(
+        '/admins',
+        withToken(await issuer.sign({ roles: 'user administrator' })),
+      )
+      expect(denied.status).toBe(403)
+      expect(challengeParams(denied)).toMatchObject({
+        error: 'insufficient_scope',
+        error_description: 'Administrators only',
+      })
     })
 
     it('answers a failed claim requirement with 403, not 401', async () => {

@@ -42,6 +42,7 @@ export type {
   Logger,
   OAuthErrorCode,
   Register,
+  RequireClaimOptions,
   Requirement,
   ResourceMetadata,
   ResourceMetadataOptions,

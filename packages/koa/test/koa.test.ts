@@ -74,6 +74,14 @@ function buildApp(Koa: typeof Koa3, rs: ResourceServer): { app: Koa3; appErrors:
   router.get('/acme', guard, requireClaim('tenant', 'acme'), (ctx) => {
     ctx.body = { ok: true }
   })
+  router.get(
+    '/admins',
+    guard,
+    requireClaim('roles', { includes: 'admin' }, { description: 'Administrators only' }),
+    (ctx) => {
+      ctx.body = { ok: true }
+    },
+  )
   router.get('/optional', protect(rs, { optional: true }), (ctx) => {
     ctx.body = { anonymous: !hasAuth(ctx), stateSet: 'auth' in ctx.state }
   })
@@ -307,6 +315,21 @@ for (const [name, Koa] of [
       const denied = await call('/any', withToken(await issuer.sign({ scope: 'other' })))
       expect(denied.status).toBe(403)
       expect(challengeParams(denied)['scope']).toBe('files:read account:read')
+    })
+
+    it('checks claim includes over a space-separated string or an array, with a custom description', async () => {
+      for (const roles of ['user admin', ['admin']]) {
+        expect((await call('/admins', withToken(await issuer.sign({ roles })))).status).toBe(200)
+      }
+      const denied = await call(
+        '/admins',
+        withToken(await issuer.sign({ roles: 'user administrator' })),
+      )
+      expect(denied.status).toBe(403)
+      expect(challengeParams(denied)).toMatchObject({
+        error: 'insufficient_scope',
+        error_description: 'Administrators only',
+      })
     })
 
     it('answers a failed claim requirement with 403, not 401', async () => {

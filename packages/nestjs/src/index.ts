@@ -63,6 +63,7 @@ export type {
   Logger,
   OAuthErrorCode,
   Register,
+  RequireClaimOptions,
   Requirement,
   ResourceMetadata,
   ResourceMetadataOptions,

@@ -3,6 +3,7 @@ import {
   requireClaim,
   requireScope,
   type ClaimExpectation,
+  type RequireClaimOptions,
   type Scope,
 } from '@scopeguard/core'
 import { appendMetadata } from './internal/append-metadata.js'
@@ -32,13 +33,16 @@ export function AnyScope(...scopes: Scope[]): ClassDecorator & MethodDecorator {
 }
 
 /**
- * Requires a claim to have a value (or contain it, for array claims) or to satisfy a predicate
- * `(value, claims) => boolean`. A failure is a 403 `insufficient_scope`: the token is valid, the
- * client is not allowed. Merges like `@Scopes()`.
+ * Requires a claim to have a value (or contain it, for array claims), to include values
+ * (`{ includes: ['admin'] }`, over an array or a space-separated string claim), or to satisfy a
+ * predicate `(value, claims) => boolean`. A failure is a 403 `insufficient_scope`: the token is
+ * valid, the client is not allowed; `options.description` replaces its generic description.
+ * Merges like `@Scopes()`.
  */
 export function RequireClaim(
   name: string,
   expected: ClaimExpectation,
+  options?: RequireClaimOptions,
 ): ClassDecorator & MethodDecorator {
-  return appendMetadata(CLAIMS_METADATA, [requireClaim(name, expected)])
+  return appendMetadata(CLAIMS_METADATA, [requireClaim(name, expected, options)])
 }

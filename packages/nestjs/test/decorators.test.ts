@@ -54,6 +54,8 @@ describe('decorators', () => {
     expect(() => Scopes('files read')).toThrow(/not a valid scope token/)
     expect(() => AnyScope()).toThrow(/requireAnyScope\(\) needs at least one scope/)
     expect(() => RequireClaim('', 'x')).toThrow(/needs a claim name/)
+    expect(() => RequireClaim('roles', { includes: 'a b' })).toThrow(/without spaces/)
+    expect(() => RequireClaim('roles', 'admin', { description: '' })).toThrow(/description/)
     let error: unknown
     try {
       Scopes('"quoted"')

@@ -40,6 +40,12 @@ export function referenceApp(rs: ResourceServer): express.Express {
   app.get('/merged/class-only', guard, requireScope('files'), ok)
   app.get('/any', guard, requireAnyScope('files:read', 'account:read'), ok)
   app.get('/acme', guard, requireClaim('tenant', 'acme'), ok)
+  app.get(
+    '/admins',
+    guard,
+    requireClaim('roles', { includes: 'admin' }, { description: 'Administrators only' }),
+    ok,
+  )
   app.get('/in-handler', guard, requireClaim('tenant', 'acme'), ok)
   app.get('/twice', guard, requireScope('files:read', 'files:write'), ok)
   app.get('/optional', protect(rs, { optional: true }), (req, res) => {

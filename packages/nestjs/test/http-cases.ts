@@ -229,6 +229,22 @@ const CASES: HttpCase[] = [
     challenge: { error: 'insufficient_scope' },
   },
   {
+    name: '@RequireClaim with includes accepts a space-separated string claim holding the value',
+    request: async (issuer) => get('/admins', await issuer.sign({ roles: 'user admin' })),
+    status: 200,
+  },
+  {
+    name: '@RequireClaim with includes accepts an array claim holding the value',
+    request: async (issuer) => get('/admins', await issuer.sign({ roles: ['admin'] })),
+    status: 200,
+  },
+  {
+    name: '@RequireClaim with includes refuses a claim without it, with the custom description',
+    request: async (issuer) => get('/admins', await issuer.sign({ roles: 'user administrator' })),
+    status: 403,
+    challenge: { error: 'insufficient_scope', error_description: 'Administrators only' },
+  },
+  {
     name: 'class and handler @Scopes merge: the class scope alone is 403 naming both',
     request: async (issuer) => get('/merged', await issuer.sign({ scope: 'files' })),
     status: 403,

@@ -92,6 +92,12 @@ class RoutesController {
     return { ok: true }
   }
 
+  @Get('admins')
+  @RequireClaim('roles', { includes: 'admin' }, { description: 'Administrators only' })
+  admins(): { ok: boolean } {
+    return { ok: true }
+  }
+
   @Get('twice')
   @Scopes('files:read')
   @Scopes('files:write')

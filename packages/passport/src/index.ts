@@ -49,6 +49,7 @@ export type {
   Logger,
   OAuthErrorCode,
   Register,
+  RequireClaimOptions,
   Requirement,
   ResourceMetadata,
   ResourceMetadataOptions,

@@ -10,6 +10,7 @@ import {
   type Actor,
   type AuthenticationPolicy,
   type ClaimExpectation,
+  type RequireClaimOptions,
   type Requirement,
   type Scope,
 } from '@scopeguard/core'
@@ -73,9 +74,17 @@ export function requireAnyScope(...scopes: Scope[]): Middleware {
   return requirement(anyScope(...scopes))
 }
 
-/** Requires a claim value (contained, for array claims) or a predicate over the claim. */
-export function requireClaim(name: string, expected: ClaimExpectation): Middleware {
-  return requirement(claim(name, expected))
+/**
+ * Requires a claim value (contained, for array claims), `{ includes }` values (in an array or a
+ * space-separated string claim) or a predicate over the claim; `options.description` replaces
+ * the generic 403 description: `requireClaim('roles', { includes: 'admin' }, { description: 'Admins only' })`.
+ */
+export function requireClaim(
+  name: string,
+  expected: ClaimExpectation,
+  options?: RequireClaimOptions,
+): Middleware {
+  return requirement(claim(name, expected, options))
 }
 
 /**

@@ -83,6 +83,14 @@ function buildApp(rs: ResourceServer, mode: 'json' | 'passport-default'): expres
   app.get('/acme', guard, requireClaim('tenant', 'acme'), (_req, res) => {
     res.json({ ok: true })
   })
+  app.get(
+    '/admins',
+    guard,
+    requireClaim('roles', { includes: 'admin' }, { description: 'Administrators only' }),
+    (_req, res) => {
+      res.json({ ok: true })
+    },
+  )
   app.get('/optional', passport.authenticate('scopeguard-optional', options), (req, res) => {
     res.json({ anonymous: !hasAuth(req), user: req.user === undefined ? null : 'set' })
   })
@@ -302,6 +310,21 @@ describe('Express 5 + Passport with failWithError and errorHandler()', () => {
     const denied = await get('/any', withToken(await issuer.sign({ scope: 'other' })))
     expect(denied.status).toBe(403)
     expect(challengeParams(denied)['scope']).toBe('files:read account:read')
+  })
+
+  it('checks claim includes over a space-separated string or an array, with a custom description', async () => {
+    for (const roles of ['user admin', ['admin']]) {
+      expect((await get('/admins', withToken(await issuer.sign({ roles })))).status).toBe(200)
+    }
+    const denied = await get(
+      '/admins',
+      withToken(await issuer.sign({ roles: 'user administrator' })),
+    )
+    expect(denied.status).toBe(403)
+    expect(challengeParams(denied)).toMatchObject({
+      error: 'insufficient_scope',
+      error_description: 'Administrators only',
+    })
   })
 
   it('answers a failed claim requirement with 403, not 401', async () => {
