@@ -7,11 +7,22 @@ import { describe, expect, it } from 'vitest'
 const demoDir = fileURLToPath(new URL('..', import.meta.url))
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 
+/**
+ * The demo as a user starts it: without the Redis servers `npm test` starts for other packages
+ * (the examples refuse REDIS_URL and REDIS_CLUSTER_NODES together).
+ */
+function demoEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' }
+  delete env['REDIS_URL']
+  delete env['REDIS_CLUSTER_NODES']
+  return env
+}
+
 function runDemo(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [main, ...args], {
       cwd: demoDir,
-      env: { ...process.env, NO_COLOR: '1' },
+      env: demoEnv(),
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let output = ''
