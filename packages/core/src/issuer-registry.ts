@@ -13,8 +13,8 @@ import {
   validateIssuerOptions,
   withDefaults,
   type IssuerOptions,
-  type ResourceServerOptions,
-} from './options.js'
+} from './issuer-options.js'
+import type { ResourceServerOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { redactText } from './url-policy.js'
 

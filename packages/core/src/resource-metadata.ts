@@ -1,5 +1,4 @@
 import { ConfigurationError } from './errors.js'
-import type { ResourceServer } from './resource-server.js'
 import { redactText, upstreamUrlProblem } from './url-policy.js'
 
 /** What the protected resource metadata document (RFC 9728) says about this API. */
@@ -111,8 +110,16 @@ export function resourceMetadataResponse(metadata: ResourceMetadata): {
   }
 }
 
+/** What the metadata route reads from a resource server (every `ResourceServer` has it). */
+export interface ResourceMetadataHolder {
+  /** The document, when the server was created with `resourceMetadata`. */
+  readonly resourceMetadata: ResourceMetadata | undefined
+  /** Tells a resource server from a document. */
+  readonly authenticate: unknown
+}
+
 /** Where a metadata document comes from: a resource server created with `resourceMetadata`, or the document itself. */
-export type ResourceMetadataSource = ResourceServer<object> | ResourceMetadata
+export type ResourceMetadataSource = ResourceMetadataHolder | ResourceMetadata
 
 /**
  * What the metadata route answers, for an adapter to copy onto the framework's response:

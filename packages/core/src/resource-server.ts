@@ -13,7 +13,8 @@ import {
   TemporarilyUnavailableError,
 } from './errors.js'
 import { buildResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
-import { certificateFromHeader, checkBinding } from './binding.js'
+import { checkBinding } from './binding.js'
+import { certificateFromHeader } from './mtls.js'
 import { createDpopVerifier, resolveDpopOptions, resolvePublicOrigin } from './dpop-verifier.js'
 import {
   bearerRefused,
@@ -30,15 +31,8 @@ import { createDenylist, type RevocationTarget } from './revocation.js'
 import { consoleLogger, silentLogger } from './logger.js'
 import { attachRefusalReporter, createEventSink, monotonicMs, type EventSink } from './events.js'
 import { createMemoryStore } from './memory-store.js'
-import {
-  normalizeAddress,
-  topLevelIssuer,
-  validateIssuerOptions,
-  validateOptions,
-  withDefaults,
-  type IssuerOptions,
-  type ResourceServerOptions,
-} from './options.js'
+import { normalizeAddress } from './mtls.js'
+import { validateOptions, type ResourceServerOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { checkRequirements, type Requirement } from './requirements.js'
 import { createScopeReader, type Scope } from './scopes.js'
