@@ -1,4 +1,5 @@
 import { InvalidTokenError } from './errors.js'
+import type { Logger } from './logger.js'
 import type { RequestLike } from './request.js'
 import { base64url } from './token-hash.js'
 
@@ -7,6 +8,19 @@ import { base64url } from './token-hash.js'
  * also refuses unbound tokens, `'ignored'` enforces none (see the `binding` option).
  */
 export type BindingPolicy = 'checked' | 'required' | 'ignored'
+
+/** The `binding` option with its default; warns when binding checks are turned off. */
+export function resolveBindingPolicy(
+  policy: BindingPolicy | undefined,
+  logger: Logger,
+): BindingPolicy {
+  if (policy === 'ignored') {
+    logger.warn(
+      "binding: 'ignored' turns off token binding checks: a stolen DPoP-bound or certificate-bound token is accepted as a plain Bearer token. Use it only while migrating, and return to 'checked'",
+    )
+  }
+  return policy ?? 'checked'
+}
 
 /** How a request proves possession of the key its token is bound to. */
 export interface PresentedBinding {

@@ -75,6 +75,34 @@ export function validateExtractionOptions(extraction: ExtractionOptions | undefi
   }
 }
 
+/** Where tokens may be sent, as RFC 9728's `bearer_methods_supported` names them. */
+export function bearerMethods(extraction: ResolvedExtraction): string[] {
+  return [
+    'header',
+    ...(extraction.body ? ['body'] : []),
+    ...(extraction.queryParam !== undefined ? ['query'] : []),
+  ]
+}
+
+/**
+ * The extraction of each route: the server's, or a route's options over it (resolved once per
+ * options object, as adapters pass the same object on every request).
+ */
+export function createRouteExtraction(
+  base: ResolvedExtraction,
+): (route: ExtractionOptions | undefined) => ResolvedExtraction {
+  const perRoute = new WeakMap<ExtractionOptions, ResolvedExtraction>()
+  return (route) => {
+    if (route === undefined) return base
+    let resolved = perRoute.get(route)
+    if (resolved === undefined) {
+      resolved = resolveExtraction(route, base)
+      perRoute.set(route, resolved)
+    }
+    return resolved
+  }
+}
+
 /** Applies defaults to {@link ExtractionOptions}. */
 export function resolveExtraction(
   options: ExtractionOptions = {},

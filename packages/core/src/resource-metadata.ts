@@ -1,4 +1,5 @@
 import { ConfigurationError } from './errors.js'
+import type { Logger } from './logger.js'
 import { redactText, upstreamUrlProblem } from './url-policy.js'
 
 /** What the protected resource metadata document (RFC 9728) says about this API. */
@@ -92,6 +93,29 @@ export function buildResourceMetadata(
   const url = resourceMetadataUrl(options.resource)
   const { pathname, search } = new URL(url)
   return { url, path: pathname + search, document: Object.freeze(document) }
+}
+
+/**
+ * The metadata a resource server publishes (`resourceMetadata` option), or undefined. Warns when
+ * the document's `resource` is not an accepted audience: clients that read the metadata ask the
+ * authorization server for tokens for `resource` (RFC 8707), which then becomes their `aud`, so
+ * every such client would get tokens this server refuses.
+ * @throws ConfigurationError for a resource that is not an absolute https URL.
+ */
+export function publishedResourceMetadata(
+  options: ResourceMetadataOptions | undefined,
+  facts: ResourceMetadataFacts & { audiences: readonly string[]; logger: Logger },
+): ResourceMetadata | undefined {
+  if (options === undefined) return undefined
+  const metadata = buildResourceMetadata(options, facts)
+  const { audiences } = facts
+  const resource = metadata.document['resource'] as string
+  if (audiences.length > 0 && !audiences.includes(resource)) {
+    facts.logger.warn(
+      `the protected resource metadata names resource ${String(resource)}, which is not an accepted audience (${audiences.join(', ')}); clients that follow the metadata will get tokens this server refuses`,
+    )
+  }
+  return metadata
 }
 
 /** The response every adapter sends for the metadata route. */
