@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose'
 import { LRUCache } from 'lru-cache'
-import { configurationKey } from './configuration-key.js'
+import { createConfigurationKey } from './configuration-key.js'
 import { ConfigurationError, InvalidTokenError } from './errors.js'
 import {
   createIssuerVerifier,
@@ -59,6 +59,7 @@ export function createIssuerRegistry(
   options: ResourceServerOptions,
   shared: SharedVerification,
 ): IssuerRegistry {
+  const configurationKey = createConfigurationKey()
   const byIssuer = new Map<string, IssuerVerifier>()
   const byConfiguration = new Map<string, IssuerVerifier>()
   const single = topLevelIssuer(options)

@@ -1,42 +1,24 @@
+import { createAuthentication, type AuthenticateOptions } from './authentication.js'
 import type { AuthInfo, RefusalContext } from './auth-info.js'
 import { resolveBindingPolicy } from './binding.js'
 import { clientIdOf } from './build-auth-info.js'
 import { serverChallengeParams, type ChallengeParams } from './challenge.js'
-import { createClientPolicy } from './client-policy.js'
+import { createClientAdministration, createClientPolicy } from './client-policy.js'
 import { createDpopVerifier, resolveDpopOptions, resolvePublicOrigin } from './dpop-verifier.js'
-import { ConfigurationError, isOAuthError, MissingTokenError } from './errors.js'
+import type { ConfigurationError } from './errors.js'
 import { createRequestReporter } from './events.js'
-import {
-  bearerMethods,
-  createRouteExtraction,
-  extractToken,
-  resolveExtraction,
-  type ExtractionOptions,
-  type TokenSource,
-} from './extract.js'
+import { bearerMethods, resolveExtraction, type TokenSource } from './extract.js'
 import { createIssuerRegistry } from './issuer-registry.js'
 import { createCertificateReader } from './mtls.js'
 import { resolveOptions, type ResourceServerOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { checkRequirements, type Requirement } from './requirements.js'
 import { publishedResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
-import { createDenylist, type RevocationTarget } from './revocation.js'
+import { createDenylist, createRevoke, type RevocationTarget } from './revocation.js'
 import { createScopeReader } from './scopes.js'
-import {
-  createTokenCache,
-  createTokenVerification,
-  type PresentedToken,
-} from './token-verification.js'
+import { createTokenCache, createTokenVerification } from './token-verification.js'
 
-/** Per-route options of {@link ResourceServer.authenticate}. */
-export interface AuthenticateOptions extends ExtractionOptions {
-  /**
-   * Let requests without any token through as anonymous (`undefined`). A request that does carry
-   * a token is still verified, and an invalid token is still a 401: never silently anonymous.
-   * @default false
-   */
-  optional?: boolean
-}
+export type { AuthenticateOptions } from './authentication.js'
 
 /** A resource server: created once from options, used for every request. */
 export interface ResourceServer<Claims extends object = Record<string, unknown>> {
@@ -119,7 +101,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   // The parts, each built from its own options.
   const registry = createIssuerRegistry(options, shared)
   const verifiers = registry.configured
-  const audiences = [...new Set(verifiers.flatMap((v) => v.audiences))]
+  const onlyIssuer = verifiers.length === 1 ? verifiers[0]?.issuer : undefined
   const dpop = createDpopVerifier(resolveDpopOptions(options.dpop), {
     store,
     logger,
@@ -168,102 +150,28 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     refusalContext: { Bearer: refusalContext('Bearer'), DPoP: refusalContext('DPoP') },
     now,
   })
-  const extractionFor = createRouteExtraction(extraction)
-
-  /** A refusal as the client gets it: with this server's challenge, on the scheme it used. */
-  function challenged(error: unknown, scheme: 'Bearer' | 'DPoP' | undefined): unknown {
-    return isOAuthError(error)
-      ? error.withChallenge(dpop.paramsFor(challengeParams, scheme))
-      : error
-  }
-
-  /** Verifies a presented token, reporting the outcome. */
-  async function verifyReported(
-    presented: PresentedToken,
-    started: number,
-  ): Promise<AuthInfo<Claims>> {
-    try {
-      const auth = await verify<Claims>(presented)
-      report.authenticated(auth, started)
-      return auth
-    } catch (error) {
-      const refused = challenged(error, presented.scheme)
-      report.refused(refused, started)
-      throw refused
-    }
-  }
-
-  async function authenticate(
-    request: RequestLike,
-    routeOptions?: AuthenticateOptions,
-  ): Promise<AuthInfo<Claims> | undefined> {
-    const started = report.start()
-    let extracted
-    try {
-      extracted = extractToken(request, extractionFor(routeOptions))
-    } catch (error) {
-      if (routeOptions?.optional === true && error instanceof MissingTokenError) return undefined
-      const refused = challenged(error, dpop.schemeOf(request))
-      report.refused(refused)
-      throw refused
-    }
-    const { token, source, scheme = 'Bearer' } = extracted
-    return verifyReported({ token, source, scheme, request }, started)
-  }
+  const { authenticate, verifyToken } = createAuthentication<Claims>({
+    extraction,
+    dpop,
+    challengeParams,
+    verify,
+    report,
+  })
 
   return {
     issuers: verifiers.map((v) => v.issuer),
-    issuer: verifiers.length === 1 ? verifiers[0]?.issuer : undefined,
-    audiences,
+    issuer: onlyIssuer,
+    audiences: [...new Set(verifiers.flatMap((v) => v.audiences))],
     challengeParams,
     resourceMetadata,
     authenticate: authenticate as ResourceServer<Claims>['authenticate'],
-    async verifyToken(token, source = 'header', request) {
-      // The token counts as DPoP when the request carries it with the DPoP scheme (its proof is
-      // then checked, bound to this token); anything else is Bearer, under the same policy.
-      const scheme =
-        request !== undefined && dpop.policy !== 'disabled' && dpop.schemeOf(request) === 'DPoP'
-          ? 'DPoP'
-          : 'Bearer'
-      return verifyReported({ token, source, scheme, request }, report.start())
-    },
-    async revoke(target) {
-      if (denylist === undefined) {
-        throw new ConfigurationError('revoke() needs the revocation: true option')
-      }
-      if ('token' in target) {
-        await denylist.revoke(target, undefined)
-        // Hits consult the denylist too (it may be shared by other instances); dropping is a bonus.
-        cache?.delete(target.token)
-        return
-      }
-      const issuer = target.issuer ?? (verifiers.length === 1 ? verifiers[0]?.issuer : undefined)
-      if (
-        issuer !== undefined &&
-        !registry.resolves &&
-        registry.configuredFor(issuer) === undefined
-      ) {
-        throw new ConfigurationError(
-          `revoke({ jti, issuer }) names issuer ${JSON.stringify(issuer)}, which is not configured`,
-        )
-      }
-      await denylist.revoke(target, issuer)
-      const { jti } = target
-      cache?.deleteWhere((e) => e.owner.issuer === issuer && e.value.claims['jti'] === jti)
-    },
-    async registerClient(clientId) {
-      if (clients === undefined) {
-        throw new ConfigurationError('registerClient() needs the allowedClients option')
-      }
-      await clients.register(clientId)
-    },
-    async revokeClient(clientId) {
-      if (clients === undefined) {
-        throw new ConfigurationError('revokeClient() needs the allowedClients option')
-      }
-      await clients.revoke(clientId)
-      cache?.deleteWhere((e) => clientIdOf(e.value.claims) === clientId)
-    },
+    verifyToken,
+    revoke: createRevoke(denylist, {
+      defaultIssuer: onlyIssuer,
+      accepts: (issuer) => registry.resolves || registry.configuredFor(issuer) !== undefined,
+      cache,
+    }),
+    ...createClientAdministration(clients, cache, clientIdOf),
     authorize(auth, ...requirements) {
       try {
         checkRequirements(auth, requirements)
