@@ -5,7 +5,8 @@ import type { EventSink } from './events.js'
 import type { FetchLike } from './internal/fetch-json.js'
 import { refusePrivateNetworks } from './internal/upstream-guard.js'
 import { createIntrospector } from './introspection.js'
-import { applyVerdict, createJwtVerifier, type ClaimValidator } from './jwt-verify.js'
+import { nativeSignatures } from '#platform/signature'
+import { applyVerdict, createTokenVerifier, type ClaimValidator } from './jwt-verify.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   secretSource,
@@ -13,6 +14,7 @@ import {
   type KeySource,
 } from './key-source.js'
 import type { Logger } from './logger.js'
+import type { NativeSignatures } from './native-signatures.js'
 import { publicKeySource } from './public-key.js'
 import type { IssuerOptions, TokenFormat } from './options.js'
 import { remoteJwksSource, type RemoteJwksTiming } from './remote-jwks.js'
@@ -36,6 +38,11 @@ export interface SharedVerification {
   events: EventSink
   fetch: FetchLike
   now: () => number
+  /**
+   * Synchronous signature primitives; when the member is absent, the runtime's own
+   * (`node:crypto` on Node.js, none elsewhere). Set to undefined to verify through Web Crypto.
+   */
+  native?: NativeSignatures | undefined
 }
 
 /** A token verified by one issuer's rules. */
@@ -149,11 +156,12 @@ export function createIssuerVerifier(
 
   const algorithms =
     options.algorithms ?? (options.secret !== undefined ? ['HS256'] : ASYMMETRIC_ALGORITHMS)
+  const native = 'native' in shared ? shared.native : nativeSignatures
   let keys: KeySource
-  if (options.secret !== undefined) keys = secretSource(options.secret, algorithms)
-  else if (options.jwks !== undefined) keys = staticJwksSource(options.jwks)
+  if (options.secret !== undefined) keys = secretSource(options.secret, algorithms, native)
+  else if (options.jwks !== undefined) keys = staticJwksSource(options.jwks, native)
   else if (options.publicKey !== undefined) {
-    keys = publicKeySource(options.publicKey, algorithms, logger)
+    keys = publicKeySource(options.publicKey, algorithms, logger, native)
   } else {
     const url =
       options.jwksUri ??
@@ -172,6 +180,7 @@ export function createIssuerVerifier(
       now,
       events: shared.events,
       issuer,
+      native,
     })
   }
 
@@ -179,7 +188,7 @@ export function createIssuerVerifier(
     ...(shared.strict ? RFC9068_CLAIMS : ['exp']),
     ...shared.requiredClaims,
   ])
-  const verifyJwt = createJwtVerifier({
+  const verifyJwt = createTokenVerifier({
     issuer,
     audiences,
     algorithms,
@@ -191,6 +200,7 @@ export function createIssuerVerifier(
     validators: shared.validators,
     now,
     logger,
+    native,
   })
 
   const introspection = options.introspection
