@@ -82,16 +82,6 @@ function view(bytes: Uint8Array): Buffer {
 /** `node:crypto`, synchronously: the Node.js build of `#platform/signature`. */
 export const nativeSignatures: NativeSignatures | undefined = {
   importJwk(jwk) {
-    if (jwk['kty'] === 'OKP') {
-      // Web Crypto reads `x` with Buffer.from(x, 'base64'), whatever its type; so do we.
-      const x = Buffer.from(jwk['x'] as string, 'base64')
-      return wrap(
-        createPublicKey({
-          key: { kty: 'OKP', crv: jwk['crv'] as string, x: x.toString('base64url') },
-          format: 'jwk',
-        }),
-      )
-    }
     return wrap(createPublicKey({ key: { ...jwk }, format: 'jwk' }))
   },
   importSpki(der) {
