@@ -83,6 +83,20 @@ export function certificateFromHeader(
  * With `policy` `'required'`, a token with neither `cnf.jkt` nor `cnf["x5t#S256"]` is refused;
  * with `'ignored'`, nothing is checked here.
  */
+/**
+ * Whether {@link checkBinding} has anything to check for these claims: false when it would
+ * resolve at once (no `cnf`, no DPoP `token_type`, policy not `required`; or policy `ignored`).
+ */
+export function hasBindingToCheck(
+  claims: Readonly<Record<string, unknown>>,
+  policy: BindingPolicy = 'checked',
+): boolean {
+  if (policy === 'ignored') return false
+  if (policy === 'required' || claims['cnf'] !== undefined) return true
+  const type = claims['token_type']
+  return typeof type === 'string' && type.toLowerCase() === 'dpop'
+}
+
 export async function checkBinding(
   claims: Readonly<Record<string, unknown>>,
   presented: PresentedBinding,

@@ -121,6 +121,17 @@ export function verifyJwsSignature(
 ): Uint8Array {
   const { token, end } = jws
   const keys: readonly (NativeKey | Error)[] = Array.isArray(match) ? match : [match]
+  const segment = token.slice(token.indexOf('.') + 1, end)
+  // Decoded now, but a failure is reported where jose reports it: after the signature check.
+  let payload: Uint8Array | undefined
+  let payloadError: unknown
+  if (jws.b64) {
+    try {
+      payload = native.base64url(segment)
+    } catch (cause) {
+      payloadError = cause
+    }
+  }
   let input: Uint8Array | undefined
   let signature: Uint8Array | undefined
   let verified = false
@@ -128,11 +139,11 @@ export function verifyJwsSignature(
     // jose's key iterator fails before the JWS is looked at again.
     if (key instanceof Error) throw key
     if (input === undefined || signature === undefined) {
-      const signingInput = token.slice(0, end)
-      if (jws.b64 && NON_ASCII.test(signingInput)) {
+      // A payload that decoded is ASCII (base64url and whitespace only).
+      if (jws.b64 && payload === undefined && NON_ASCII.test(segment)) {
         throw new errors.JWSInvalid('The payload is not a valid base64url string')
       }
-      input = native.ascii(signingInput)
+      input = native.ascii(token.slice(0, end))
       try {
         signature = native.base64url(token.slice(end + 1))
       } catch (cause) {
@@ -146,11 +157,10 @@ export function verifyJwsSignature(
   }
   if (!verified) throw new errors.JWSSignatureVerificationFailed()
   if (!jws.b64) throw new errors.JWTInvalid('JWTs MUST NOT use unencoded payload')
-  try {
-    return native.base64url(token.slice(token.indexOf('.') + 1, end))
-  } catch (cause) {
-    throw new errors.JWSInvalid('Failed to base64url decode the payload', { cause })
+  if (payload === undefined) {
+    throw new errors.JWSInvalid('Failed to base64url decode the payload', { cause: payloadError })
   }
+  return payload
 }
 
 /** The claim checks of jose's `jwtVerify`, with the options the JWT verifier gives it. */

@@ -6,7 +6,12 @@ import type { FetchLike } from './internal/fetch-json.js'
 import { refusePrivateNetworks } from './internal/upstream-guard.js'
 import { createIntrospector } from './introspection.js'
 import { nativeSignatures } from '#platform/signature'
-import { applyVerdict, createTokenVerifier, type ClaimValidator } from './jwt-verify.js'
+import {
+  applyVerdict,
+  createTokenVerifier,
+  type ClaimValidator,
+  type VerifiedJwt,
+} from './jwt-verify.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   secretSource,
@@ -65,7 +70,8 @@ export interface IssuerVerifier {
    * introspection results are not cached (`introspection.cache: false`) or not configured.
    */
   readonly introspectionReuseMs: number | undefined
-  verify(token: string): Promise<IssuerVerification>
+  /** Synchronous where it can be (a JWT whose keys are at hand, on the native path). */
+  verify(token: string): IssuerVerification | Promise<IssuerVerification>
   warmUp(): Promise<void>
 }
 
@@ -232,6 +238,25 @@ export function createIssuerVerifier(
         })
   const format: TokenFormat = options.tokenFormat ?? (introspect ? 'auto' : 'jwt')
 
+  const fromJwt = ({ protectedHeader, payload }: VerifiedJwt): IssuerVerification => ({
+    claims: payload,
+    header: protectedHeader as Record<string, unknown>,
+    format: 'jwt',
+  })
+
+  async function verifyOpaque(token: string): Promise<IssuerVerification> {
+    if (introspect === undefined) {
+      throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
+    }
+    const { claims, obtainedAt } = await introspect(token)
+    // RFC 7662 makes every claim optional, so strict mode checks types here, not presence.
+    checkClaimTypes(claims, shared.strict)
+    for (const validate of shared.validators) {
+      applyVerdict(await validate(claims, {}))
+    }
+    return { claims, header: {}, format: 'opaque', obtainedAt }
+  }
+
   return {
     issuer,
     audiences,
@@ -240,26 +265,11 @@ export function createIssuerVerifier(
       introspection === undefined || introspection.cache === false
         ? undefined
         : (introspection.cache?.maxTtlSeconds ?? 300) * 1000,
-    async verify(token) {
+    verify(token) {
       const useJwt = format === 'jwt' || (format === 'auto' && looksLikeJwt(token))
-      if (useJwt) {
-        const { protectedHeader, payload } = await verifyJwt(token)
-        return {
-          claims: payload,
-          header: protectedHeader as Record<string, unknown>,
-          format: 'jwt',
-        }
-      }
-      if (introspect === undefined) {
-        throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
-      }
-      const { claims, obtainedAt } = await introspect(token)
-      // RFC 7662 makes every claim optional, so strict mode checks types here, not presence.
-      checkClaimTypes(claims, shared.strict)
-      for (const validate of shared.validators) {
-        applyVerdict(await validate(claims, {}))
-      }
-      return { claims, header: {}, format: 'opaque', obtainedAt }
+      if (!useJwt) return verifyOpaque(token)
+      const verifiedJwt = verifyJwt(token)
+      return verifiedJwt instanceof Promise ? verifiedJwt.then(fromJwt) : fromJwt(verifiedJwt)
     },
     async warmUp() {
       if (format !== 'opaque') await keys.warmUp()

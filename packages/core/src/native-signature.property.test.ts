@@ -87,8 +87,8 @@ function pair(options: IssuerOptions, overrides: Partial<SharedVerification> = {
   const web = createIssuerVerifier(options, sharedWith({ ...overrides, native: undefined }))
   const node = createIssuerVerifier(options, sharedWith({ ...overrides, native: nativeSignatures }))
   return {
-    web: (token) => outcome((t) => web.verify(t), token),
-    node: (token) => outcome((t) => node.verify(t), token),
+    web: (token) => outcome(async (t) => web.verify(t), token),
+    node: (token) => outcome(async (t) => node.verify(t), token),
   }
 }
 

@@ -13,7 +13,7 @@ import {
   TemporarilyUnavailableError,
 } from './errors.js'
 import { buildResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
-import { certificateFromHeader, checkBinding } from './binding.js'
+import { certificateFromHeader, checkBinding, hasBindingToCheck } from './binding.js'
 import { createDpopVerifier, resolveDpopOptions, resolvePublicOrigin } from './dpop-verifier.js'
 import {
   bearerRefused,
@@ -262,14 +262,15 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   ): Promise<{ verifier: IssuerVerifier; result: IssuerVerification; entry?: CacheEntry }> {
     const entry = tokenCache?.get(token)
     // Without resolveIssuer the token alone picks its verifier, so a hit needs no lookup.
-    const verifier =
-      entry !== undefined && !registry.resolves
-        ? entry.owner
-        : await registry.select(token, request)
+    // Selection and verification may answer synchronously: no await then (each is a tick).
+    const selected =
+      entry !== undefined && !registry.resolves ? entry.owner : registry.select(token, request)
+    const verifier = selected instanceof Promise ? await selected : selected
     if (entry !== undefined && entry.owner === verifier) {
       return { verifier, result: entry.value, entry }
     }
-    const result = await verifier.verify(token)
+    const verifying = verifier.verify(token)
+    const result = verifying instanceof Promise ? await verifying : verifying
     if (tokenCache !== undefined && (result.format === 'jwt' || verifier.introspectionReuseMs)) {
       const { claims } = result
       tokenCache.set(token, verifier, result, {
@@ -334,17 +335,19 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     }
     const clientId = clientIdOf(raw)
     if (clients !== undefined) await clients.check(clientId)
-    await checkBinding(
-      raw,
-      {
-        scheme,
-        clientCertificate:
-          request === undefined
-            ? undefined
-            : (request.clientCertificate ?? proxiedCertificate(request)),
-      },
-      binding,
-    )
+    if (hasBindingToCheck(raw, binding)) {
+      await checkBinding(
+        raw,
+        {
+          scheme,
+          clientCertificate:
+            request === undefined
+              ? undefined
+              : (request.clientCertificate ?? proxiedCertificate(request)),
+        },
+        binding,
+      )
+    }
     if (proof !== undefined) await dpop.bindAndRecord(raw, proof)
     else dpop.checkBearer(request)
     const claims = raw as AccessTokenClaims & Claims
