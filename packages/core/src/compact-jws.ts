@@ -165,8 +165,10 @@ export function verifyJwsSignature(
 
 /** The claim checks of jose's `jwtVerify`, with the options the JWT verifier gives it. */
 export interface ClaimsSetRules {
-  issuer: string
-  audiences: readonly string[]
+  /** The accepted `iss`; undefined to accept any (jose's `issuer` option not given). */
+  issuer?: string
+  /** The accepted audiences; undefined to accept any (jose's `audience` option not given). */
+  audiences?: readonly string[]
   /** The claims that must be present, in the order jose checks them. */
   presence: readonly string[]
   /** Seconds. */
@@ -235,13 +237,19 @@ export function checkClaimsSet(
       )
     }
   }
-  if (payload.iss !== rules.issuer) failed(payload, 'iss', 'unexpected "iss" claim value')
+  const { issuer, audiences } = rules
+  if (issuer !== undefined && payload.iss !== issuer) {
+    failed(payload, 'iss', 'unexpected "iss" claim value')
+  }
   const { aud } = payload
-  const audienceOk =
-    typeof aud === 'string'
-      ? rules.audiences.includes(aud)
-      : Array.isArray(aud) && rules.audiences.some((accepted) => aud.includes(accepted))
-  if (!audienceOk) failed(payload, 'aud', 'unexpected "aud" claim value')
+  if (
+    audiences !== undefined &&
+    !(typeof aud === 'string'
+      ? audiences.includes(aud)
+      : Array.isArray(aud) && audiences.some((accepted) => aud.includes(accepted)))
+  ) {
+    failed(payload, 'aud', 'unexpected "aud" claim value')
+  }
   const tolerance = rules.clockTolerance
   const now = Math.floor(new Date(nowMs).getTime() / 1000)
   if (!Number.isFinite(now)) throw new TypeError('Invalid currentDate option input')
