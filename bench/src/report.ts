@@ -47,18 +47,18 @@ function scenarioTable(scenario: ScenarioResult): string {
   const lines = [
     `### ${scenario.title}`,
     '',
-    '| contender | extra CPU µs/req vs bare | server CPU µs/req | req/s | × bare framework | p50 ms | p99 ms | RSS MB | non-2xx |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| contender | extra CPU µs/req vs bare | server CPU µs/req | req/s | × bare framework | p50 ms | p99 ms | allocated KB/req | GC µs/req | RSS MB | non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const c of scenario.contenders) {
     const bare = bareOf(scenario, c)
     const isBare = c.id === 'bare-express' || c.id === 'bare-koa'
     lines.push(
-      `| ${c.kind === 'scopeguard' ? `**${c.label}**` : c.label} | ${isBare ? '—' : signed(bare ? c.cpuUsPerRequest - bare.cpuUsPerRequest : NaN)} | ${fmt(c.cpuUsPerRequest)} | ${fmt(c.reqPerSec)} | ${isBare ? '1.00×' : ratio(bare ? c.reqPerSec / bare.reqPerSec : NaN)} | ${fmt(c.p50)} | ${fmt(c.p99)} | ${fmt(c.rssMb)} | ${(c.non2xxShare * 100).toFixed(1)}% |`,
+      `| ${c.kind === 'scopeguard' ? `**${c.label}**` : c.label} | ${isBare ? '—' : signed(bare ? c.cpuUsPerRequest - bare.cpuUsPerRequest : NaN)} | ${fmt(c.cpuUsPerRequest)} | ${fmt(c.reqPerSec)} | ${isBare ? '1.00×' : ratio(bare ? c.reqPerSec / bare.reqPerSec : NaN)} | ${fmt(c.p50)} | ${fmt(c.p99)} | ${fmt((c.youngBytesPerRequest ?? NaN) / 1024, 1)} | ${fmt(c.gcUsPerRequest ?? NaN, 1)} | ${fmt(c.rssMb)} | ${(c.non2xxShare * 100).toFixed(1)}% |`,
     )
   }
   for (const [id, why] of Object.entries(scenario.skipped)) {
-    lines.push(`| ${id} | n/a: ${why.replace(/\|/g, '/')} | | | | | | | |`)
+    lines.push(`| ${id} | n/a: ${why.replace(/\|/g, '/')} | | | | | | | | | |`)
   }
   lines.push('')
   // Ours against each peer, by req/s (Express-based) and by extra CPU per request (all).

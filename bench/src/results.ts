@@ -31,6 +31,10 @@ export interface Machine {
 /** One timed round of one contender. */
 export interface Sample extends LoadResult {
   cpuUsPerRequest: number
+  /** Bytes allocated in the young generation per request (not moved by the machine's load). */
+  youngBytesPerRequest?: number
+  /** GC time per request, µs. */
+  gcUsPerRequest?: number
   rssMb: number
 }
 
@@ -46,6 +50,9 @@ export interface ContenderResult {
   p50: number
   p99: number
   cpuUsPerRequest: number
+  /** Medians as in Sample (absent in results of older runs). */
+  youngBytesPerRequest?: number
+  gcUsPerRequest?: number
   rssMb: number
   non2xxShare: number
   errors: number
