@@ -1,7 +1,6 @@
 import type { AuthInfo } from '@scopeguard/core'
 
 const AUTH = Symbol.for('scopeguard.auth')
-const BY_HANDLER = Symbol.for('scopeguard.nestjs.auth-by-handler')
 
 type Holder = Record<PropertyKey, unknown>
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type -- Nest's handler type
@@ -12,6 +11,16 @@ type Handler = Function
  * is the AUTH brand.
  */
 type ByHandler = Map<Handler, AuthInfo<object> | null>
+
+/**
+ * The per-handler records, by request. A WeakMap rather than a property of the request: on
+ * Express 5 every request object has a hidden class of its own, so each property added to one
+ * allocates a new map and descriptor array (measured: about 1 KB per property and request). In
+ * the global symbol registry, so that two copies of this package share it.
+ */
+const BY_HANDLER = Symbol.for('scopeguard.nestjs.auth-by-handler')
+const registry = globalThis as unknown as Record<symbol, WeakMap<object, ByHandler | Handler>>
+const byRequest = (registry[BY_HANDLER] ??= new WeakMap())
 
 /**
  * Records the guard's result on the request: `request.auth` for a token, a brand that tells "the
@@ -27,15 +36,18 @@ export function setAuth(
 ): void {
   const holder = request as Holder
   const result = auth ?? null
-  const byHandler = holder[BY_HANDLER] as ByHandler | Handler | undefined
+  const byHandler = byRequest.get(request)
   // One handler per request (HTTP) needs no map: the handler itself is stored, its result is AUTH.
-  if (byHandler === undefined) holder[BY_HANDLER] = handler
+  if (byHandler === undefined) byRequest.set(request, handler)
   else if (typeof byHandler === 'function') {
     if (byHandler !== handler) {
-      holder[BY_HANDLER] = new Map([
-        [byHandler, holder[AUTH] as AuthInfo<object> | null],
-        [handler, result],
-      ])
+      byRequest.set(
+        request,
+        new Map([
+          [byHandler, holder[AUTH] as AuthInfo<object> | null],
+          [handler, result],
+        ]),
+      )
     }
   } else byHandler.set(handler, result)
   if (auth !== undefined) holder['auth'] = auth
@@ -49,7 +61,7 @@ export function setAuth(
  */
 export function readAuth(request: object | undefined, handler: Handler): AuthInfo | undefined {
   const holder = request as Holder | undefined
-  const byHandler = holder?.[BY_HANDLER] as ByHandler | Handler | undefined
+  const byHandler = request === undefined ? undefined : byRequest.get(request)
   const auth =
     typeof byHandler === 'function'
       ? byHandler === handler
