@@ -1,6 +1,9 @@
 // One contender as its own process: starts the server named in argv, tells the runner its port,
 // and reports its CPU time and memory on request (IPC), so CPU per request is the server's own.
 import type { AddressInfo } from 'node:net'
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector'
+import { join } from 'node:path'
 import { GCProfiler, getHeapSpaceStatistics } from 'node:v8'
 import { CONTENDERS, type ContenderConfig } from './contenders.js'
 import { serve } from './ipc.js'
@@ -37,7 +40,30 @@ let youngAtLast = youngUsed(getHeapSpaceStatistics())
 let gcCount = 0
 let gcUs = 0
 
+// BENCH_HEAP_PROFILE=DIR: V8's sampling heap profiler over the whole run, objects that the
+// scavenger and the full GC collected included (what a request allocates, by stack).
+const heapProfileDir = process.env.BENCH_HEAP_PROFILE
+const session = heapProfileDir === undefined ? undefined : new Session()
+if (session !== undefined) {
+  session.connect()
+  session.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  })
+}
+
 serve({
+  heapProfile: () =>
+    new Promise<string | undefined>((resolve, reject) => {
+      if (session === undefined || heapProfileDir === undefined) return resolve(undefined)
+      session.post('HeapProfiler.stopSampling', (error, result) => {
+        if (error !== null) return reject(error)
+        const file = join(heapProfileDir, `${name}-${Date.now()}.heapprofile`)
+        writeFileSync(file, JSON.stringify(result.profile))
+        resolve(file)
+      })
+    }),
   stats: () => {
     const cpu = process.cpuUsage()
     const memory = process.memoryUsage()

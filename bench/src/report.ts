@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, totalmem, type as osType, release } from 'node:os'
 import { join } from 'node:path'
+import { CONTENDERS } from './contenders.js'
 import type { ContenderResult, Machine, Results, ScenarioResult } from './results.js'
 
 export function machine(): Machine {
@@ -47,18 +48,18 @@ function scenarioTable(scenario: ScenarioResult): string {
   const lines = [
     `### ${scenario.title}`,
     '',
-    '| contender | extra CPU µs/req vs bare | server CPU µs/req | req/s | × bare framework | p50 ms | p99 ms | allocated KB/req | GC µs/req | RSS MB | non-2xx |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| contender | extra CPU µs/req vs bare | server CPU µs/req | req/s | × bare framework | p50 ms | p99 ms | allocated KB/req | RSS MB | non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ]
   for (const c of scenario.contenders) {
     const bare = bareOf(scenario, c)
     const isBare = c.id === 'bare-express' || c.id === 'bare-koa'
     lines.push(
-      `| ${c.kind === 'scopeguard' ? `**${c.label}**` : c.label} | ${isBare ? '—' : signed(bare ? c.cpuUsPerRequest - bare.cpuUsPerRequest : NaN)} | ${fmt(c.cpuUsPerRequest)} | ${fmt(c.reqPerSec)} | ${isBare ? '1.00×' : ratio(bare ? c.reqPerSec / bare.reqPerSec : NaN)} | ${fmt(c.p50)} | ${fmt(c.p99)} | ${fmt((c.youngBytesPerRequest ?? NaN) / 1024, 1)} | ${fmt(c.gcUsPerRequest ?? NaN, 1)} | ${fmt(c.rssMb)} | ${(c.non2xxShare * 100).toFixed(1)}% |`,
+      `| ${c.kind === 'scopeguard' ? `**${c.label}**` : c.label} | ${isBare ? '—' : signed(bare ? c.cpuUsPerRequest - bare.cpuUsPerRequest : NaN)} | ${fmt(c.cpuUsPerRequest)} | ${fmt(c.reqPerSec)} | ${isBare ? '1.00×' : ratio(bare ? c.reqPerSec / bare.reqPerSec : NaN)} | ${fmt(c.p50)} | ${fmt(c.p99)} | ${fmt((c.youngBytesPerRequest ?? NaN) / 1024, 1)} | ${fmt(c.rssMb)} | ${(c.non2xxShare * 100).toFixed(1)}% |`,
     )
   }
   for (const [id, why] of Object.entries(scenario.skipped)) {
-    lines.push(`| ${id} | n/a: ${why.replace(/\|/g, '/')} | | | | | | | | | |`)
+    lines.push(`| ${id} | n/a: ${why.replace(/\|/g, '/')} | | | | | | | | |`)
   }
   lines.push('')
   // Ours against each peer, by req/s (Express-based) and by extra CPU per request (all).
@@ -118,7 +119,7 @@ export function targets(results: Results): Target[] {
     ['scopeguard-express', 'crypto-express', EXPRESS_PEERS, 'Express'],
     ['scopeguard-koa', 'crypto-koa', KOA_PEERS, 'Koa'],
   ] as const) {
-    const label = find(distinct, ours)?.label ?? ours
+    const label = CONTENDERS[ours]?.label ?? ours
     const ourExtra = extra(distinct, ours)
     const floorExtra = extra(distinct, floor)
     const byFloor = ourExtra / floorExtra
@@ -132,7 +133,7 @@ export function targets(results: Results): Target[] {
       const peerRow = find(distinct, peer)
       const vs = rps(distinct, ours) / rps(distinct, peer)
       out.push({
-        text: `${title}: ${label} ≥ 1.2× the req/s of ${peerRow?.label ?? peer}`,
+        text: `${title}: ${label} ≥ 1.2× the req/s of ${CONTENDERS[peer]?.label ?? peer}`,
         measured: `${ratio(vs)} (${fmt(rps(distinct, ours))} vs ${fmt(rps(distinct, peer))} req/s${
           peerRow === undefined
             ? distinct?.skipped[peer]

@@ -33,7 +33,7 @@ export interface Sample extends LoadResult {
   cpuUsPerRequest: number
   /** Bytes allocated in the young generation per request (not moved by the machine's load). */
   youngBytesPerRequest?: number
-  /** GC time per request, µs. */
+  /** GC time per request, µs of wall time (v8.GCProfiler; includes time the process was descheduled). */
   gcUsPerRequest?: number
   rssMb: number
 }

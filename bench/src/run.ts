@@ -429,6 +429,11 @@ async function main(): Promise<void> {
         }),
       }
       results.scenarios.push(scenarioResult)
+      if (process.env.BENCH_HEAP_PROFILE !== undefined) {
+        for (const server of servers.values()) {
+          log(`  heap profile: ${await ask<string>(server.child, { type: 'heapProfile' })}`)
+        }
+      }
       await Promise.all([...servers.values()].map((s) => s.stop()))
     }
 
