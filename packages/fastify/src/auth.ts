@@ -1,4 +1,5 @@
 import type { AuthInfo } from '@scopeguard/core'
+import { authOf, requireAuthOf, setAuth as brand } from '@scopeguard/core/adapter'
 import type { FastifyRequest } from 'fastify'
 
 declare module 'fastify' {
@@ -12,28 +13,29 @@ declare module 'fastify' {
   }
 }
 
-const AUTH = Symbol.for('scopeguard.auth')
 const AUTHENTICATED_BY = Symbol.for('scopeguard.fastify.authenticatedBy')
+
+/** The error message of reading the token of a request nothing authenticated (a server bug). */
+export const NOT_AUTHENTICATED =
+  'scopeguard: no authenticated token on this request; protect the route (the protect() hook, the plugin with global: true, or config.scopeguard) before this handler, or handle anonymous requests on optional routes'
 
 /** A request `protect()` authenticated: `request.auth` is set. */
 export type AuthenticatedRequest<Claims extends object = Record<string, unknown>> =
   FastifyRequest & { auth: AuthInfo<Claims> }
 
-type Branded = Record<symbol, unknown>
-
 /**
- * Stores the auth object on the request (`request.auth`, branded so that another library's
- * `auth` is not mistaken for ours), with the resource server that verified it.
+ * Stores the auth object on the request (`request.auth`, and under scopeguard's brand so that
+ * another library's `auth` is not mistaken for ours), with the resource server that verified it.
  */
 export function setAuth(request: FastifyRequest, auth: AuthInfo<object>, server: object): void {
   request.auth = auth as AuthInfo
-  ;(request as unknown as Branded)[AUTH] = auth
-  ;(request as unknown as Branded)[AUTHENTICATED_BY] = server
+  brand(request, auth)
+  ;(request as unknown as Record<symbol, unknown>)[AUTHENTICATED_BY] = server
 }
 
 /** Whether `server` already authenticated this request (a route protected twice verifies once). */
 export function authenticatedBy(request: FastifyRequest, server: object): boolean {
-  return (request as unknown as Branded)[AUTHENTICATED_BY] === server
+  return (request as unknown as Record<symbol, unknown>)[AUTHENTICATED_BY] === server
 }
 
 /**
@@ -41,7 +43,7 @@ export function authenticatedBy(request: FastifyRequest, server: object): boolea
  * routes, and on routes nothing protects); narrows `request.auth`.
  */
 export function hasAuth(request: FastifyRequest): request is AuthenticatedRequest {
-  return (request as unknown as Branded)[AUTH] !== undefined
+  return authOf(request) !== undefined
 }
 
 /**
@@ -51,14 +53,5 @@ export function hasAuth(request: FastifyRequest): request is AuthenticatedReques
 export function getAuth<Claims extends object = Record<string, unknown>>(
   request: FastifyRequest,
 ): AuthInfo<Claims> {
-  const auth = (request as unknown as Branded)[AUTH]
-  if (auth === undefined) throw notAuthenticated()
-  return auth as AuthInfo<Claims>
-}
-
-/** The error of reading the token of a request nothing authenticated (a server bug: 500). */
-export function notAuthenticated(): Error {
-  return new Error(
-    'scopeguard: no authenticated token on this request; protect the route (the protect() hook, the plugin with global: true, or config.scopeguard) before this handler, or handle anonymous requests on optional routes',
-  )
+  return requireAuthOf<Claims>(request, NOT_AUTHENTICATED)
 }

@@ -1,4 +1,4 @@
-import { errorResponse } from '@scopeguard/core'
+import { errorResponse } from '@scopeguard/core/adapter'
 import type { FastifyReply } from 'fastify'
 
 /**

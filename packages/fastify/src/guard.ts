@@ -1,17 +1,13 @@
+import type { AuthenticateOptions, Requirement, ResourceServer } from '@scopeguard/core'
 import {
-  anonymousRefusal,
-  ConfigurationError,
-  createResourceServer,
+  fromNodeRequest,
   markAnonymous,
-  type AuthenticateOptions,
-  type Requirement,
-  type ResourceServer,
-  type ResourceServerOptions,
-} from '@scopeguard/core'
+  requirementError,
+  successHeaders,
+} from '@scopeguard/core/adapter'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { authenticatedBy, hasAuth, notAuthenticated, setAuth } from './auth.js'
+import { authenticatedBy, NOT_AUTHENTICATED, setAuth } from './auth.js'
 import { sendError } from './errors.js'
-import { toRequestLike } from './request.js'
 
 /**
  * A Fastify hook (`onRequest`, `preValidation` or `preHandler`, on a route or with `addHook`).
@@ -26,26 +22,8 @@ export type ScopeguardHook = (request: FastifyRequest, reply: FastifyReply) => P
  */
 export type ErrorMode = 'respond' | 'throw'
 
-/** The resource server given, or one created from options (validated now). */
-export function serverOf(
-  server: ResourceServer<object> | ResourceServerOptions,
-): ResourceServer<object> {
-  if (typeof server !== 'object' || server === null) {
-    throw new ConfigurationError(
-      '@scopeguard/fastify needs a resource server or resource server options',
-    )
-  }
-  return 'authenticate' in server ? server : createResourceServer(server)
-}
-
-/** Validates an `errors` option, naming where it was given. */
-export function errorMode(value: unknown, where: string): ErrorMode {
-  if (value === undefined) return 'respond'
-  if (value !== 'respond' && value !== 'throw') {
-    throw new ConfigurationError(`${where} option errors must be 'respond' or 'throw'`)
-  }
-  return value
-}
+/** The error modes, the default first (for the kit's `errorsOption`). */
+export const ERROR_MODES = ['respond', 'throw'] as const
 
 /** Sends the refusal (or throws it, with `throw`, or when it is not scopeguard's). */
 export function refuse(reply: FastifyReply, error: unknown, mode: ErrorMode): FastifyReply {
@@ -54,10 +32,10 @@ export function refuse(reply: FastifyReply, error: unknown, mode: ErrorMode): Fa
 }
 
 /**
- * Authenticates the request with `rs` and stores the result: `request.auth`, the success headers
- * (a fresh `DPoP-Nonce`; `Cache-Control: private` for a query token, RFC 6750 §2.3), or the
- * anonymous mark of an optional route. A request `rs` already authenticated is not verified again
- * (a DPoP proof would otherwise be its own replay).
+ * Authenticates the request with `rs` and records the outcome: `request.auth` and the success
+ * headers (a fresh `DPoP-Nonce`; `Cache-Control: private` for a query token, RFC 6750 §2.3), or
+ * the anonymous mark of an optional route. A request `rs` already authenticated is not verified
+ * again (a DPoP proof would otherwise be its own replay).
  */
 export async function authenticate(
   rs: ResourceServer<object>,
@@ -66,24 +44,35 @@ export async function authenticate(
   options: AuthenticateOptions,
 ): Promise<void> {
   if (authenticatedBy(request, rs)) return
-  const auth = await rs.authenticate(toRequestLike(request), options)
+  const auth = await rs.authenticate(
+    // The URL the client sent (before any rewriteUrl), the scheme as Fastify sees it (honouring
+    // trustProxy), and the parsed body: undefined in onRequest, parsed from preValidation on.
+    fromNodeRequest(request.raw, {
+      url: request.originalUrl,
+      protocol: request.protocol,
+      headers: request.headers,
+      body: request.body ?? undefined,
+    }),
+    options,
+  )
   if (auth === undefined) {
     // An optional route let it through: a requirement after it answers 401 with our challenge.
     markAnonymous(request, rs.challengeParams)
     return
   }
   setAuth(request, auth, rs)
-  const extra = auth.responseHeaders
-  if (extra !== undefined) for (const name in extra) reply.header(name, extra[name])
-  if (auth.source === 'query') reply.header('Cache-Control', 'private')
+  const headers = successHeaders(auth)
+  for (const name in headers) reply.header(name, headers[name])
 }
 
 /**
- * Runs requirements against the request's token, in order; throws the first failure. An anonymous
- * request of an optional route gets the server's 401; a request nothing authenticated is a server
- * bug (a plain Error, Fastify's 500).
+ * Runs requirements against the request's token, in order; throws the first failure: the
+ * requirement's error, the server's 401 for an anonymous request of an optional route, or a
+ * plain Error (Fastify's 500) when nothing authenticated the request (a server bug).
  */
 export function checkRequirements(request: FastifyRequest, rules: readonly Requirement[]): void {
-  if (!hasAuth(request)) throw anonymousRefusal(request) ?? notAuthenticated()
-  for (const rule of rules) rule.check(request.auth)
+  for (const rule of rules) {
+    const error = requirementError(rule, request, NOT_AUTHENTICATED)
+    if (error !== undefined) throw error
+  }
 }

@@ -1,8 +1,5 @@
-import {
-  ConfigurationError,
-  createResourceMetadataRoute,
-  type ResourceMetadataSource,
-} from '@scopeguard/core'
+import { ConfigurationError } from '@scopeguard/core'
+import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core/adapter'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
 

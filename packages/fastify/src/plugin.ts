@@ -5,14 +5,8 @@ import {
 } from '@scopeguard/core'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import {
-  authenticate,
-  checkRequirements,
-  errorMode,
-  refuse,
-  serverOf,
-  type ErrorMode,
-} from './guard.js'
+import { errorsOption, resourceServerOf } from '@scopeguard/core/adapter'
+import { authenticate, checkRequirements, ERROR_MODES, refuse, type ErrorMode } from './guard.js'
 import { declareMetadataRoutes } from './metadata.js'
 import {
   compileRouteConfig,
@@ -86,7 +80,7 @@ function validate(options: ScopeguardOptions): void {
       )
     }
   }
-  if (options.server === undefined) {
+  if (typeof options.server !== 'object' || options.server === null) {
     throw new ConfigurationError(
       'the scopeguard plugin option server is required: a resource server or its options',
     )
@@ -109,8 +103,8 @@ async function scopeguardPlugin(
   options: ScopeguardOptions,
 ): Promise<void> {
   validate(options)
-  const rs = serverOf(options.server)
-  const mode = errorMode(options.errors, 'the scopeguard plugin')
+  const rs = resourceServerOf(options.server)
+  const mode = errorsOption('scopeguard', options.errors, ERROR_MODES)
   const global = options.global ?? false
 
   if (Object.hasOwn(fastify, 'scopeguard')) {

@@ -1,12 +1,6 @@
 import type { AuthenticateOptions, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
-import {
-  authenticate,
-  errorMode,
-  refuse,
-  serverOf,
-  type ErrorMode,
-  type ScopeguardHook,
-} from './guard.js'
+import { errorsOption, resourceServerOf } from '@scopeguard/core/adapter'
+import { authenticate, ERROR_MODES, refuse, type ErrorMode, type ScopeguardHook } from './guard.js'
 
 /** Options of {@link protect}. */
 export interface ProtectOptions extends AuthenticateOptions {
@@ -35,9 +29,9 @@ export function protect(
   server: ResourceServer<object> | ResourceServerOptions,
   options: ProtectOptions = {},
 ): ScopeguardHook {
-  const rs = serverOf(server)
+  const rs = resourceServerOf(server)
   const { errors, ...authenticateOptions } = options
-  const mode = errorMode(errors, 'protect()')
+  const mode = errorsOption('protect', errors, ERROR_MODES)
   return async function scopeguardProtect(request, reply) {
     try {
       await authenticate(rs, request, reply, authenticateOptions)

@@ -1,21 +1,8 @@
-import {
-  refuseDelegation as refuseDelegated,
-  requireActor as actor,
-  requireAnyScope as anyScope,
-  requireAuthentication as authentication,
-  requireClaim as claim,
-  requireDelegation as delegated,
-  requireScope as allScopes,
-  type Actor,
-  type AuthenticationPolicy,
-  type ClaimExpectation,
-  type RequireClaimOptions,
-  type Requirement,
-  type Scope,
-} from '@scopeguard/core'
+import type { Requirement } from '@scopeguard/core'
+import { errorsOption, requirementHandlers } from '@scopeguard/core/adapter'
 import {
   checkRequirements,
-  errorMode,
+  ERROR_MODES,
   refuse,
   type ErrorMode,
   type ScopeguardHook,
@@ -28,20 +15,10 @@ import {
  */
 export type RequirementHook = ScopeguardHook & Requirement
 
-/**
- * A route hook running a core {@link Requirement} against `request.auth`, after `protect()`. A
- * failure answers with the requirement's error (403 `insufficient_scope`, or 401
- * `insufficient_user_authentication` for step-up), or is thrown with `{ errors: 'throw' }`.
- */
-export function requirement(
-  rule: Requirement,
-  options: { errors?: ErrorMode } = {},
-): RequirementHook {
-  const mode = errorMode(options.errors, 'requirement()')
+const handlers = requirementHandlers<RequirementHook, { errors?: ErrorMode }>((rule, options) => {
+  const mode = errorsOption('requirement', options?.errors, ERROR_MODES)
   const rules = [rule]
-  async function scopeguardRequirement(
-    ...[request, reply]: Parameters<ScopeguardHook>
-  ): Promise<unknown> {
+  const hook: ScopeguardHook = async function scopeguardRequirement(request, reply) {
     try {
       checkRequirements(request, rules)
     } catch (error) {
@@ -49,36 +26,35 @@ export function requirement(
     }
     return undefined
   }
-  return Object.assign(scopeguardRequirement, {
+  return Object.assign(hook, {
     kind: rule.kind,
     scopes: rule.scopes,
     claim: rule.claim,
     check: (auth: Parameters<Requirement['check']>[0]) => rule.check(auth),
   })
-}
+})
+
+/**
+ * A route hook running a core {@link Requirement} (or one of your own) against `request.auth`,
+ * after `protect()`. A failure answers with the requirement's error (403 `insufficient_scope`,
+ * or 401 `insufficient_user_authentication` for step-up), or is thrown with
+ * `{ errors: 'throw' }`.
+ */
+export const requirement: (rule: Requirement, options?: { errors?: ErrorMode }) => RequirementHook =
+  handlers.requirement
 
 /** Requires every listed scope: `{ preHandler: requireScope('files:write') }`. */
-export function requireScope(...scopes: Scope[]): RequirementHook {
-  return requirement(allScopes(...scopes))
-}
+export const requireScope = handlers.requireScope
 
 /** Requires at least one of the listed scopes. */
-export function requireAnyScope(...scopes: Scope[]): RequirementHook {
-  return requirement(anyScope(...scopes))
-}
+export const requireAnyScope = handlers.requireAnyScope
 
 /**
  * Requires a claim value (contained, for array claims), `{ includes }` values (in an array or a
  * space-separated string claim) or a predicate over the claim; `options.description` replaces
  * the generic 403 description: `requireClaim('roles', { includes: 'admin' }, { description: 'Admins only' })`.
  */
-export function requireClaim(
-  name: string,
-  expected: ClaimExpectation,
-  options?: RequireClaimOptions,
-): RequirementHook {
-  return requirement(claim(name, expected, options))
-}
+export const requireClaim = handlers.requireClaim
 
 /**
  * Requires a strong or recent enough user authentication (RFC 9470 step-up): the token's `acr`
@@ -93,27 +69,17 @@ export function requireClaim(
  * }, transfer)
  * ```
  */
-export function requireAuthentication(policy: AuthenticationPolicy): RequirementHook {
-  return requirement(authentication(policy))
-}
+export const requireAuthentication = handlers.requireAuthentication
 
 /**
  * Allows only the given acting parties (RFC 8693 delegation): the current actor (`actors[0]`,
  * from the outermost `act` claim) must have one of these subjects or satisfy the predicate.
  * Tokens without `act` fail too. Failures are 403.
  */
-export function requireActor(
-  ...allowed: (string | ((actor: Actor) => boolean))[]
-): RequirementHook {
-  return requirement(actor(...allowed))
-}
+export const requireActor = handlers.requireActor
 
 /** Requires a delegated token (one with an `act` claim); others get 403. */
-export function requireDelegation(): RequirementHook {
-  return requirement(delegated())
-}
+export const requireDelegation = handlers.requireDelegation
 
 /** Refuses delegated tokens (with an `act` claim) with 403: only the subject itself may call. */
-export function refuseDelegation(): RequirementHook {
-  return requirement(refuseDelegated())
-}
+export const refuseDelegation = handlers.refuseDelegation

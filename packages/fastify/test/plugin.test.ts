@@ -387,7 +387,7 @@ describe('registration', () => {
   it.each([
     [{ server: undefined }, /option server is required/],
     [{ server: {}, scopes: ['x'] }, /has no option scopes/],
-    [{ server: 'rs' }, /needs a resource server/],
+    [{ server: 'rs' }, /option server is required/],
     [
       { server: {}, hook: 'onSend' },
       /option hook must be one of onRequest, preValidation, preHandler/,
