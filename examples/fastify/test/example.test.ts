@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { requireScope } from '@scopeguard/fastify'
+import type { FastifyContextConfig } from 'fastify'
 import { createTestIssuer, tamper, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import '../src/scopes.js'
@@ -157,5 +158,9 @@ describe('examples/fastify configuration', () => {
     expect(typeof requireScope('files:read')).toBe('function')
     // @ts-expect-error 'files:wrte' is not one of the declared scopes (the typecheck task proves it)
     expect(() => requireScope('files:wrte')).not.toThrow()
+    // The same in a route's config.
+    // @ts-expect-error 'files:wrte' is not one of the declared scopes
+    const config: FastifyContextConfig = { scopeguard: { scopes: ['files:wrte'] } }
+    expect(config.scopeguard).toBeDefined()
   })
 })
