@@ -36,7 +36,7 @@ const nodeMajor = Number(process.versions.node.split('.')[0])
 const nestMajor = nodeMajor >= 22 ? 12 : 11
 
 interface Adapter {
-  name: 'express' | 'koa' | 'nestjs' | 'passport'
+  name: 'express' | 'koa' | 'nestjs' | 'passport' | 'fastify'
   /** The README's install line besides the adapter itself (name → version). */
   dependencies: Record<string, string>
   /** The README's TypeScript line (`npm install -D …`). */
@@ -82,6 +82,13 @@ const ADAPTERS: Adapter[] = [
     name: 'passport',
     dependencies: { passport: 'latest', express: 'latest' },
     devDependencies: { ...TYPESCRIPT, '@types/passport': 'latest', '@types/express': 'latest' },
+    granted: 'files:read',
+    insufficient: 'files:write',
+  },
+  {
+    name: 'fastify',
+    dependencies: { fastify: 'latest' },
+    devDependencies: TYPESCRIPT,
     granted: 'files:read',
     insufficient: 'files:write',
   },
