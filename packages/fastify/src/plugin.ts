@@ -3,9 +3,9 @@ import {
   type ResourceServer,
   type ResourceServerOptions,
 } from '@scopeguard/core'
+import { errorsOption, resourceServerOf } from '@scopeguard/core/adapter'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import fp from 'fastify-plugin'
-import { errorsOption, resourceServerOf } from '@scopeguard/core/adapter'
 import { authenticate, checkRequirements, ERROR_MODES, refuse, type ErrorMode } from './guard.js'
 import { declareMetadataRoutes } from './metadata.js'
 import {
@@ -22,9 +22,10 @@ export interface ScopeguardOptions {
   /** The resource server, or options to create one. */
   server: ResourceServer<object> | ResourceServerOptions
   /**
-   * Protect every route declared after the plugin in this context and its children (as
-   * `@fastify/rate-limit` does); `config: { scopeguard: false }` leaves a route out. Otherwise
-   * only routes with `config.scopeguard` are protected.
+   * Protect every route of the context the plugin is registered in and of its children, and the
+   * context's not-found handler (as `@fastify/rate-limit` does with `global`);
+   * `config: { scopeguard: false }` leaves a route out. Otherwise only routes with
+   * `config.scopeguard` are protected.
    * @default false
    */
   global?: boolean
@@ -69,6 +70,7 @@ const HOOKS: ReadonlySet<string> = new Set<ProtectHookName>([
   'preValidation',
   'preHandler',
 ])
+
 function validate(options: ScopeguardOptions): void {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigurationError('the scopeguard plugin needs options ({ server })')
@@ -92,6 +94,12 @@ function validate(options: ScopeguardOptions): void {
     throw new ConfigurationError(
       `the scopeguard plugin option hook must be one of ${[...HOOKS].join(', ')}`,
     )
+  }
+  if (
+    options.errors !== undefined &&
+    !(ERROR_MODES as readonly unknown[]).includes(options.errors)
+  ) {
+    throw new ConfigurationError("the scopeguard plugin option errors must be 'respond' or 'throw'")
   }
   if (options.resourceMetadata !== undefined && typeof options.resourceMetadata !== 'boolean') {
     throw new ConfigurationError('the scopeguard plugin option resourceMetadata must be a boolean')
