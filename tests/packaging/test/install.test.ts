@@ -237,10 +237,12 @@ beforeAll(async () => {
   issuer = await createTestIssuer()
 }, INSTALL_TIMEOUT)
 
+// Removing the installed trees (npm and pnpm, per adapter) outlasts the default 10 s hook timeout
+// on a loaded machine.
 afterAll(async () => {
   await issuer?.close()
   if (work !== undefined) rmSync(work, { recursive: true, force: true })
-})
+}, COMPILE_TIMEOUT)
 
 /** The app's package.json: the adapter tarball, the README's install line, overrides for the core. */
 function manifest(adapter: Adapter, manager: PackageManager): Record<string, unknown> {
