@@ -30,6 +30,7 @@ import { createDenylist, type RevocationTarget } from './revocation.js'
 import { consoleLogger, silentLogger } from './logger.js'
 import { attachRefusalReporter, createEventSink, monotonicMs, type EventSink } from './events.js'
 import { createMemoryStore } from './memory-store.js'
+import { defaultFetch } from './internal/fetch-json.js'
 import {
   normalizeAddress,
   topLevelIssuer,
@@ -155,7 +156,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     store: options.store ?? createMemoryStore({ maxEntries: 10_000 }),
     logger,
     events,
-    fetch: options.fetch ?? globalThis.fetch,
+    fetch: options.fetch ?? defaultFetch,
     now: options.now ?? Date.now,
   }
 
