@@ -18,4 +18,5 @@ export const ADAPTERS: readonly AdapterUnderTest[] = [
   example('koa'),
   example('nestjs'),
   example('passport'),
+  example('hono'),
 ]
