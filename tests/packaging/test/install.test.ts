@@ -36,7 +36,7 @@ const nodeMajor = Number(process.versions.node.split('.')[0])
 const nestMajor = nodeMajor >= 22 ? 12 : 11
 
 interface Adapter {
-  name: 'express' | 'koa' | 'nestjs' | 'passport'
+  name: 'express' | 'koa' | 'nestjs' | 'passport' | 'hono'
   /** The README's install line besides the adapter itself (name → version). */
   dependencies: Record<string, string>
   /** The README's TypeScript line (`npm install -D …`). */
@@ -82,6 +82,13 @@ const ADAPTERS: Adapter[] = [
     name: 'passport',
     dependencies: { passport: 'latest', express: 'latest' },
     devDependencies: { ...TYPESCRIPT, '@types/passport': 'latest', '@types/express': 'latest' },
+    granted: 'files:read',
+    insufficient: 'files:write',
+  },
+  {
+    name: 'hono',
+    dependencies: { hono: 'latest', '@hono/node-server': 'latest' },
+    devDependencies: TYPESCRIPT,
     granted: 'files:read',
     insufficient: 'files:write',
   },
@@ -188,7 +195,8 @@ beforeAll(async () => {
   mkdirSync(destination)
   packed = {}
   // pnpm pack rewrites `workspace:^` to the version range, as publishing does.
-  for (const name of ['core', ...ADAPTERS.map((adapter) => adapter.name)]) {
+  // @scopeguard/web too: @scopeguard/hono depends on it.
+  for (const name of ['core', 'web', ...ADAPTERS.map((adapter) => adapter.name)]) {
     const result = await run(
       pnpm,
       ['pack', '--pack-destination', destination],
@@ -212,6 +220,7 @@ afterAll(async () => {
 /** The app's package.json: the adapter tarball, the README's install line, overrides for the core. */
 function manifest(adapter: Adapter, manager: PackageManager): Record<string, unknown> {
   const core = `file:${packed.core}`
+  const overrides = { '@scopeguard/core': core, '@scopeguard/web': `file:${packed.web}` }
   return {
     name: `scopeguard-install-${adapter.name}`,
     private: true,
@@ -220,9 +229,7 @@ function manifest(adapter: Adapter, manager: PackageManager): Record<string, unk
       ...adapter.dependencies,
     },
     devDependencies: adapter.devDependencies,
-    ...(manager === 'npm'
-      ? { overrides: { '@scopeguard/core': core } }
-      : { pnpm: { overrides: { '@scopeguard/core': core } } }),
+    ...(manager === 'npm' ? { overrides } : { pnpm: { overrides } }),
   }
 }
 
