@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose'
 import { LRUCache } from 'lru-cache'
-import { configurationKey } from './configuration-key.js'
+import { createConfigurationKey } from './configuration-key.js'
 import { ConfigurationError, InvalidTokenError } from './errors.js'
 import {
   createIssuerVerifier,
@@ -13,8 +13,8 @@ import {
   validateIssuerOptions,
   withDefaults,
   type IssuerOptions,
-  type ResourceServerOptions,
-} from './options.js'
+} from './issuer-options.js'
+import type { ResourceServerOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { redactText } from './url-policy.js'
 
@@ -32,7 +32,7 @@ export interface IssuerRegistry {
    * introspecting issuer. Never fetches anything for an issuer that is not configured or resolved.
    * @throws InvalidTokenError when no trusted issuer fits.
    */
-  select(token: string, request: RequestLike | undefined): Promise<IssuerVerifier>
+  select(token: string, request: RequestLike | undefined): IssuerVerifier | Promise<IssuerVerifier>
 }
 
 /** Most resolved tenant configurations kept with their keys and caches. */
@@ -59,6 +59,7 @@ export function createIssuerRegistry(
   options: ResourceServerOptions,
   shared: SharedVerification,
 ): IssuerRegistry {
+  const configurationKey = createConfigurationKey()
   const byIssuer = new Map<string, IssuerVerifier>()
   const byConfiguration = new Map<string, IssuerVerifier>()
   const single = topLevelIssuer(options)
@@ -110,9 +111,9 @@ export function createIssuerRegistry(
     configured,
     resolves: resolveIssuer !== undefined,
     configuredFor: (issuer) => byIssuer.get(issuer),
-    async select(token, request) {
+    select(token, request) {
       if (resolveIssuer !== undefined && request !== undefined) {
-        return fromResolver(await resolveIssuer(request))
+        return (async () => fromResolver(await resolveIssuer(request)))()
       }
       if (only !== undefined) return only
       if (looksLikeJwt(token)) {
