@@ -1,5 +1,5 @@
 /** The example servers the tour can run against (examples/<adapter>). */
-export const ADAPTERS = ['express', 'koa', 'nestjs', 'passport', 'fastify'] as const
+export const ADAPTERS = ['express', 'koa', 'nestjs', 'passport', 'fastify', 'hono'] as const
 export type Adapter = (typeof ADAPTERS)[number]
 
 export interface Flags {

@@ -85,7 +85,7 @@ describe('node dist/main.js', () => {
     expect(output).not.toMatch(/eyJ[\w-]{200,}/)
   }, 60_000)
 
-  for (const adapter of ['koa', 'nestjs', 'passport', 'fastify']) {
+  for (const adapter of ['koa', 'nestjs', 'passport', 'fastify', 'hono']) {
     it(`--once --adapter ${adapter} passes the same tour against examples/${adapter}`, async () => {
       const { code, output } = await runDemo(['--once', '--adapter', adapter])
       expect(output, output).toMatch(/all \d+ checks passed/)

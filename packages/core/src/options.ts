@@ -4,7 +4,7 @@ import type { DpopOptions, DpopPolicy } from './dpop-verifier.js'
 import { ConfigurationError } from './errors.js'
 import { createEventSink, type EventHandler, type EventSink } from './events.js'
 import { validateExtractionOptions, type ExtractionOptions } from './extract.js'
-import type { FetchLike } from './internal/fetch-json.js'
+import { defaultFetch, type FetchLike } from './internal/fetch-json.js'
 import { checkNumberOption } from './internal/option-checks.js'
 import {
   arrayOf,
@@ -294,7 +294,7 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
       store: options.store ?? createMemoryStore({ maxEntries: 10_000 }),
       logger,
       events,
-      fetch: options.fetch ?? globalThis.fetch,
+      fetch: options.fetch ?? defaultFetch,
       now: options.now ?? Date.now,
     },
   }
