@@ -110,6 +110,12 @@ function configuration(
     ttl: {
       AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ACCESS_TOKEN_TTL,
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? ACCESS_TOKEN_TTL,
+      // The interactive flow's artifacts: a sign-in page lasts 10 minutes, the demo user's
+      // session and grants an hour, a refresh token a day.
+      Interaction: () => 600,
+      Session: () => 3600,
+      Grant: () => 3600,
+      RefreshToken: () => 86_400,
     },
     // RFC 9068 wants `sub` on client_credentials tokens. oidc-provider 9.13's JWT format already
     // falls back to the client id; this makes it explicit (and covers opaque tokens too). Note
