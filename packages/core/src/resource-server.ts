@@ -126,6 +126,21 @@ function clientIdOf(claims: Record<string, unknown>): string | undefined {
 }
 
 /**
+ * The resource a token was accepted for (RFC 8707): its first audience the issuer accepts, when
+ * that is an absolute URL. None when no audience is configured (nothing was checked).
+ */
+function acceptedResource(
+  audience: readonly string[],
+  accepted: readonly string[],
+): string | undefined {
+  if (accepted.length === 0) return undefined
+  for (const value of audience) {
+    if (accepted.includes(value)) return URL.canParse(value) ? value : undefined
+  }
+  return undefined
+}
+
+/**
  * Creates a resource server. Options are validated here, once; a mistake throws a
  * {@link ConfigurationError} whose message says what to change.
  *
@@ -352,6 +367,9 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     const scopes = entry?.scopes ?? scopeReader.granted(claims)
     if (entry !== undefined && entry.scopes === undefined) entry.scopes = Object.freeze(scopes)
     const aud = claims.aud
+    const audience: readonly string[] =
+      typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+    const resource = acceptedResource(audience, verifier.audiences)
     const auth: AuthInfo<Claims> = {
       token,
       tokenType: scheme,
@@ -360,13 +378,16 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       claims,
       header,
       subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-      clientId,
+      clientId: clientId ?? '',
       issuer: verifier.issuer,
-      audience: typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [],
-      scopes: scopes as Scope[],
+      audience,
+      // Each request gets its own array: cache hits share the frozen original.
+      scopes: [...scopes] as Scope[],
       effectiveScopes: scopeReader.effective(scopes),
-      expiresAt: typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined,
-      issuedAt: typeof claims.iat === 'number' ? new Date(claims.iat * 1000) : undefined,
+      expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
+      issuedAt: typeof claims.iat === 'number' ? claims.iat : undefined,
+      resource: resource === undefined ? undefined : new URL(resource),
+      extra: claims,
       actors: parseActors(claims.act),
       mayAct:
         typeof claims.may_act === 'object' && claims.may_act !== null ? claims.may_act : undefined,
@@ -418,7 +439,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
           type: 'authenticated',
           issuer: auth.issuer,
           format: auth.format,
-          ...(auth.clientId === undefined ? {} : { clientId: auth.clientId }),
+          ...(auth.clientId === '' ? {} : { clientId: auth.clientId }),
           durationMs: monotonicMs() - started,
         })
         attachRefusalReporter(auth, reportRefusalOnce)
