@@ -2,15 +2,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import type { AuthInfo as McpAuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js'
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
-import {
-  getAuth,
-  protect,
-  requireScope,
-  resourceMetadata,
-  type AuthInfo,
-  type Scope,
-} from '@scopeguard/express'
-import type { IncomingMessage } from 'node:http'
+import { protect, requireScope, resourceMetadata, type Scope } from '@scopeguard/express'
 import express, {
   type ErrorRequestHandler,
   type Express,
@@ -39,16 +31,6 @@ interface AuditEntry {
 const TOOL_SCOPES: Readonly<Record<string, readonly Scope[]>> = {
   whoami: ['mcp:tools'],
   audit_log: ['mcp:tools', 'mcp:admin'],
-}
-
-/** TODO(mcp-core): temporary glue, removed once our auth object is the SDK's AuthInfo. */
-function toMcpAuthInfo(auth: AuthInfo): McpAuthInfo {
-  return {
-    token: auth.token,
-    clientId: auth.clientId ?? '',
-    scopes: [...auth.scopes],
-    ...(auth.expiresAt ? { expiresAt: Math.floor(auth.expiresAt.getTime() / 1000) } : {}),
-  }
 }
 
 /** Builds the resource server the example uses from its configuration. */
@@ -175,10 +157,8 @@ export function createApp(rs: ResourceServer): Express {
         void server.close()
       })
       await server.connect(transport)
-      // TODO(mcp-core): req.auth becomes the SDK's AuthInfo with no glue; until then, hand it over.
-      const sdkRequest = req as unknown as IncomingMessage & { auth?: McpAuthInfo }
-      sdkRequest.auth = toMcpAuthInfo(getAuth(req))
-      await transport.handleRequest(sdkRequest, res, req.body)
+      // protect() set req.auth, which is also the SDK's AuthInfo: the tools get it as authInfo.
+      await transport.handleRequest(req, res, req.body)
     },
   )
   // Stateless: no server-to-client stream (GET) and no session to end (DELETE).
