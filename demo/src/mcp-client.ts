@@ -8,7 +8,7 @@ import type {
   OAuthClientMetadata,
   OAuthTokens,
 } from '@modelcontextprotocol/sdk/shared/auth.js'
-import { authorizeInBrowser, type BrowserStep } from './user-agent.js'
+import { ScriptedBrowser, type BrowserStep } from './user-agent.js'
 
 export interface ScriptedClientOptions {
   /**
@@ -43,6 +43,8 @@ export class ScriptedOAuthClient implements OAuthClientProvider {
   private code: string | undefined
   private stepUpPending = false
   private discovery: OAuthDiscoveryState | undefined
+  /** The user's browser, kept across authorizations (its session cookie included). */
+  private readonly browser = new ScriptedBrowser()
 
   private readonly options: ScriptedClientOptions
 
@@ -121,7 +123,7 @@ export class ScriptedOAuthClient implements OAuthClientProvider {
 
   async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
     this.options.onAuthorizationUrl?.(authorizationUrl)
-    const query = await authorizeInBrowser(authorizationUrl, this.options.redirectUrl, {
+    const query = await this.browser.authorize(authorizationUrl, this.options.redirectUrl, {
       ...(this.options.decision ? { decision: this.options.decision } : {}),
       ...(this.options.onBrowserStep ? { onStep: this.options.onBrowserStep } : {}),
     })
