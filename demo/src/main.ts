@@ -125,8 +125,10 @@ async function runMcp(flags: Flags): Promise<void> {
   if (flags.once) return shutdown(0)
 
   console.log(`\n${bold('Try it yourself')} ${dim('(both servers keep running until Ctrl-C):')}\n`)
-  console.log(`  Point an MCP client (e.g. the MCP Inspector) at ${cyan(mcpUrl)}:`)
-  console.log(`  it registers itself, and the browser shows the login and consent pages.`)
+  console.log(
+    `  Point an MCP client of your own at ${cyan(mcpUrl)}: it can register itself, and the`,
+  )
+  console.log(`  login and consent pages of ${cyan(issuer)} work in a browser (user demo-user).`)
   console.log(dim('\nMCP server log:'))
   exampleApi.child.stdout?.on('data', (chunk: Buffer) =>
     process.stdout.write(dim(chunk.toString())),
