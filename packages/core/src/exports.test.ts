@@ -73,6 +73,7 @@ describe('public API', () => {
         "silentLogger": "object",
         "staticJwksSource": "function",
         "usableVerificationKeys": "function",
+        "validateRouteScopes": "function",
         "verifyDpopProof": "function",
       }
     `)

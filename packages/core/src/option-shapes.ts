@@ -166,6 +166,7 @@ export const RESOURCE_SERVER_SHAPE = {
   scopes: objectOf(SCOPES),
   extraction: objectOf(EXTRACTION),
   realm: text,
+  challengeScopes: strings,
   jwksTiming: objectOf(JWKS_TIMING),
   metadataTiming: objectOf(METADATA_TIMING),
   discoveryTimeoutMs: count,

@@ -14,7 +14,7 @@ import { parsePublicKeys } from './public-key.js'
 import type { RemoteJwksTiming } from './remote-jwks.js'
 import type { IntrospectionOptions } from './introspection.js'
 import type { RequestLike } from './request.js'
-import type { ScopeOptions } from './scopes.js'
+import type { Scope, ScopeOptions } from './scopes.js'
 import type { ResourceMetadataOptions } from './resource-metadata.js'
 import type { Store } from './store.js'
 import { describeValue } from './internal/shape.js'
@@ -119,6 +119,11 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
   extraction?: ExtractionOptions
   /** The `realm` of `WWW-Authenticate` challenges. @default 'api' */
   realm?: string
+  /**
+   * Scopes named in `scope` of the 401 and 400 challenges of routes that name none themselves
+   * (with the per-route `requiredScopes` or `challengeScopes`), so a client knows what to ask for.
+   */
+  challengeScopes?: readonly Scope[]
   /**
    * Timing of remote JWKS fetches; `jwksTiming.maxAgeMs` is how long fetched keys are used before
    * they are refreshed (in the background). @default { maxAgeMs: 600000 } (10 minutes)

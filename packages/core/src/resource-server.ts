@@ -43,6 +43,13 @@ import type { RequestLike } from './request.js'
 import { checkRequirements, type Requirement } from './requirements.js'
 import { createScopeReader, type Scope } from './scopes.js'
 import {
+  challengeWithScopes,
+  resolveRouteScopes,
+  scopeTokens,
+  type RouteScopeOptions,
+  type RouteScopes,
+} from './route-scopes.js'
+import {
   createVerifiedTokenCache,
   type VerifiedTokenEntry,
   type VerifiedTokenCache,
@@ -50,7 +57,7 @@ import {
 import type { IssuerVerification } from './issuer-verifier.js'
 
 /** Per-route options of {@link ResourceServer.authenticate}. */
-export interface AuthenticateOptions extends ExtractionOptions {
+export interface AuthenticateOptions extends ExtractionOptions, RouteScopeOptions {
   /**
    * Let requests without any token through as anonymous (`undefined`). A request that does carry
    * a token is still verified, and an invalid token is still a 401: never silently anonymous.
@@ -227,6 +234,12 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       ? { resource_metadata: resourceMetadata.url }
       : {}),
   })
+  // Authentication errors of routes without scope options name the server's challengeScopes.
+  const serverScopes = scopeTokens('challengeScopes', options.challengeScopes)
+  const serverRoute: RouteScopes = {
+    requirement: undefined,
+    challenge: challengeWithScopes(challengeParams, serverScopes),
+  }
   const revocation = options.revocation === true
   const binding = options.binding ?? 'checked'
   if (binding === 'ignored') {
@@ -306,6 +319,21 @@ export function createResourceServer<Claims extends object = Record<string, unkn
   }
 
   const perRoute = new WeakMap<AuthenticateOptions, ResolvedExtraction>()
+  const routeScopes = new WeakMap<AuthenticateOptions, RouteScopes>()
+  function scopesFor(routeOptions: AuthenticateOptions | undefined): RouteScopes {
+    if (
+      routeOptions === undefined ||
+      (routeOptions.requiredScopes === undefined && routeOptions.challengeScopes === undefined)
+    ) {
+      return serverRoute
+    }
+    let resolved = routeScopes.get(routeOptions)
+    if (resolved === undefined) {
+      resolved = resolveRouteScopes(routeOptions, challengeParams, serverScopes)
+      routeScopes.set(routeOptions, resolved)
+    }
+    return resolved
+  }
 
   function extractionFor(routeOptions: AuthenticateOptions | undefined): ResolvedExtraction {
     if (routeOptions === undefined) return baseExtraction
@@ -401,8 +429,8 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     return auth
   }
 
-  function withChallenge(error: unknown): unknown {
-    return isOAuthError(error) ? error.withChallenge(challengeParams) : error
+  function withChallenge(error: unknown, params: Readonly<ChallengeParams>): unknown {
+    return isOAuthError(error) ? error.withChallenge(params) : error
   }
 
   /** Reports a refused request (`rejected`, or `upstream_unavailable` for a 503). */
@@ -431,6 +459,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     source: TokenSource,
     request: RequestLike | undefined,
     started: number,
+    challenge: Readonly<ChallengeParams>,
   ): Promise<AuthInfo<Claims>> {
     try {
       const auth = await verify(token, source, request)
@@ -446,7 +475,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       }
       return auth
     } catch (error) {
-      const challenged = withChallenge(error)
+      const challenged = withChallenge(error, challenge)
       reportFailure(challenged, started)
       throw challenged
     }
@@ -457,17 +486,30 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     routeOptions?: AuthenticateOptions,
   ): Promise<AuthInfo<Claims> | undefined> {
     const started = events.enabled ? monotonicMs() : 0
+    const route = scopesFor(routeOptions)
     let extracted
     try {
       extracted = extractToken(request, extractionFor(routeOptions))
     } catch (error) {
       if (routeOptions?.optional === true && error instanceof MissingTokenError) return undefined
-      const challenged = withChallenge(dpop.markScheme(error, dpop.schemeOf(request)))
+      const challenged = withChallenge(
+        dpop.markScheme(error, dpop.schemeOf(request)),
+        route.challenge,
+      )
       reportFailure(challenged, -1)
       throw challenged
     }
     if (extracted.scheme === 'DPoP') dpopRequests.add(request)
-    return verifyReported(extracted.token, extracted.source, request, started)
+    const auth = await verifyReported(
+      extracted.token,
+      extracted.source,
+      request,
+      started,
+      route.challenge,
+    )
+    // The route's own scopes: a 403 naming them (reported like any requirement's refusal).
+    route.requirement?.check(auth)
+    return auth
   }
 
   return {
@@ -487,7 +529,13 @@ export function createResourceServer<Claims extends object = Record<string, unkn
       ) {
         dpopRequests.add(request)
       }
-      return verifyReported(token, source, request, events.enabled ? monotonicMs() : 0)
+      return verifyReported(
+        token,
+        source,
+        request,
+        events.enabled ? monotonicMs() : 0,
+        serverRoute.challenge,
+      )
     },
     async revoke(target) {
       if (denylist === undefined) {
