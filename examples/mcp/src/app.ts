@@ -137,30 +137,23 @@ export function createApp(rs: ResourceServer): Express {
     res.json({ status: 'ok' })
   })
 
-  // The token first, then the body: nothing is parsed for a caller without a valid token.
-  // TODO(mcp-core): protect(rs, { scopes }) names mcp:tools in the 401 challenge once merged.
-  const authenticated = protect(rs)
-  app.post(
-    MCP_PATH,
-    authenticated,
-    requireScope('mcp:tools'),
-    express.json(),
-    requireToolScopes(),
-    async (req, res) => {
-      const server = createMcpServer(audit)
-      const transport = new StreamableHTTPServerTransport({
-        sessionIdGenerator: undefined,
-        enableJsonResponse: true,
-      })
-      res.on('close', () => {
-        void transport.close()
-        void server.close()
-      })
-      await server.connect(transport)
-      // protect() set req.auth, which is also the SDK's AuthInfo: the tools get it as authInfo.
-      await transport.handleRequest(req, res, req.body)
-    },
-  )
+  // The token first, then the body: nothing is parsed for a caller without a valid token. Every
+  // MCP request needs mcp:tools, and the 401 names it, so a client knows what to ask for.
+  const authenticated = protect(rs, { requiredScopes: ['mcp:tools'] })
+  app.post(MCP_PATH, authenticated, express.json(), requireToolScopes(), async (req, res) => {
+    const server = createMcpServer(audit)
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: true,
+    })
+    res.on('close', () => {
+      void transport.close()
+      void server.close()
+    })
+    await server.connect(transport)
+    // protect() set req.auth, which is also the SDK's AuthInfo: the tools get it as authInfo.
+    await transport.handleRequest(req, res, req.body)
+  })
   // Stateless: no server-to-client stream (GET) and no session to end (DELETE).
   const notAllowed = (_req: Request, res: Response): void => {
     res

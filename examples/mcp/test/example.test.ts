@@ -100,6 +100,8 @@ describe('examples/mcp implements the examples contract for an MCP server', () =
     expect(challenge).toMatch(/^Bearer /)
     expect(challenge).toContain(`resource_metadata="${wellKnown}"`)
     expect(challenge).not.toContain('error=')
+    // The scope every MCP request needs, so a client knows what to ask for (MCP 2025-11-25).
+    expect(challenge).toContain('scope="mcp:tools"')
   })
 
   it('initializes and calls whoami with mcp:tools; the tool sees the SDK auth info', async () => {
