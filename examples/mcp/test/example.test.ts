@@ -144,6 +144,24 @@ describe('examples/mcp implements the examples contract for an MCP server', () =
     })
   })
 
+  it('checks the scopes of every tool a batch calls', async () => {
+    const token = await issuer.sign({}, { scope: 'mcp:tools' })
+    const response = await fetch(`${origin}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify([
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'whoami' } },
+        { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'audit_log' } },
+      ]),
+    })
+    expect(response.status).toBe(403)
+    expect(response.headers.get('www-authenticate')).toContain('scope="mcp:tools mcp:admin"')
+  })
+
   it('refuses a token without mcp:tools (403) and a token for another resource (401)', async () => {
     const noScope = await rpc(await issuer.sign({}, { scope: 'mcp:admin' }), 'tools/list')
     expect(noScope.status).toBe(403)
