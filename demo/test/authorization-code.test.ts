@@ -151,6 +151,17 @@ describe('authorization code + PKCE for a dynamically registered client', () => 
     expect(denied.get('code')).toBeNull()
   })
 
+  it('answers pages it cannot show with 4xx, never 5xx', async () => {
+    const noCookie = await fetch(`${server.issuer}/interaction/abc123`)
+    expect(noCookie.status).toBe(400)
+    expect(await noCookie.text()).not.toMatch(/at .*\.js/)
+    expect(
+      (await fetch(`${server.issuer}/interaction/abc123/consent`, { method: 'POST' })).status,
+    ).toBe(400)
+    expect((await fetch(`${server.issuer}/interaction/abc123/consent`)).status).toBe(404)
+    expect((await fetch(`${server.issuer}/interaction/a/b/c`, { method: 'POST' })).status).toBe(404)
+  })
+
   it('advertises the endpoints and grants an MCP client needs', async () => {
     const metadata = (await (
       await fetch(`${server.issuer}/.well-known/openid-configuration`)
