@@ -161,7 +161,14 @@ export class ScopeguardGuard implements CanActivate {
     return {
       exempt: this.isExempt(handler, controller, requirements.length > 0),
       // Scopes and claims need a token, so @OptionalAuth() only applies to routes without them.
-      authenticate: optional === true && requirements.length === 0 ? OPTIONAL : undefined,
+      // The route's @Scopes() are known here: its 401 challenges name them (`scope`), so a client
+      // knows what to ask for. The guard checks them itself, with the other requirements.
+      authenticate:
+        optional === true && requirements.length === 0
+          ? OPTIONAL
+          : scopes.length > 0
+            ? { challengeScopes: [...new Set(scopes)] }
+            : undefined,
       requirements,
     }
   }
