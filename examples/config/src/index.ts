@@ -1,4 +1,5 @@
-import { isLoopback, type ResourceServerOptions } from '@scopeguard/core'
+import { type ResourceServerOptions } from '@scopeguard/core'
+import { isLoopback } from '@scopeguard/core/primitives'
 
 export { connectShared } from './shared.js'
 export type { SharedState, SharedStateOptions } from './shared.js'

@@ -15,7 +15,7 @@ export { successHeaders } from './success-headers.js'
 
 // Requirements and options
 export { requirementError, requirementHandlers } from './requirement-handlers.js'
-export type { RequirementHandlers } from './requirement-handlers.js'
+export type { RequirementHandlers, RequirementOptions } from './requirement-handlers.js'
 export { errorsOption, resourceServerOf } from './adapter-options.js'
 
 // Errors and challenges
