@@ -6,7 +6,8 @@
 // header token is 400. This file is imported (by relative path) by the tests of
 // @scopeguard/express, koa, passport and nestjs; each builds the app described at
 // `describeOriginCases` with its own framework.
-import { parseChallenges, type ResourceServerOptions } from '@scopeguard/core'
+import { type ResourceServerOptions } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import {
   createTestIssuer,
   rawRequest,

@@ -7,7 +7,8 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { createResourceServer, parseChallenges, type ResourceServer } from '@scopeguard/core'
+import { createResourceServer, type ResourceServer } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import {
   createTestCertificate,
   createTestIssuer,

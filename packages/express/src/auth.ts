@@ -1,4 +1,5 @@
 import type { AuthInfo } from '@scopeguard/core'
+import { authOf, requireAuthOf, setAuth as brand } from '@scopeguard/core/adapter'
 import type { Request } from 'express'
 
 /** The members of `req.auth` that every middleware writing it provides (the MCP SDK's `AuthInfo`). */
@@ -36,17 +37,19 @@ declare global {
   }
 }
 
-const AUTH = Symbol.for('scopeguard.auth')
+/** What `getAuth()` and a requirement without `protect()` before it report. */
+export const NO_AUTH =
+  'scopeguard: no authenticated token on this request; register protect() before this handler (or handle anonymous requests on optional routes)'
 
 /** Stores the auth object on the request (`req.auth`, branded so other libraries' `auth` is not mistaken for ours). */
 export function setAuth(req: Request, auth: AuthInfo<object>): void {
   req.auth = auth
-  ;(req as unknown as Record<symbol, unknown>)[AUTH] = auth
+  brand(req, auth)
 }
 
 /** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
 export function hasAuth(req: Request): boolean {
-  return (req as unknown as Record<symbol, unknown>)[AUTH] !== undefined
+  return authOf(req) !== undefined
 }
 
 /**
@@ -56,11 +59,5 @@ export function hasAuth(req: Request): boolean {
 export function getAuth<Claims extends object = Record<string, unknown>>(
   req: Request,
 ): AuthInfo<Claims> {
-  const auth = (req as unknown as Record<symbol, unknown>)[AUTH]
-  if (auth === undefined) {
-    throw new Error(
-      'scopeguard: no authenticated token on this request; register protect() before this handler (or handle anonymous requests on optional routes)',
-    )
-  }
-  return auth as AuthInfo<Claims>
+  return requireAuthOf<Claims>(req, NO_AUTH)
 }

@@ -21,8 +21,11 @@ describe('public API', () => {
         "InvalidTokenError": "function",
         "MissingTokenError": "function",
         "OAuthError": "function",
+        "StoreFullError": "function",
         "TemporarilyUnavailableError": "function",
         "UseDpopNonceError": "function",
+        "consoleLogger": "object",
+        "createMemoryStore": "function",
         "createResourceServer": "function",
         "errorHandler": "function",
         "getAuth": "function",
@@ -39,6 +42,7 @@ describe('public API', () => {
         "requirement": "function",
         "resourceMetadata": "function",
         "sendError": "function",
+        "silentLogger": "object",
       }
     `)
   })

@@ -9,9 +9,17 @@ const AUTH = Symbol.for('scopeguard.auth')
 
 type Slot = Record<symbol, unknown>
 
-/** Stores the verified token on `holder` (a request, or Koa's `ctx.state`) under scopeguard's brand. */
+/**
+ * Stores the verified token on `holder` (a request, or Koa's `ctx.state`) under scopeguard's
+ * brand: a non-enumerable property, so that copies and spreads of the holder do not carry it.
+ */
 export function setAuth(holder: object, auth: AuthInfo<object>): void {
-  ;(holder as Slot)[AUTH] = auth
+  Object.defineProperty(holder, AUTH, {
+    value: auth,
+    configurable: true,
+    enumerable: false,
+    writable: true,
+  })
 }
 
 /** The token {@link setAuth} stored on `holder`, or undefined. */
