@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  attachChallengeParams,
-  challengeParamsOf,
-  parseActors,
-  type AuthInfo,
-} from './auth-info.js'
+import { setRefusalContext, challengeParamsOf, parseActors, type AuthInfo } from './auth-info.js'
 import { InvalidTokenError } from './errors.js'
 
 function malformed(act: unknown): InvalidTokenError {
@@ -83,8 +78,9 @@ describe('challenge parameters on an auth object', () => {
   it('are hidden from enumeration and JSON, and read back by challengeParamsOf', () => {
     const auth = { token: 't', claims: {} } as unknown as AuthInfo
     expect(challengeParamsOf(auth)).toEqual({})
-    attachChallengeParams(auth, { realm: 'files' })
+    setRefusalContext(auth, { challengeParams: { realm: 'files' }, report: () => {} })
     expect(challengeParamsOf(auth)).toEqual({ realm: 'files' })
+    expect(auth.refusalContext?.challengeParams).toEqual({ realm: 'files' })
     expect(Object.keys(auth)).toEqual(['token', 'claims'])
     expect(JSON.stringify(auth)).toBe('{"token":"t","claims":{}}')
   })

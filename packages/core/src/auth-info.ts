@@ -1,6 +1,6 @@
 import type { ChallengeParams } from './challenge.js'
 import type { DpopProofInfo } from './dpop-verifier.js'
-import { InvalidTokenError } from './errors.js'
+import { InvalidTokenError, type OAuthError } from './errors.js'
 import type { TokenSource } from './extract.js'
 import type { Scope } from './scopes.js'
 
@@ -94,19 +94,46 @@ export interface AuthInfo<Claims extends object = Record<string, unknown>> {
    * `DPoP-Nonce` after the nonce rotated.
    */
   responseHeaders?: Readonly<Record<string, string>> | undefined
+  /**
+   * How requirement checks refuse this request on behalf of the resource server that verified
+   * the token (set by it; not enumerable, so not part of the auth object's JSON or spreads).
+   */
+  readonly refusalContext?: RefusalContext | undefined
 }
 
-const CHALLENGE = Symbol.for('scopeguard.challenge')
+/**
+ * What the resource server that produced an auth object lends to the requirement checks run on
+ * it, wherever they run (`rs.authorize()` or an adapter's route middleware).
+ */
+export interface RefusalContext {
+  /** The parameters of this server's challenges, for the scheme the request used. */
+  readonly challengeParams: Readonly<ChallengeParams>
+  /** Reports a refusal (a `rejected` event), once per error. */
+  readonly report: (error: OAuthError) => void
+}
+
 const MAX_ACTOR_DEPTH = 10
 
-/** Attaches the resource server's challenge parameters (realm…) to an auth object, hidden. */
-export function attachChallengeParams(auth: AuthInfo<object>, params: ChallengeParams): void {
-  Object.defineProperty(auth, CHALLENGE, { value: params, enumerable: false })
+/** Sets an auth object's {@link AuthInfo.refusalContext} (not enumerable). */
+export function setRefusalContext(auth: AuthInfo<object>, context: RefusalContext): void {
+  Object.defineProperty(auth, 'refusalContext', { value: context, enumerable: false })
 }
 
 /** The challenge parameters of the resource server that produced an auth object. */
-export function challengeParamsOf(auth: AuthInfo<object>): ChallengeParams {
-  return ((auth as unknown as Record<symbol, unknown>)[CHALLENGE] as ChallengeParams) ?? {}
+export function challengeParamsOf(auth: AuthInfo<object>): Readonly<ChallengeParams> {
+  return auth.refusalContext?.challengeParams ?? {}
+}
+
+/**
+ * A requirement's refusal of an authenticated request: the error with the challenge parameters
+ * of the server that verified the token, reported to that server. Requirement checks throw it.
+ */
+export function refusal<E extends OAuthError>(auth: AuthInfo<object>, error: E): E {
+  const context = auth.refusalContext
+  if (context === undefined) return error
+  const refused = error.withChallenge(context.challengeParams)
+  context.report(refused)
+  return refused
 }
 
 function malformedActor(): InvalidTokenError {

@@ -1,5 +1,6 @@
 import { InvalidTokenError } from './errors.js'
-import { headerValue, type RequestLike } from './request.js'
+import type { Logger } from './logger.js'
+import type { RequestLike } from './request.js'
 import { base64url } from './token-hash.js'
 
 /**
@@ -7,6 +8,19 @@ import { base64url } from './token-hash.js'
  * also refuses unbound tokens, `'ignored'` enforces none (see the `binding` option).
  */
 export type BindingPolicy = 'checked' | 'required' | 'ignored'
+
+/** The `binding` option with its default; warns when binding checks are turned off. */
+export function resolveBindingPolicy(
+  policy: BindingPolicy | undefined,
+  logger: Logger,
+): BindingPolicy {
+  if (policy === 'ignored') {
+    logger.warn(
+      "binding: 'ignored' turns off token binding checks: a stolen DPoP-bound or certificate-bound token is accepted as a plain Bearer token. Use it only while migrating, and return to 'checked'",
+    )
+  }
+  return policy ?? 'checked'
+}
 
 /** How a request proves possession of the key its token is bound to. */
 export interface PresentedBinding {
@@ -45,45 +59,6 @@ function isBound(cnf: unknown): boolean {
 }
 
 /**
- * Reads the client certificate from a trusted proxy header: PEM (optionally URL-encoded, as
- * nginx's `$ssl_client_escaped_cert`) or base64 DER. Only call this for a header you configured.
- */
-export function certificateFromHeader(
-  request: RequestLike,
-  header: string,
-): Uint8Array | undefined {
-  const raw = headerValue(request, header)
-  if (raw === undefined || raw === '') return undefined
-  let text = raw
-  try {
-    if (text.includes('%')) text = decodeURIComponent(text)
-  } catch {
-    return undefined
-  }
-  const body = text
-    .replace(/-----BEGIN CERTIFICATE-----/, '')
-    .replace(/-----END CERTIFICATE-----/, '')
-    .replace(/\s+/g, '')
-  if (!/^[A-Za-z0-9+/]+=*$/.test(body)) return undefined
-  try {
-    return Uint8Array.from(atob(body), (c) => c.charCodeAt(0))
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * Enforces the token's `cnf` binding (RFC 9068 §4 step 11): a DPoP-bound token (`cnf.jkt` or an
- * introspected `token_type: DPoP`) must not be used with the Bearer scheme (RFC 9449 §7.2); a
- * certificate-bound token (`cnf["x5t#S256"]`) needs the TLS client certificate whose SHA-256
- * thumbprint it names (RFC 8705 §3). A registered method that cannot be checked here (`jwk`, `jwe`,
- * `jku`, `kid`, `osc`) fails closed; members outside the registry are ignored. The DPoP proof
- * itself is checked by the DPoP verifier.
- *
- * With `policy` `'required'`, a token with neither `cnf.jkt` nor `cnf["x5t#S256"]` is refused;
- * with `'ignored'`, nothing is checked here.
- */
-/**
  * Whether {@link checkBinding} has anything to check for these claims: false when it would
  * resolve at once (no `cnf`, no DPoP `token_type`, policy not `required`; or policy `ignored`).
  */
@@ -97,6 +72,17 @@ export function hasBindingToCheck(
   return typeof type === 'string' && type.toLowerCase() === 'dpop'
 }
 
+/**
+ * Enforces the token's `cnf` binding (RFC 9068 §4 step 11): a DPoP-bound token (`cnf.jkt` or an
+ * introspected `token_type: DPoP`) must not be used with the Bearer scheme (RFC 9449 §7.2); a
+ * certificate-bound token (`cnf["x5t#S256"]`) needs the TLS client certificate whose SHA-256
+ * thumbprint it names (RFC 8705 §3). A registered method that cannot be checked here (`jwk`, `jwe`,
+ * `jku`, `kid`, `osc`) fails closed; members outside the registry are ignored. The DPoP proof
+ * itself is checked by the DPoP verifier.
+ *
+ * With `policy` `'required'`, a token with neither `cnf.jkt` nor `cnf["x5t#S256"]` is refused;
+ * with `'ignored'`, nothing is checked here.
+ */
 export async function checkBinding(
   claims: Readonly<Record<string, unknown>>,
   presented: PresentedBinding,

@@ -34,6 +34,22 @@ export type ChallengeParams = {
   [CHALLENGE_SCHEMES]?: ChallengeSchemes | undefined
 }
 
+/**
+ * The parameters every challenge of a resource server carries: its schemes, `realm` (default
+ * `api`) and, when it publishes metadata that challenges name, `resource_metadata` (RFC 9728 §5.1).
+ */
+export function serverChallengeParams(
+  realm: string | undefined,
+  schemes: ChallengeSchemes,
+  resourceMetadataUrl: string | undefined,
+): Readonly<ChallengeParams> {
+  return Object.freeze({
+    [CHALLENGE_SCHEMES]: schemes,
+    realm: realm ?? 'api',
+    ...(resourceMetadataUrl === undefined ? {} : { resource_metadata: resourceMetadataUrl }),
+  })
+}
+
 /** One parsed challenge: its scheme and its auth-params (names lower-cased). */
 export interface ParsedChallenge {
   scheme: string

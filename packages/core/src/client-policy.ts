@@ -1,8 +1,9 @@
-import { InvalidTokenError, TemporarilyUnavailableError } from './errors.js'
+import { ConfigurationError, InvalidTokenError, TemporarilyUnavailableError } from './errors.js'
 import type { Logger } from './logger.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
 import { redactText } from './url-policy.js'
+import type { VerifiedTokenCache } from './verified-token-cache.js'
 
 /**
  * Which client applications may call this API (`allowedClients`): a fixed list of client ids, or
@@ -89,6 +90,45 @@ export function createClientPolicy(
     async revoke(clientId) {
       checkClientId(clientId)
       await store.delete(await clientKey(clientId), 'state')
+    },
+  }
+}
+
+/** `rs.registerClient()` and `rs.revokeClient()`. */
+export interface ClientAdministration {
+  registerClient(clientId: string): Promise<void>
+  revokeClient(clientId: string): Promise<void>
+}
+
+/**
+ * The client administration of a resource server: changes the policy, and drops the cached
+ * verifications of a withdrawn client's tokens.
+ * @param clientOf the client a token's claims name (`client_id`, else `azp`)
+ * @throws ConfigurationError (from the methods) without `allowedClients`
+ */
+export function createClientAdministration(
+  clients: ClientPolicy | undefined,
+  cache:
+    | Pick<
+        VerifiedTokenCache<unknown, { readonly claims: Readonly<Record<string, unknown>> }>,
+        'deleteWhere'
+      >
+    | undefined,
+  clientOf: (claims: Readonly<Record<string, unknown>>) => string | undefined,
+): ClientAdministration {
+  const policy = (method: string): ClientPolicy => {
+    if (clients === undefined) {
+      throw new ConfigurationError(`${method}() needs the allowedClients option`)
+    }
+    return clients
+  }
+  return {
+    async registerClient(clientId) {
+      await policy('registerClient').register(clientId)
+    },
+    async revokeClient(clientId) {
+      await policy('revokeClient').revoke(clientId)
+      cache?.deleteWhere((e) => clientOf(e.value.claims) === clientId)
     },
   }
 }

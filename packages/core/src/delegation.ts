@@ -1,18 +1,12 @@
-import { challengeParamsOf, type Actor } from './auth-info.js'
+import { refusal, type Actor } from './auth-info.js'
 import { ConfigurationError, InsufficientScopeError } from './errors.js'
-import { reportRefusal } from './events.js'
 import type { Requirement } from './requirements.js'
 
 function forbidden(
   description: string,
   auth: Parameters<Requirement['check']>[0],
 ): InsufficientScopeError {
-  return reportRefusal(
-    auth,
-    new InsufficientScopeError([], description, { reason: 'delegation' }).withChallenge(
-      challengeParamsOf(auth),
-    ),
-  )
+  return refusal(auth, new InsufficientScopeError([], description, { reason: 'delegation' }))
 }
 
 /**

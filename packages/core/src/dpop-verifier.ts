@@ -7,7 +7,6 @@ import {
   InvalidDpopProofError,
   InvalidRequestError,
   InvalidTokenError,
-  isOAuthError,
   TemporarilyUnavailableError,
   UseDpopNonceError,
 } from './errors.js'
@@ -75,10 +74,11 @@ export interface DpopVerifier {
   checkBearer(request: RequestLike | undefined): void
   /** Response headers for a successful DPoP request: a fresh `DPoP-Nonce` after rotation. */
   successHeaders(proof: VerifiedDpopProof): Promise<Record<string, string>>
-  /** Challenge parameters with the scheme the request used. */
-  paramsFor(params: ChallengeParams, used: 'Bearer' | 'DPoP'): ChallengeParams
-  /** Puts an error's challenge on the scheme the request used (both when unknown). */
-  markScheme(error: unknown, used: 'Bearer' | 'DPoP' | undefined): unknown
+  /**
+   * Challenge parameters with the scheme the request used: an error goes on that scheme's
+   * challenge (on both when unknown).
+   */
+  paramsFor(params: ChallengeParams, used: 'Bearer' | 'DPoP' | undefined): ChallengeParams
   /**
    * The scheme of the request's Authorization header, for errors raised before extraction
    * succeeded: `DPoP` or `Bearer`, undefined when several headers mix DPoP with another scheme.
@@ -212,11 +212,16 @@ export function createDpopVerifier(
       ? { bearer: true }
       : { bearer: options.policy === 'allowed', dpopAlgs: algorithms.join(' ') }
   const { store, logger } = context
-  // paramsFor runs on every request with the server's one params object: its two variants are
-  // built once (frozen, as they are shared by every request) instead of twice per request.
+  if (options.policy !== 'disabled' && context.publicOrigin === undefined) {
+    logger.warn(
+      `DPoP is ${options.policy === 'required' ? 'required' : 'allowed (the default)'} and publicOrigin is not set, so DPoP proofs are checked against the scheme and Host header each request arrived with. Set publicOrigin to the origin clients use (e.g. "https://api.example.com"), above all behind a proxy; or set dpop: 'disabled' if this API does not accept DPoP`,
+    )
+  }
+  // paramsFor runs on every request with the server's one params object: its variants are built
+  // once (frozen, as they are shared by every request) instead of on every request.
   let variantsOf: ChallengeParams | undefined
-  let variants: Record<'Bearer' | 'DPoP', ChallengeParams> | undefined
-  const variant = (params: ChallengeParams, used: 'Bearer' | 'DPoP'): ChallengeParams =>
+  let variants: Record<'Bearer' | 'DPoP' | 'unknown', ChallengeParams> | undefined
+  const variant = (params: ChallengeParams, used: 'Bearer' | 'DPoP' | undefined): ChallengeParams =>
     Object.freeze({ ...params, [CHALLENGE_SCHEMES]: Object.freeze({ ...schemes, used }) })
 
   async function currentNonce(): Promise<string> {
@@ -336,10 +341,14 @@ export function createDpopVerifier(
     paramsFor(params, used) {
       if (options.policy === 'disabled') return params
       if (variants === undefined || variantsOf !== params) {
-        variants = { Bearer: variant(params, 'Bearer'), DPoP: variant(params, 'DPoP') }
+        variants = {
+          Bearer: variant(params, 'Bearer'),
+          DPoP: variant(params, 'DPoP'),
+          unknown: variant(params, undefined),
+        }
         variantsOf = params
       }
-      return variants[used]
+      return variants[used ?? 'unknown']
     },
     schemeOf(request) {
       const schemes = new Set(
@@ -349,10 +358,6 @@ export function createDpopVerifier(
       )
       if (schemes.size > 1) return undefined
       return schemes.has('DPoP') ? 'DPoP' : 'Bearer'
-    },
-    markScheme(error, used) {
-      if (!isOAuthError(error) || options.policy === 'disabled') return error
-      return error.withChallenge({ [CHALLENGE_SCHEMES]: { ...schemes, used } })
     },
   }
 }

@@ -11,6 +11,7 @@ import {
   MissingTokenError,
   OAuthError,
   TemporarilyUnavailableError,
+  UseDpopNonceError,
 } from './errors.js'
 
 function challengeOf(error: OAuthError): { scheme: string; params: Record<string, string> } {
@@ -130,17 +131,44 @@ describe('each error class', () => {
 })
 
 describe('withChallenge', () => {
-  it('adds the server realm and extension parameters and recomputes the header', () => {
+  it('returns a new error with the server realm and extension parameters, leaving the original unchanged', () => {
     const error = new InvalidTokenError('The access token expired', { reason: 'expired' })
-    const same = error.withChallenge({
+    const before = error.headers
+    const challenged = error.withChallenge({
       realm: 'files',
       resource_metadata: 'https://api.example.test/.well-known/oauth-protected-resource',
     })
-    expect(same).toBe(error)
-    expect(error.headers['WWW-Authenticate']).toBe(
+    expect(challenged).not.toBe(error)
+    expect(challenged).toBeInstanceOf(InvalidTokenError)
+    expect(isOAuthError(challenged)).toBe(true)
+    expect(challenged).toMatchObject({ code: 'invalid_token', reason: 'expired', status: 401 })
+    expect(challenged.headers['WWW-Authenticate']).toBe(
       'Bearer realm="files", error="invalid_token", error_description="The access token expired", resource_metadata="https://api.example.test/.well-known/oauth-protected-resource"',
     )
-    expect(error.headers['Cache-Control']).toBe('no-store')
+    expect(challenged.headers['Cache-Control']).toBe('no-store')
+    expect(error.headers).toBe(before)
+    expect(error.headers['WWW-Authenticate']).toBe(
+      'Bearer realm="api", error="invalid_token", error_description="The access token expired"',
+    )
+  })
+
+  it('renders headers once: they and the challenge parameters are frozen', () => {
+    const error = new InsufficientScopeError(['a']).withChallenge({ realm: 'r' })
+    expect(Object.isFrozen(error.headers)).toBe(true)
+    expect(Object.isFrozen(error.challengeParams)).toBe(true)
+    expect(() => {
+      ;(error.headers as Record<string, string>)['WWW-Authenticate'] = 'Bearer'
+    }).toThrow(TypeError)
+  })
+
+  it('keeps the subclass fields and extra headers (DPoP-Nonce) of the error it copies', () => {
+    const error = new UseDpopNonceError('n-1').withChallenge({ realm: 'r' })
+    expect(error).toBeInstanceOf(UseDpopNonceError)
+    expect(error.nonce).toBe('n-1')
+    expect(error.headers['DPoP-Nonce']).toBe('n-1')
+    expect(error.headers['WWW-Authenticate']).toMatch(/^Bearer realm="r", error="use_dpop_nonce"/)
+    const scope = new InsufficientScopeError(['a', 'b']).withChallenge({ realm: 'r' })
+    expect(scope.requiredScopes).toEqual(['a', 'b'])
   })
 
   it('keeps parameters set by the error itself over later ones', () => {

@@ -88,6 +88,11 @@ export interface OAuthErrorOptions {
   cause?: unknown
   /** Extra challenge parameters such as `scope` or `resource_metadata`. */
   challenge?: ChallengeParams
+  /**
+   * Response headers besides `Cache-Control` and `WWW-Authenticate` (which the error sets), such
+   * as `DPoP-Nonce`.
+   */
+  headers?: Readonly<Record<string, string>>
 }
 
 /**
@@ -108,11 +113,14 @@ export class OAuthError extends Error {
   /** Detail for logs and metrics. */
   readonly reason: OAuthErrorReason | undefined
   /** Parameters of the `WWW-Authenticate` challenge besides `error` and `error_description`. */
-  challengeParams: ChallengeParams
+  readonly challengeParams: Readonly<ChallengeParams>
   /** Always true: the message is meant for the client (Koa and http-errors read this). */
   readonly expose = true
-  /** Response headers: `WWW-Authenticate` (except on a 503) and `Cache-Control: no-store`. */
-  headers: Record<string, string>
+  /**
+   * Response headers: `WWW-Authenticate` (except on a 503), `Cache-Control: no-store` and those
+   * of `options.headers`. Rendered once, when the error is created (frozen).
+   */
+  readonly headers: Readonly<Record<string, string>>
 
   constructor(code: OAuthErrorCode, description: string, options: OAuthErrorOptions = {}) {
     super(description, options.cause === undefined ? undefined : { cause: options.cause })
@@ -122,10 +130,9 @@ export class OAuthError extends Error {
     this.statusCode = this.status
     this.description = description
     this.reason = options.reason
-    this.challengeParams = { ...options.challenge }
-    this.headers = {}
+    this.challengeParams = Object.freeze({ ...options.challenge })
     Object.defineProperty(this, BRAND, { value: true })
-    this.withChallenge({})
+    this.headers = renderHeaders(this, options.headers)
   }
 
   /** The JSON body every adapter sends: `{ error, error_description }`. */
@@ -180,16 +187,35 @@ export class OAuthError extends Error {
   }
 
   /**
-   * Adds challenge parameters (such as the resource server's `realm`) and recomputes `headers`.
-   * Called where the error is created; returns this error.
+   * This error with more challenge parameters (the resource server's `realm`, `resource_metadata`
+   * and schemes), under those the error set itself: a new error of the same class, with its
+   * headers rendered once. This error is left unchanged.
    */
-  withChallenge(params: ChallengeParams): this {
-    this.challengeParams = { ...params, ...this.challengeParams }
-    const value = this.challenge()
-    this.headers = { 'Cache-Control': 'no-store' }
-    if (value !== undefined) this.headers['WWW-Authenticate'] = value
-    return this
+  withChallenge(params: Readonly<ChallengeParams>): this {
+    const copy = Object.create(
+      Object.getPrototypeOf(this) as object,
+      Object.getOwnPropertyDescriptors(this),
+    ) as this
+    const { 'Cache-Control': _cache, 'WWW-Authenticate': _challenge, ...extra } = this.headers
+    Object.defineProperty(copy, 'challengeParams', {
+      value: Object.freeze({ ...params, ...this.challengeParams }),
+    })
+    Object.defineProperty(copy, 'headers', { value: renderHeaders(copy, extra) })
+    return copy
   }
+}
+
+/** The one rendering of an error's response headers, done when an error value is created. */
+function renderHeaders(
+  error: OAuthError,
+  extra: Readonly<Record<string, string>> = {},
+): Readonly<Record<string, string>> {
+  const challenge = error.challenge()
+  return Object.freeze({
+    'Cache-Control': 'no-store',
+    ...(challenge === undefined ? {} : { 'WWW-Authenticate': challenge }),
+    ...extra,
+  })
 }
 
 /** 401 without an error code: the request carried no token this server accepts (RFC 6750 §3.1). */
@@ -286,16 +312,12 @@ export class UseDpopNonceError extends OAuthError {
     description = 'The DPoP proof must carry the nonce from the DPoP-Nonce header',
     options: OAuthErrorOptions = {},
   ) {
-    super('use_dpop_nonce', description, { reason: 'dpop_nonce', ...options })
+    super('use_dpop_nonce', description, {
+      reason: 'dpop_nonce',
+      ...options,
+      headers: { ...options.headers, 'DPoP-Nonce': nonce },
+    })
     this.nonce = nonce
-    this.withChallenge({})
-  }
-
-  override withChallenge(params: ChallengeParams): this {
-    super.withChallenge(params)
-    // Set during the base constructor's first call, before this class's fields exist.
-    if (typeof this.nonce === 'string') this.headers['DPoP-Nonce'] = this.nonce
-    return this
   }
 }
 

@@ -1,4 +1,5 @@
-import type { OAuthErrorCode, OAuthErrorReason } from './errors.js'
+import type { AuthInfo } from './auth-info.js'
+import { isOAuthError, type OAuthErrorCode, type OAuthErrorReason } from './errors.js'
 import type { Logger } from './logger.js'
 
 /**
@@ -102,18 +103,51 @@ export function monotonicMs(): number {
   return globalThis.performance.now()
 }
 
-const refusalReporters = new WeakMap<object, (error: unknown) => void>()
-
-/**
- * Lets requirement checks on this auth object report their refusals (a 403 from `requireScope`
- * run by an adapter's middleware) to the resource server that produced it.
- */
-export function attachRefusalReporter(auth: object, report: (error: unknown) => void): void {
-  refusalReporters.set(auth, report)
+/** Reports the outcome of each request of a resource server as events. */
+export interface RequestReporter {
+  /** The start of a request's verification, for its `durationMs` (0 when nobody listens). */
+  start(): number
+  /** A verified token: `authenticated`. */
+  authenticated(auth: AuthInfo<object>, started: number): void
+  /**
+   * A refused request: `rejected`, or `upstream_unavailable` for a 503, with the time since
+   * `started` when given. Anything but an OAuthError is not reported.
+   */
+  refused(error: unknown, started?: number): void
+  /** A requirement's refusal, reported once whether an adapter or `authorize()` ran it. */
+  refusedOnce(error: unknown): void
 }
 
-/** Reports a requirement's refusal for this auth object, if its server listens; returns `error`. */
-export function reportRefusal<E>(auth: object, error: E): E {
-  refusalReporters.get(auth)?.(error)
-  return error
+/** Creates the reporter of one resource server. */
+export function createRequestReporter(events: EventSink): RequestReporter {
+  const reported = new WeakSet<object>()
+  const refused = (error: unknown, started?: number): void => {
+    if (!events.enabled || !isOAuthError(error)) return
+    events.emit({
+      type: error.status === 503 ? 'upstream_unavailable' : 'rejected',
+      code: error.code,
+      status: error.status,
+      ...(error.reason === undefined ? {} : { reason: error.reason }),
+      ...(started === undefined ? {} : { durationMs: monotonicMs() - started }),
+    })
+  }
+  return {
+    start: () => (events.enabled ? monotonicMs() : 0),
+    authenticated(auth, started) {
+      if (!events.enabled) return
+      events.emit({
+        type: 'authenticated',
+        issuer: auth.issuer,
+        format: auth.format,
+        ...(auth.clientId === undefined ? {} : { clientId: auth.clientId }),
+        durationMs: monotonicMs() - started,
+      })
+    },
+    refused,
+    refusedOnce(error) {
+      if (!events.enabled || !isOAuthError(error) || reported.has(error)) return
+      reported.add(error)
+      refused(error)
+    },
+  }
 }

@@ -1,4 +1,10 @@
-import { InvalidRequestError, InvalidTokenError, MissingTokenError } from './errors.js'
+import {
+  ConfigurationError,
+  InvalidRequestError,
+  InvalidTokenError,
+  MissingTokenError,
+} from './errors.js'
+import { checkNumberOption } from './internal/option-checks.js'
 import { headerValue, headerValues, type RequestLike } from './request.js'
 
 /** Where a token may be read from, besides the `Authorization: Bearer` header (RFC 6750 §2). */
@@ -50,6 +56,51 @@ export interface ResolvedExtraction {
    * `required` nothing else is accepted. @default 'disabled'
    */
   dpop?: 'disabled' | 'allowed' | 'required' | undefined
+}
+
+/**
+ * Validates the resource server's `extraction` option (its shape is checked before).
+ * @throws ConfigurationError
+ */
+export function validateExtractionOptions(extraction: ExtractionOptions | undefined): void {
+  if (extraction === undefined) return
+  checkNumberOption('extraction.maxTokenLength', extraction.maxTokenLength, false)
+  const q = extraction.query
+  if (
+    q !== undefined &&
+    typeof q !== 'boolean' &&
+    (typeof q !== 'string' || !/^[\w.~-]+$/.test(q))
+  ) {
+    throw new ConfigurationError('extraction.query must be a boolean or a query parameter name')
+  }
+}
+
+/** Where tokens may be sent, as RFC 9728's `bearer_methods_supported` names them. */
+export function bearerMethods(extraction: ResolvedExtraction): string[] {
+  return [
+    'header',
+    ...(extraction.body ? ['body'] : []),
+    ...(extraction.queryParam !== undefined ? ['query'] : []),
+  ]
+}
+
+/**
+ * The extraction of each route: the server's, or a route's options over it (resolved once per
+ * options object, as adapters pass the same object on every request).
+ */
+export function createRouteExtraction(
+  base: ResolvedExtraction,
+): (route: ExtractionOptions | undefined) => ResolvedExtraction {
+  const perRoute = new WeakMap<ExtractionOptions, ResolvedExtraction>()
+  return (route) => {
+    if (route === undefined) return base
+    let resolved = perRoute.get(route)
+    if (resolved === undefined) {
+      resolved = resolveExtraction(route, base)
+      perRoute.set(route, resolved)
+    }
+    return resolved
+  }
 }
 
 /** Applies defaults to {@link ExtractionOptions}. */

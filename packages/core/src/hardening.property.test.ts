@@ -140,11 +140,10 @@ describe('challenges', () => {
         fc.string({ unit: fc.constantFrom(...'apiAPI-_. "é'), minLength: 1, maxLength: 12 }),
         (text, scopes, realm) => {
           for (const error of [
-            new InvalidTokenError(text),
-            new InvalidRequestError(text),
-            new InsufficientScopeError(scopes, text),
+            new InvalidTokenError(text).withChallenge({ realm }),
+            new InvalidRequestError(text).withChallenge({ realm }),
+            new InsufficientScopeError(scopes, text).withChallenge({ realm }),
           ]) {
-            error.withChallenge({ realm })
             const header = error.headers['WWW-Authenticate'] as string
             const parsed = parseChallenges(header)
             expect(parsed).toHaveLength(1)

@@ -4,9 +4,15 @@ import {
   type ClientAuthMethod,
   type ClientCredentials,
 } from './client-auth.js'
-import { InvalidTokenError, TemporarilyUnavailableError, type OAuthErrorReason } from './errors.js'
+import {
+  ConfigurationError,
+  InvalidTokenError,
+  TemporarilyUnavailableError,
+  type OAuthErrorReason,
+} from './errors.js'
 import { NO_EVENTS, type EventSink } from './events.js'
 import { failureDetail, type FetchLike } from './internal/fetch-json.js'
+import { checkNumberOption, checkUrlOption } from './internal/option-checks.js'
 import { BodyTooLargeError, readCappedText, upstreamSignal } from './internal/read-capped.js'
 import type { KeySource, VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
@@ -377,4 +383,60 @@ export function checkActiveClaims(
     throw invalid('The token is not an access token', 'unsupported_token_type')
   }
   return { ...claims, iss: issuer }
+}
+
+const CLIENT_AUTH_METHODS: readonly string[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'private_key_jwt',
+] satisfies ClientAuthMethod[]
+
+/**
+ * Validates an issuer's `introspection` options (their shape is checked before).
+ * @param name how to name an option in messages, e.g. `issuers[1].introspection.clientId`
+ * @param withSecret whether the issuer verifies JWTs with a shared secret
+ * @throws ConfigurationError
+ */
+export function validateIntrospectionOptions(
+  introspection: IntrospectionOptions,
+  name: (key: string) => string,
+  allowInsecureHttp: boolean,
+  withSecret: boolean,
+): void {
+  if (typeof introspection.clientId !== 'string' || introspection.clientId === '') {
+    throw new ConfigurationError(
+      `${name('clientId')} is required: this API's client id at the authorization server`,
+    )
+  }
+  if (introspection.endpoint !== undefined) {
+    checkUrlOption(name('endpoint'), introspection.endpoint, allowInsecureHttp)
+  }
+  const method =
+    introspection.authMethod ??
+    (introspection.privateKey !== undefined && introspection.clientSecret === undefined
+      ? 'private_key_jwt'
+      : 'client_secret_basic')
+  if (!CLIENT_AUTH_METHODS.includes(method)) {
+    throw new ConfigurationError(
+      `${name('authMethod')} must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
+    )
+  }
+  if (method === 'private_key_jwt') {
+    if (introspection.privateKey === undefined) {
+      throw new ConfigurationError(`${name('privateKey')} is required for private_key_jwt`)
+    }
+  } else if (typeof introspection.clientSecret !== 'string' || introspection.clientSecret === '') {
+    throw new ConfigurationError(`${name('clientSecret')} is required for ${method}`)
+  }
+  if (introspection.cache !== undefined && introspection.cache !== false) {
+    checkNumberOption(name('cache.maxTtlSeconds'), introspection.cache.maxTtlSeconds)
+    checkNumberOption(name('cache.negativeTtlSeconds'), introspection.cache.negativeTtlSeconds)
+  }
+  checkNumberOption(name('timeoutMs'), introspection.timeoutMs, false)
+  checkNumberOption(name('retryAfterMs'), introspection.retryAfterMs)
+  if (introspection.jwtResponse === true && withSecret) {
+    throw new ConfigurationError(
+      `${name('jwtResponse')} needs the issuer's public keys, not a secret`,
+    )
+  }
 }

@@ -1,6 +1,6 @@
 import { decodeJwt } from 'jose'
 import { LRUCache } from 'lru-cache'
-import { configurationKey } from './configuration-key.js'
+import { createConfigurationKey } from './configuration-key.js'
 import { ConfigurationError, InvalidTokenError } from './errors.js'
 import {
   createIssuerVerifier,
@@ -13,8 +13,8 @@ import {
   validateIssuerOptions,
   withDefaults,
   type IssuerOptions,
-  type ResourceServerOptions,
-} from './options.js'
+} from './issuer-options.js'
+import type { ResourceServerOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { redactText } from './url-policy.js'
 
@@ -59,6 +59,7 @@ export function createIssuerRegistry(
   options: ResourceServerOptions,
   shared: SharedVerification,
 ): IssuerRegistry {
+  const configurationKey = createConfigurationKey()
   const byIssuer = new Map<string, IssuerVerifier>()
   const byConfiguration = new Map<string, IssuerVerifier>()
   const single = topLevelIssuer(options)

@@ -21,7 +21,8 @@ import {
 import type { Logger } from './logger.js'
 import type { NativeSignatures } from './native-signatures.js'
 import { publicKeySource } from './public-key.js'
-import type { IssuerOptions, TokenFormat } from './options.js'
+import type { IssuerOptions, TokenFormat } from './issuer-options.js'
+import { checkNumberOption } from './internal/option-checks.js'
 import { remoteJwksSource, type RemoteJwksTiming } from './remote-jwks.js'
 import type { Store } from './store.js'
 import { learnedUrlProblem } from './url-policy.js'
@@ -83,6 +84,14 @@ export interface MetadataTiming {
    * @default 86400000 (24 hours)
    */
   maxAgeMs?: number
+}
+
+/**
+ * Validates the resource server's `metadataTiming` option (its shape is checked before).
+ * @throws ConfigurationError
+ */
+export function validateMetadataTiming(timing: MetadataTiming | undefined): void {
+  checkNumberOption('metadataTiming.maxAgeMs', timing?.maxAgeMs, false)
 }
 
 const METADATA_MAX_AGE_MS = 24 * 60 * 60 * 1000

@@ -18,18 +18,26 @@ import {
   type ShapeCheck,
 } from './internal/shape.js'
 import type { IntrospectionCacheOptions, IntrospectionOptions } from './introspection.js'
-import type { MetadataTiming } from './issuer-verifier.js'
-import type { IssuerOptions, ResourceServerOptions } from './options.js'
+import type { MtlsOptions } from './mtls.js'
 import type { RemoteJwksTiming } from './remote-jwks.js'
 import type { ResourceMetadataOptions } from './resource-metadata.js'
 import type { ScopeOptions } from './scopes.js'
 import type { VerifiedTokenCacheOptions } from './verified-token-cache.js'
 
-// Each table lists every key of its options type (`satisfies Record<keyof T, …>`), so an option
-// added to a type without a shape check here does not compile, and the known keys cannot drift.
+// Shape tables of the nested options, used by the tables of the issuer (issuer-options.ts) and
+// of the resource server (options.ts). Each table lists every key of its options type
+// (`satisfies Record<keyof T, …>`), so an option added to a type without a shape check here does
+// not compile, and the known keys cannot drift.
 
-const strings = arrayOf(text)
-const stringOrStrings = either(text, strings)
+/** An array of strings. */
+export const strings = arrayOf(text)
+/** A string or an array of strings. */
+export const stringOrStrings = either(text, strings)
+/** A shared secret. */
+export const SECRET_SHAPE = shape(
+  'a string or a Uint8Array',
+  (v) => typeof v === 'string' || v instanceof Uint8Array,
+)
 
 const INTROSPECTION_CACHE = {
   maxTtlSeconds: count,
@@ -51,40 +59,23 @@ const INTROSPECTION = {
   retryAfterMs: count,
 } satisfies Record<keyof IntrospectionOptions, ShapeCheck>
 
-/** The shape of one issuer's options (`issuers[n]`, or the top level). */
-export const ISSUER_SHAPE = {
-  issuer: text,
-  audience: stringOrStrings,
-  jwksUri: text,
-  jwks: shape('a JWK Set ({ keys: [...] })', (v) => isPlainObject(v) && Array.isArray(v['keys'])),
-  secret: shape(
-    'a string or a Uint8Array',
-    (v) => typeof v === 'string' || v instanceof Uint8Array,
-  ),
-  publicKey: shape(
-    'an SPKI PEM string or an array of them',
-    (v) => typeof v === 'string' || (Array.isArray(v) && v.every((pem) => typeof pem === 'string')),
-  ),
-  metadataUrl: text,
-  algorithms: strings,
-  introspection: objectOf(INTROSPECTION),
-  tokenFormat: text,
-} satisfies Record<keyof IssuerOptions, ShapeCheck>
+/** The shape of an issuer's `introspection`. */
+export const INTROSPECTION_SHAPE = objectOf(INTROSPECTION)
 
-const EXTRACTION = {
+export const EXTRACTION = {
   body: flag,
   query: either(flag, text),
   legacyHeader: flag,
   maxTokenLength: count,
 } satisfies Record<keyof ExtractionOptions, ShapeCheck>
 
-const SCOPES = {
+export const SCOPES = {
   claims: strings,
   map: callback,
   implies: recordOf(strings),
 } satisfies Record<keyof ScopeOptions, ShapeCheck>
 
-const JWKS_TIMING = {
+export const JWKS_TIMING = {
   timeoutMs: count,
   cooldownMs: count,
   refetchBurst: count,
@@ -92,11 +83,7 @@ const JWKS_TIMING = {
   retryAfterMs: count,
 } satisfies Record<keyof RemoteJwksTiming, ShapeCheck>
 
-const METADATA_TIMING = {
-  maxAgeMs: count,
-} satisfies Record<keyof MetadataTiming, ShapeCheck>
-
-const RESOURCE_METADATA = {
+export const RESOURCE_METADATA = {
   resource: text,
   authorizationServers: strings,
   scopesSupported: strings,
@@ -108,19 +95,19 @@ const RESOURCE_METADATA = {
   extra: object,
 } satisfies Record<keyof ResourceMetadataOptions, ShapeCheck>
 
-const MTLS = {
+export const MTLS = {
   certificateHeader: text,
   trustedProxies: strings,
-} satisfies Record<keyof NonNullable<ResourceServerOptions['mtls']>, ShapeCheck>
+} satisfies Record<keyof MtlsOptions, ShapeCheck>
 
 const DPOP_NONCE = {
-  secret: ISSUER_SHAPE.secret,
+  secret: SECRET_SHAPE,
   rotationSeconds: count,
 } satisfies Record<keyof DpopNonceOptions, ShapeCheck>
 
-const DPOP_POLICY = either(exactly('disabled'), exactly('allowed'), exactly('required'))
+export const DPOP_POLICY = either(exactly('disabled'), exactly('allowed'), exactly('required'))
 
-const DPOP = {
+export const DPOP = {
   policy: DPOP_POLICY,
   algorithms: strings,
   maxProofAge: count,
@@ -128,12 +115,12 @@ const DPOP = {
   nonce: either(flag, objectOf(DPOP_NONCE)),
 } satisfies Record<keyof DpopOptions, ShapeCheck>
 
-const CACHE = {
+export const CACHE = {
   maxEntries: count,
   maxTtlSeconds: count,
 } satisfies Record<keyof VerifiedTokenCacheOptions, ShapeCheck>
 
-const LOGGER = shape(
+export const LOGGER = shape(
   'false or a logger ({ warn, error } functions)',
   (v) =>
     v === false ||
@@ -143,7 +130,7 @@ const LOGGER = shape(
       typeof (v as Record<string, unknown>)['error'] === 'function'),
 )
 
-const STORE = shape(
+export const STORE = shape(
   'a Store (an object with get, set, setIfAbsent and delete functions)',
   (v) =>
     typeof v === 'object' &&
@@ -152,45 +139,6 @@ const STORE = shape(
       (m) => typeof (v as Record<string, unknown>)[m] === 'function',
     ),
 )
-
-/** The shape of {@link ResourceServerOptions}, nested objects included. */
-export const RESOURCE_SERVER_SHAPE = {
-  ...ISSUER_SHAPE,
-  issuers: arrayOf(objectOf(ISSUER_SHAPE), 'an array of issuer options'),
-  resolveIssuer: callback,
-  strict: flag,
-  clockTolerance: count,
-  maxTokenAge: count,
-  requiredClaims: strings,
-  validators: arrayOf(callback),
-  scopes: objectOf(SCOPES),
-  extraction: objectOf(EXTRACTION),
-  realm: text,
-  jwksTiming: objectOf(JWKS_TIMING),
-  metadataTiming: objectOf(METADATA_TIMING),
-  discoveryTimeoutMs: count,
-  allowInsecureHttp: flag,
-  store: STORE,
-  resourceMetadata: objectOf(RESOURCE_METADATA),
-  revocation: flag,
-  allowedClients: either(
-    exactly('registry'),
-    arrayOf(shape('a non-empty client id', (v) => typeof v === 'string' && v !== '')),
-  ),
-  privateNetworks: either(exactly('refuse'), exactly('allow')),
-  mtls: objectOf(MTLS),
-  binding: either(exactly('checked'), exactly('required'), exactly('ignored')),
-  dpop: either(DPOP_POLICY, objectOf(DPOP)),
-  publicOrigin: text,
-  cache: either(exactly(false), objectOf(CACHE)),
-  logger: LOGGER,
-  onEvent: callback,
-  fetch: callback,
-  now: callback,
-} satisfies Record<keyof ResourceServerOptions, ShapeCheck>
-
-/** The option names an issuer accepts, in the order of {@link IssuerOptions}. */
-export const ISSUER_KEYS = Object.keys(ISSUER_SHAPE) as (keyof IssuerOptions)[]
 
 /**
  * Checks the shape of every option, nested ones included: unknown keys (naming the closest known

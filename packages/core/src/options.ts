@@ -1,103 +1,65 @@
-import type { JSONWebKeySet } from 'jose'
-import type { AllowedClients } from './client-policy.js'
-import { ConfigurationError } from './errors.js'
-import type { ExtractionOptions } from './extract.js'
-import type { FetchLike } from './internal/fetch-json.js'
-import type { ClaimValidator } from './jwt-verify.js'
-import type { DpopOptions, DpopPolicy } from './dpop-verifier.js'
-import { ASYMMETRIC_ALGORITHMS, SYMMETRIC_ALGORITHMS } from './key-source.js'
-import type { EventHandler } from './events.js'
-import type { Logger } from './logger.js'
 import type { BindingPolicy } from './binding.js'
-import type { MetadataTiming } from './issuer-verifier.js'
-import { parsePublicKeys } from './public-key.js'
-import type { RemoteJwksTiming } from './remote-jwks.js'
-import type { IntrospectionOptions } from './introspection.js'
-import type { RequestLike } from './request.js'
-import type { ScopeOptions } from './scopes.js'
-import type { ResourceMetadataOptions } from './resource-metadata.js'
-import type { Store } from './store.js'
-import { describeValue } from './internal/shape.js'
+import type { AllowedClients } from './client-policy.js'
+import type { DpopOptions, DpopPolicy } from './dpop-verifier.js'
+import { ConfigurationError } from './errors.js'
+import { createEventSink, type EventHandler, type EventSink } from './events.js'
+import { validateExtractionOptions, type ExtractionOptions } from './extract.js'
+import type { FetchLike } from './internal/fetch-json.js'
+import { checkNumberOption } from './internal/option-checks.js'
 import {
-  checkOptionShapes,
-  ISSUER_KEYS,
+  arrayOf,
+  callback,
+  count,
+  describeValue,
+  either,
+  exactly,
+  flag,
+  objectOf,
+  shape,
+  text,
+  type ShapeCheck,
+} from './internal/shape.js'
+import {
   ISSUER_SHAPE,
-  RESOURCE_SERVER_SHAPE,
+  validateIssuerSelection,
+  type IssuerSelectionOptions,
+} from './issuer-options.js'
+import {
+  validateMetadataTiming,
+  type MetadataTiming,
+  type SharedVerification,
+} from './issuer-verifier.js'
+import type { ClaimValidator } from './jwt-verify.js'
+import { consoleLogger, silentLogger, type Logger } from './logger.js'
+import { createMemoryStore } from './memory-store.js'
+import { validateMtlsOptions, type MtlsOptions } from './mtls.js'
+import {
+  CACHE,
+  checkOptionShapes,
+  DPOP,
+  DPOP_POLICY,
+  EXTRACTION,
+  JWKS_TIMING,
+  LOGGER,
+  MTLS,
+  RESOURCE_METADATA,
+  SCOPES,
+  STORE,
+  strings,
 } from './option-shapes.js'
-import { redactText, upstreamUrlProblem } from './url-policy.js'
-import type { VerifiedTokenCacheOptions } from './verified-token-cache.js'
+import { validateJwksTiming, type RemoteJwksTiming } from './remote-jwks.js'
+import type { ResourceMetadataOptions } from './resource-metadata.js'
+import type { ScopeOptions } from './scopes.js'
+import type { Store } from './store.js'
+import { validateCacheOptions, type VerifiedTokenCacheOptions } from './verified-token-cache.js'
 
-/** How tokens are verified: locally as JWTs, by introspection, or JWT-shaped ones locally and the rest by introspection. */
-export type TokenFormat = 'jwt' | 'opaque' | 'auto'
-
-/**
- * One trusted issuer: its identifier, this API's audience for it, and where its keys (or its
- * introspection endpoint) are. Keys come from exactly one of `jwksUri`, `jwks`, `secret` or
- * `publicKey`; with none of them, the JWKS URI is discovered from the issuer's metadata when a JWT
- * arrives.
- */
-export interface IssuerOptions {
-  /** The issuer identifier, compared exactly with each token's `iss` (no normalisation). */
-  issuer: string
-  /** This API's identifier(s) for this issuer. @default the resource server's `audience` */
-  audience?: string | readonly string[]
-  /** The issuer's JWKS URL. Without it (and without `jwks`/`secret`), it is discovered. */
-  jwksUri?: string
-  /** A fixed JWK Set of public keys. */
-  jwks?: JSONWebKeySet
-  /** A shared secret for HS256/384/512 tokens (at least the hash size in bytes). */
-  secret?: string | Uint8Array
-  /**
-   * The issuer's public key as SPKI PEM text (`-----BEGIN PUBLIC KEY-----`), or several during a
-   * key rotation: RSA (2048 bits or more; verifies RS and PS), EC P-256/384/521 (ES256/384/512)
-   * or Ed25519 (EdDSA). PEM keys have no `kid`: each key whose type fits the token's `alg` is
-   * tried. Checked at construction; HMAC tokens are never verified with it.
-   */
-  publicKey?: string | readonly string[]
-  /** Fetch metadata from this URL instead of the issuer's well-known locations. */
-  metadataUrl?: string
-  /**
-   * Accepted signing algorithms. `none` is never accepted; HS algorithms only with `secret`.
-   * @default all of RS, PS, ES (256/384/512) and EdDSA; or ['HS256'] with `secret`
-   */
-  algorithms?: readonly string[]
-  /** Verify opaque tokens by token introspection (RFC 7662) at this issuer. */
-  introspection?: IntrospectionOptions
-  /**
-   * Which tokens are verified how. `auto` verifies JWT-shaped tokens locally and introspects the
-   * rest; `opaque` introspects everything.
-   * @default 'auto' with `introspection`, else 'jwt'
-   */
-  tokenFormat?: TokenFormat
-}
-
-/** Picks the issuer configuration for a request (tenants by host, path or header). */
-export type IssuerResolver = (
-  request: RequestLike,
-) => string | IssuerOptions | undefined | Promise<string | IssuerOptions | undefined>
+export type { IssuerOptions, IssuerResolver, TokenFormat } from './issuer-options.js'
 
 /**
  * Options of {@link createResourceServer}: one issuer (`issuer` and its key options at the top
  * level), several (`issuers`), or issuers chosen per request (`resolveIssuer`).
  */
-export interface ResourceServerOptions extends Partial<IssuerOptions> {
-  /** The issuer identifier, for a resource server that trusts one issuer. */
-  issuer?: string
-  /**
-   * Several trusted issuers. A JWT's unverified `iss` only selects among them: keys and metadata
-   * are never fetched for an issuer that is not listed.
-   */
-  issuers?: readonly IssuerOptions[]
-  /**
-   * Chooses the issuer per request: return an issuer identifier from `issuers`, a full
-   * {@link IssuerOptions} (built once per distinct effective configuration — never shared with
-   * another configuration of the same issuer — and reused, up to 1,000), or undefined when the
-   * request belongs to no known tenant (401). Returned options are treated as tenant-supplied:
-   * see `privateNetworks`.
-   */
-  resolveIssuer?: IssuerResolver
-  /** This API's identifier(s); a token's `aud` must contain one of them. */
-  audience?: string | readonly string[]
+export interface ResourceServerOptions extends IssuerSelectionOptions {
   /**
    * Accept only tokens typed `at+jwt` (RFC 9068 §4) and require all RFC 9068 claims (`iss`,
    * `exp`, `aud`, `sub`, `client_id`, `iat`, `jti`). By default untyped tokens (`typ` absent or
@@ -190,7 +152,7 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
    * so a client reaching the app directly cannot forge it; without it, every peer is trusted,
    * which is safe only when the app can be reached through the proxy alone.
    */
-  mtls?: { certificateHeader?: string; trustedProxies?: readonly string[] }
+  mtls?: MtlsOptions
   /**
    * Sender-constrained tokens. `'checked'` enforces the binding a token carries (`cnf.jkt`: DPoP
    * scheme and a matching proof; `cnf["x5t#S256"]`: the matching client certificate) and accepts
@@ -236,329 +198,104 @@ export interface ResourceServerOptions extends Partial<IssuerOptions> {
   now?: () => number
 }
 
-function url(name: string, value: unknown, allowInsecure: boolean, bareIssuer = false): URL {
-  if (typeof value !== 'string' || value === '') {
-    throw new ConfigurationError(`${name} must be a URL string, got ${describe(value)}`)
-  }
-  let parsed: URL
-  try {
-    parsed = new URL(value)
-  } catch {
-    throw new ConfigurationError(`${name} is not a valid URL: ${JSON.stringify(redactText(value))}`)
-  }
-  const problem = upstreamUrlProblem(parsed, allowInsecure)
-  if (problem !== undefined) throw new ConfigurationError(`${name}: ${problem}`)
-  if (bareIssuer && (parsed.search !== '' || parsed.hash !== '')) {
-    throw new ConfigurationError(`${name} must not have a query or fragment (RFC 8414 §2)`)
-  }
-  return parsed
-}
-
-const describe = describeValue
-
-function positive(name: string, value: unknown, allowZero = true): void {
-  if (value === undefined) return
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < 0 ||
-    (!allowZero && value === 0)
-  ) {
-    throw new ConfigurationError(
-      `${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${describe(value)}`,
-    )
-  }
-}
-
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt']
-
 /**
- * Validates one issuer's options (with the resource server's defaults already merged in).
- * @param where how to name the options in messages, e.g. `issuers[1]`
- * @throws ConfigurationError
+ * The shape of {@link ResourceServerOptions}, nested objects included. It lists every key of the
+ * type (`satisfies Record<keyof …>`), so the known option names cannot drift from the type.
  */
-export function validateIssuerOptions(
-  options: IssuerOptions,
-  where: string,
-  allowInsecureHttp: boolean,
-): void {
-  const name = (key: string): string => (where === '' ? key : `${where}.${key}`)
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ConfigurationError(
-      `${where} must be an object with an issuer, got ${describe(options)}`,
-    )
-  }
-  checkOptionShapes(options, ISSUER_SHAPE, where)
-  url(name('issuer'), options.issuer, allowInsecureHttp, true)
-  const audiences = typeof options.audience === 'string' ? [options.audience] : options.audience
-  if (
-    !Array.isArray(audiences) ||
-    audiences.length === 0 ||
-    audiences.some((a) => typeof a !== 'string' || a === '')
-  ) {
-    throw new ConfigurationError(
-      `${name('audience')} must be this API's identifier (a non-empty string or array of strings), got ${describe(options.audience)}`,
-    )
-  }
-  const sources = (['jwksUri', 'jwks', 'secret', 'publicKey'] as const).filter(
-    (k) => options[k] !== undefined,
-  )
-  if (sources.length > 1) {
-    throw new ConfigurationError(`give only one key source; got ${sources.map(name).join(' and ')}`)
-  }
-  if (options.jwksUri !== undefined) url(name('jwksUri'), options.jwksUri, allowInsecureHttp)
-  if (options.metadataUrl !== undefined)
-    url(name('metadataUrl'), options.metadataUrl, allowInsecureHttp)
-  if (
-    options.secret !== undefined &&
-    typeof options.secret !== 'string' &&
-    !(options.secret instanceof Uint8Array)
-  ) {
-    throw new ConfigurationError(`${name('secret')} must be a string or a Uint8Array`)
-  }
-  if (options.algorithms !== undefined) {
-    if (!Array.isArray(options.algorithms) || options.algorithms.length === 0) {
-      throw new ConfigurationError(
-        `${name('algorithms')} must be a non-empty array, e.g. ["RS256"]`,
-      )
-    }
-    const allowed = options.secret !== undefined ? SYMMETRIC_ALGORITHMS : ASYMMETRIC_ALGORITHMS
-    for (const alg of options.algorithms) {
-      if (alg === 'none') throw new ConfigurationError('algorithm "none" is never accepted')
-      if (!allowed.includes(alg)) {
-        throw new ConfigurationError(
-          options.secret !== undefined
-            ? `algorithm ${JSON.stringify(alg)} cannot be used with a secret; use ${SYMMETRIC_ALGORITHMS.join(', ')}`
-            : SYMMETRIC_ALGORITHMS.includes(alg)
-              ? `algorithm ${alg} needs a shared secret (the secret option); public keys never verify HMAC tokens`
-              : `unsupported algorithm ${JSON.stringify(alg)}; use one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`,
-        )
-      }
-    }
-  }
-  if (options.publicKey !== undefined) {
-    parsePublicKeys(
-      options.publicKey,
-      options.algorithms ?? ASYMMETRIC_ALGORITHMS,
-      name('publicKey'),
-    )
-  }
-  const format = options.tokenFormat
-  if (format !== undefined && !['jwt', 'opaque', 'auto'].includes(format)) {
-    throw new ConfigurationError(`${name('tokenFormat')} must be 'jwt', 'opaque' or 'auto'`)
-  }
-  const introspection = options.introspection
-  if (introspection === undefined) {
-    if (format === 'opaque' || format === 'auto') {
-      throw new ConfigurationError(
-        `${name('tokenFormat')} '${format}' needs ${name('introspection')} settings to check opaque tokens`,
-      )
-    }
-    return
-  }
-  const at = (key: string): string => name(`introspection.${key}`)
-  if (typeof introspection.clientId !== 'string' || introspection.clientId === '') {
-    throw new ConfigurationError(
-      `${at('clientId')} is required: this API's client id at the authorization server`,
-    )
-  }
-  if (introspection.endpoint !== undefined)
-    url(at('endpoint'), introspection.endpoint, allowInsecureHttp)
-  const method =
-    introspection.authMethod ??
-    (introspection.privateKey !== undefined && introspection.clientSecret === undefined
-      ? 'private_key_jwt'
-      : 'client_secret_basic')
-  if (!CLIENT_AUTH_METHODS.includes(method)) {
-    throw new ConfigurationError(
-      `${at('authMethod')} must be one of ${CLIENT_AUTH_METHODS.join(', ')}`,
-    )
-  }
-  if (method === 'private_key_jwt') {
-    if (introspection.privateKey === undefined) {
-      throw new ConfigurationError(`${at('privateKey')} is required for private_key_jwt`)
-    }
-  } else if (typeof introspection.clientSecret !== 'string' || introspection.clientSecret === '') {
-    throw new ConfigurationError(`${at('clientSecret')} is required for ${method}`)
-  }
-  if (introspection.cache !== undefined && introspection.cache !== false) {
-    positive(at('cache.maxTtlSeconds'), introspection.cache.maxTtlSeconds)
-    positive(at('cache.negativeTtlSeconds'), introspection.cache.negativeTtlSeconds)
-  }
-  positive(at('timeoutMs'), introspection.timeoutMs, false)
-  positive(at('retryAfterMs'), introspection.retryAfterMs)
-  if (introspection.jwtResponse === true && options.secret !== undefined) {
-    throw new ConfigurationError(
-      `${at('jwtResponse')} needs the issuer's public keys, not a secret`,
-    )
-  }
-}
-
-/** The issuer options given at the top level, merged with the resource server's defaults. */
-export function topLevelIssuer(options: ResourceServerOptions): IssuerOptions | undefined {
-  if (options.issuer === undefined) return undefined
-  const issuer: Record<string, unknown> = {}
-  for (const key of ISSUER_KEYS) {
-    const value = (options as Record<string, unknown>)[key]
-    if (value !== undefined) issuer[key] = value
-  }
-  return issuer as unknown as IssuerOptions
-}
-
-/** An issuer from `issuers` or a resolver, with the resource server's `audience` as default. */
-export function withDefaults(issuer: IssuerOptions, options: ResourceServerOptions): IssuerOptions {
-  return issuer.audience !== undefined || options.audience === undefined
-    ? issuer
-    : { ...issuer, audience: options.audience }
-}
-
-/** `::ffff:10.0.0.1` (an IPv4 peer on a dual-stack socket) is `10.0.0.1`. */
-export function normalizeAddress(address: string): string {
-  const lower = address.trim().toLowerCase()
-  return lower.startsWith('::ffff:') && lower.includes('.') ? lower.slice(7) : lower
-}
-
-function validateMtls(mtls: ResourceServerOptions['mtls']): void {
-  if (mtls === undefined) return
-  const { certificateHeader, trustedProxies } = mtls
-  if (
-    certificateHeader !== undefined &&
-    (typeof certificateHeader !== 'string' ||
-      !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(certificateHeader))
-  ) {
-    throw new ConfigurationError(
-      `mtls.certificateHeader must be a header name, got ${JSON.stringify(certificateHeader)}`,
-    )
-  }
-  if (trustedProxies === undefined) return
-  if (certificateHeader === undefined) {
-    throw new ConfigurationError('mtls.trustedProxies needs mtls.certificateHeader')
-  }
-  if (
-    !Array.isArray(trustedProxies) ||
-    trustedProxies.length === 0 ||
-    trustedProxies.some((address) => typeof address !== 'string' || address.trim() === '')
-  ) {
-    throw new ConfigurationError(
-      'mtls.trustedProxies must be a non-empty array of IP addresses (e.g. ["10.0.0.5"])',
-    )
-  }
-}
+export const RESOURCE_SERVER_SHAPE = {
+  ...ISSUER_SHAPE,
+  issuers: arrayOf(objectOf(ISSUER_SHAPE), 'an array of issuer options'),
+  resolveIssuer: callback,
+  strict: flag,
+  clockTolerance: count,
+  maxTokenAge: count,
+  requiredClaims: strings,
+  validators: arrayOf(callback),
+  scopes: objectOf(SCOPES),
+  extraction: objectOf(EXTRACTION),
+  realm: text,
+  jwksTiming: objectOf(JWKS_TIMING),
+  metadataTiming: objectOf({ maxAgeMs: count } satisfies Record<keyof MetadataTiming, ShapeCheck>),
+  discoveryTimeoutMs: count,
+  allowInsecureHttp: flag,
+  store: STORE,
+  resourceMetadata: objectOf(RESOURCE_METADATA),
+  revocation: flag,
+  allowedClients: either(
+    exactly('registry'),
+    arrayOf(shape('a non-empty client id', (v) => typeof v === 'string' && v !== '')),
+  ),
+  privateNetworks: either(exactly('refuse'), exactly('allow')),
+  mtls: objectOf(MTLS),
+  binding: either(exactly('checked'), exactly('required'), exactly('ignored')),
+  dpop: either(DPOP_POLICY, objectOf(DPOP)),
+  publicOrigin: text,
+  cache: either(exactly(false), objectOf(CACHE)),
+  logger: LOGGER,
+  onEvent: callback,
+  fetch: callback,
+  now: callback,
+} satisfies Record<keyof ResourceServerOptions, ShapeCheck>
 
 /**
- * Validates options once, at construction, with messages that say what to change.
+ * Validates options once, at construction, with messages that say what to change: the shape of
+ * every option first, then each concern's own rules, checked by the module that owns it.
  * @throws ConfigurationError
  */
 export function validateOptions(options: ResourceServerOptions): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new ConfigurationError(
-      `createResourceServer() needs an options object, got ${describe(options)}`,
+      `createResourceServer() needs an options object, got ${describeValue(options)}`,
     )
   }
   checkOptionShapes(options, RESOURCE_SERVER_SHAPE, '')
-  validateMtls(options.mtls)
-  const insecure = options.allowInsecureHttp === true
-  if (options.issuer !== undefined && options.issuers !== undefined) {
-    throw new ConfigurationError('give either issuer or issuers, not both')
-  }
-  const single = topLevelIssuer(options)
-  if (single !== undefined) validateIssuerOptions(single, '', insecure)
-  else {
-    const keyOptions = ISSUER_KEYS.filter(
-      (key) => key !== 'audience' && (options as Record<string, unknown>)[key] !== undefined,
-    )
-    if (keyOptions.length > 0) {
-      throw new ConfigurationError(
-        `${keyOptions.join(', ')} belong to an issuer: set issuer, or move them into issuers[]`,
-      )
-    }
-  }
-  if (options.issuers !== undefined) {
-    if (!Array.isArray(options.issuers) || options.issuers.length === 0) {
-      throw new ConfigurationError('issuers must be a non-empty array of issuer options')
-    }
-    const seen = new Set<string>()
-    let introspecting = 0
-    options.issuers.forEach((issuer, index) => {
-      validateIssuerOptions(withDefaults(issuer, options), `issuers[${index}]`, insecure)
-      if (seen.has(issuer.issuer)) {
-        throw new ConfigurationError(`issuers lists ${issuer.issuer} twice`)
-      }
-      seen.add(issuer.issuer)
-      if (issuer.introspection !== undefined) introspecting++
-    })
-    if (introspecting > 1 && options.resolveIssuer === undefined) {
-      throw new ConfigurationError(
-        'several issuers introspect opaque tokens, and an opaque token does not say which issuer it is from: add resolveIssuer to choose per request',
-      )
-    }
-  }
-  if (
-    single === undefined &&
-    options.issuers === undefined &&
-    options.resolveIssuer === undefined
-  ) {
-    throw new ConfigurationError(
-      'issuer is required: the authorization server whose tokens this API accepts (or issuers, or resolveIssuer)',
-    )
-  }
-  if (options.audience !== undefined && single === undefined) {
-    const list = typeof options.audience === 'string' ? [options.audience] : options.audience
-    if (
-      !Array.isArray(list) ||
-      list.length === 0 ||
-      list.some((a) => typeof a !== 'string' || a === '')
-    ) {
-      throw new ConfigurationError('audience must be a non-empty string or array of strings')
-    }
-  }
-  positive('clockTolerance', options.clockTolerance)
-  positive('maxTokenAge', options.maxTokenAge, false)
-  positive('discoveryTimeoutMs', options.discoveryTimeoutMs, false)
-  const extraction = options.extraction
-  if (extraction !== undefined) {
-    positive('extraction.maxTokenLength', extraction.maxTokenLength, false)
-    const q = extraction.query
-    if (
-      q !== undefined &&
-      typeof q !== 'boolean' &&
-      (typeof q !== 'string' || !/^[\w.~-]+$/.test(q))
-    ) {
-      throw new ConfigurationError('extraction.query must be a boolean or a query parameter name')
-    }
-  }
-  const timing = options.jwksTiming
-  if (timing !== undefined) {
-    for (const key of [
-      'timeoutMs',
-      'cooldownMs',
-      'refetchBurst',
-      'maxAgeMs',
-      'retryAfterMs',
-    ] as const) {
-      positive(`jwksTiming.${key}`, timing[key])
-    }
-    const burst = timing.refetchBurst
-    if (burst !== undefined && !(Number.isInteger(burst) && burst >= 1)) {
-      throw new ConfigurationError(
-        `jwksTiming.refetchBurst must be a whole number of at least 1, got ${describe(burst)}`,
-      )
-    }
-  }
-  positive('metadataTiming.maxAgeMs', options.metadataTiming?.maxAgeMs, false)
+  validateMtlsOptions(options.mtls)
+  validateIssuerSelection(options, options.allowInsecureHttp === true)
+  checkNumberOption('clockTolerance', options.clockTolerance)
+  checkNumberOption('maxTokenAge', options.maxTokenAge, false)
+  checkNumberOption('discoveryTimeoutMs', options.discoveryTimeoutMs, false)
+  validateExtractionOptions(options.extraction)
+  validateJwksTiming(options.jwksTiming)
+  validateMetadataTiming(options.metadataTiming)
   if (options.realm !== undefined && (typeof options.realm !== 'string' || options.realm === '')) {
     throw new ConfigurationError('realm must be a non-empty string')
   }
-  const cache = options.cache
-  if (cache !== undefined && cache !== false) {
-    if (
-      cache.maxEntries !== undefined &&
-      (!Number.isInteger(cache.maxEntries) || cache.maxEntries < 1)
-    ) {
-      throw new ConfigurationError(
-        `cache.maxEntries must be a positive integer, got ${describe(cache.maxEntries)}; use cache: false to turn the cache off`,
-      )
-    }
-    positive('cache.maxTtlSeconds', cache.maxTtlSeconds, false)
+  validateCacheOptions(options.cache)
+}
+
+/** What every part of a resource server shares: validated options with their defaults. */
+export interface ResolvedOptions {
+  readonly logger: Logger
+  readonly events: EventSink
+  readonly shared: SharedVerification
+}
+
+/**
+ * Validates the options ({@link validateOptions}) and applies the defaults every part shares.
+ * @throws ConfigurationError
+ */
+export function resolveOptions(options: ResourceServerOptions): ResolvedOptions {
+  validateOptions(options)
+  const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
+  const events = createEventSink(options.onEvent, logger)
+  return {
+    logger,
+    events,
+    shared: {
+      strict: options.strict === true,
+      clockTolerance: options.clockTolerance ?? 5,
+      maxTokenAge: options.maxTokenAge,
+      requiredClaims: options.requiredClaims ?? [],
+      validators: options.validators ?? [],
+      jwksTiming: options.jwksTiming,
+      metadataTiming: options.metadataTiming,
+      discoveryTimeoutMs: options.discoveryTimeoutMs,
+      allowInsecureHttp: options.allowInsecureHttp === true,
+      store: options.store ?? createMemoryStore({ maxEntries: 10_000 }),
+      logger,
+      events,
+      fetch: options.fetch ?? globalThis.fetch,
+      now: options.now ?? Date.now,
+    },
   }
 }

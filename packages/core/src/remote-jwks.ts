@@ -1,8 +1,10 @@
 import { createLocalJWKSet, type JWSHeaderParameters } from 'jose'
 import { LRUCache } from 'lru-cache'
-import { TemporarilyUnavailableError } from './errors.js'
+import { ConfigurationError, TemporarilyUnavailableError } from './errors.js'
 import { monotonicMs, NO_EVENTS, type EventSink } from './events.js'
 import { fetchJson, type FetchLike } from './internal/fetch-json.js'
+import { checkNumberOption } from './internal/option-checks.js'
+import { describeValue } from './internal/shape.js'
 import { usableVerificationKeys, type KeySource, type VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
 import { nativeJwkSet, type NativeKeyMatch } from './native-key-set.js'
@@ -36,6 +38,29 @@ export interface RemoteJwksTiming {
 }
 
 /** Options of {@link remoteJwksSource}. */
+/**
+ * Validates the resource server's `jwksTiming` option (its shape is checked before).
+ * @throws ConfigurationError
+ */
+export function validateJwksTiming(timing: RemoteJwksTiming | undefined): void {
+  if (timing === undefined) return
+  for (const key of [
+    'timeoutMs',
+    'cooldownMs',
+    'refetchBurst',
+    'maxAgeMs',
+    'retryAfterMs',
+  ] as const) {
+    checkNumberOption(`jwksTiming.${key}`, timing[key])
+  }
+  const burst = timing.refetchBurst
+  if (burst !== undefined && !(Number.isInteger(burst) && burst >= 1)) {
+    throw new ConfigurationError(
+      `jwksTiming.refetchBurst must be a whole number of at least 1, got ${describeValue(burst)}`,
+    )
+  }
+}
+
 export interface RemoteJwksOptions extends RemoteJwksTiming {
   /** The JWKS URL, or a function resolving it (e.g. from cached discovery) before each fetch. */
   url: string | (() => Promise<string>)

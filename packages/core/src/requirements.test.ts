@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { attachChallengeParams, type AuthInfo } from './auth-info.js'
+import { setRefusalContext, type AuthInfo } from './auth-info.js'
 import { parseChallenges } from './challenge.js'
 import {
   ConfigurationError,
@@ -43,7 +43,7 @@ function authWith(
     mayAct: undefined,
     confirmation: undefined,
   }
-  if (realm !== null) attachChallengeParams(auth, { realm })
+  if (realm !== null) setRefusalContext(auth, { challengeParams: { realm }, report: () => {} })
   return auth
 }
 

@@ -1,7 +1,6 @@
-import { challengeParamsOf, type AuthInfo } from './auth-info.js'
+import { refusal, type AuthInfo } from './auth-info.js'
 import { sanitizeChallengeValue } from './challenge.js'
 import { ConfigurationError, InsufficientScopeError } from './errors.js'
-import { reportRefusal } from './events.js'
 import type { Scope } from './scopes.js'
 
 /**
@@ -41,10 +40,7 @@ export function requireScope(...scopes: Scope[]): Requirement {
     check(auth) {
       for (const scope of required) {
         if (!auth.effectiveScopes.has(scope)) {
-          throw reportRefusal(
-            auth,
-            new InsufficientScopeError(required).withChallenge(challengeParamsOf(auth)),
-          )
+          throw refusal(auth, new InsufficientScopeError(required))
         }
       }
     },
@@ -62,12 +58,12 @@ export function requireAnyScope(...scopes: Scope[]): Requirement {
     scopes: required,
     check(auth) {
       for (const scope of required) if (auth.effectiveScopes.has(scope)) return
-      throw reportRefusal(
+      throw refusal(
         auth,
         new InsufficientScopeError(
           required,
           'The access token grants none of the scopes this request accepts',
-        ).withChallenge(challengeParamsOf(auth)),
+        ),
       )
     },
   }
@@ -195,10 +191,7 @@ export function requireClaim(
     check(auth) {
       const claims = auth.claims as Readonly<Record<string, unknown>>
       if (matches(claims[name], claims)) return
-      throw reportRefusal(
-        auth,
-        new InsufficientScopeError([], description).withChallenge(challengeParamsOf(auth)),
-      )
+      throw refusal(auth, new InsufficientScopeError([], description))
     },
   }
 }

@@ -1,5 +1,5 @@
 import { ConfigurationError } from './errors.js'
-import type { ResourceServer } from './resource-server.js'
+import type { Logger } from './logger.js'
 import { redactText, upstreamUrlProblem } from './url-policy.js'
 
 /** What the protected resource metadata document (RFC 9728) says about this API. */
@@ -95,6 +95,29 @@ export function buildResourceMetadata(
   return { url, path: pathname + search, document: Object.freeze(document) }
 }
 
+/**
+ * The metadata a resource server publishes (`resourceMetadata` option), or undefined. Warns when
+ * the document's `resource` is not an accepted audience: clients that read the metadata ask the
+ * authorization server for tokens for `resource` (RFC 8707), which then becomes their `aud`, so
+ * every such client would get tokens this server refuses.
+ * @throws ConfigurationError for a resource that is not an absolute https URL.
+ */
+export function publishedResourceMetadata(
+  options: ResourceMetadataOptions | undefined,
+  facts: ResourceMetadataFacts & { audiences: readonly string[]; logger: Logger },
+): ResourceMetadata | undefined {
+  if (options === undefined) return undefined
+  const metadata = buildResourceMetadata(options, facts)
+  const { audiences } = facts
+  const resource = metadata.document['resource'] as string
+  if (audiences.length > 0 && !audiences.includes(resource)) {
+    facts.logger.warn(
+      `the protected resource metadata names resource ${String(resource)}, which is not an accepted audience (${audiences.join(', ')}); clients that follow the metadata will get tokens this server refuses`,
+    )
+  }
+  return metadata
+}
+
 /** The response every adapter sends for the metadata route. */
 export function resourceMetadataResponse(metadata: ResourceMetadata): {
   status: number
@@ -111,8 +134,16 @@ export function resourceMetadataResponse(metadata: ResourceMetadata): {
   }
 }
 
+/** What the metadata route reads from a resource server (every `ResourceServer` has it). */
+export interface ResourceMetadataHolder {
+  /** The document, when the server was created with `resourceMetadata`. */
+  readonly resourceMetadata: ResourceMetadata | undefined
+  /** Tells a resource server from a document. */
+  readonly authenticate: unknown
+}
+
 /** Where a metadata document comes from: a resource server created with `resourceMetadata`, or the document itself. */
-export type ResourceMetadataSource = ResourceServer<object> | ResourceMetadata
+export type ResourceMetadataSource = ResourceMetadataHolder | ResourceMetadata
 
 /**
  * What the metadata route answers, for an adapter to copy onto the framework's response:

@@ -1,63 +1,24 @@
-import {
-  attachChallengeParams,
-  parseActors,
-  type AccessTokenClaims,
-  type AuthInfo,
-} from './auth-info.js'
-import { CHALLENGE_SCHEMES, type ChallengeParams } from './challenge.js'
-import {
-  ConfigurationError,
-  InvalidTokenError,
-  isOAuthError,
-  MissingTokenError,
-  TemporarilyUnavailableError,
-} from './errors.js'
-import { buildResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
-import { certificateFromHeader, checkBinding, hasBindingToCheck } from './binding.js'
+import { createAuthentication, type AuthenticateOptions } from './authentication.js'
+import type { AuthInfo, RefusalContext } from './auth-info.js'
+import { resolveBindingPolicy } from './binding.js'
+import { clientIdOf } from './build-auth-info.js'
+import { serverChallengeParams, type ChallengeParams } from './challenge.js'
+import { createClientAdministration, createClientPolicy } from './client-policy.js'
 import { createDpopVerifier, resolveDpopOptions, resolvePublicOrigin } from './dpop-verifier.js'
-import {
-  bearerRefused,
-  extractToken,
-  resolveExtraction,
-  type ExtractionOptions,
-  type ResolvedExtraction,
-  type TokenSource,
-} from './extract.js'
-import { createClientPolicy } from './client-policy.js'
+import type { ConfigurationError } from './errors.js'
+import { createRequestReporter } from './events.js'
+import { bearerMethods, resolveExtraction, type TokenSource } from './extract.js'
 import { createIssuerRegistry } from './issuer-registry.js'
-import type { IssuerVerifier, SharedVerification } from './issuer-verifier.js'
-import { createDenylist, type RevocationTarget } from './revocation.js'
-import { consoleLogger, silentLogger } from './logger.js'
-import { attachRefusalReporter, createEventSink, monotonicMs, type EventSink } from './events.js'
-import { createMemoryStore } from './memory-store.js'
-import {
-  normalizeAddress,
-  topLevelIssuer,
-  validateIssuerOptions,
-  validateOptions,
-  withDefaults,
-  type IssuerOptions,
-  type ResourceServerOptions,
-} from './options.js'
+import { createCertificateReader } from './mtls.js'
+import { resolveOptions, type ResourceServerOptions } from './options.js'
 import type { RequestLike } from './request.js'
 import { checkRequirements, type Requirement } from './requirements.js'
-import { createScopeReader, type Scope } from './scopes.js'
-import {
-  createVerifiedTokenCache,
-  type VerifiedTokenEntry,
-  type VerifiedTokenCache,
-} from './verified-token-cache.js'
-import type { IssuerVerification } from './issuer-verifier.js'
+import { publishedResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
+import { createDenylist, createRevoke, type RevocationTarget } from './revocation.js'
+import { createScopeReader } from './scopes.js'
+import { createTokenCache, createTokenVerification } from './token-verification.js'
 
-/** Per-route options of {@link ResourceServer.authenticate}. */
-export interface AuthenticateOptions extends ExtractionOptions {
-  /**
-   * Let requests without any token through as anonymous (`undefined`). A request that does carry
-   * a token is still verified, and an invalid token is still a 401: never silently anonymous.
-   * @default false
-   */
-  optional?: boolean
-}
+export type { AuthenticateOptions } from './authentication.js'
 
 /** A resource server: created once from options, used for every request. */
 export interface ResourceServer<Claims extends object = Record<string, unknown>> {
@@ -119,12 +80,6 @@ export interface ResourceServer<Claims extends object = Record<string, unknown>>
   warmUp(): Promise<void>
 }
 
-/** The client the token was issued to: `client_id` (RFC 9068), else `azp` (OpenID Connect). */
-function clientIdOf(claims: Record<string, unknown>): string | undefined {
-  const { client_id: clientId, azp } = claims
-  return typeof clientId === 'string' ? clientId : typeof azp === 'string' ? azp : undefined
-}
-
 /**
  * Creates a resource server. Options are validated here, once; a mistake throws a
  * {@link ConfigurationError} whose message says what to change.
@@ -139,385 +94,94 @@ function clientIdOf(claims: Record<string, unknown>): string | undefined {
 export function createResourceServer<Claims extends object = Record<string, unknown>>(
   options: ResourceServerOptions,
 ): ResourceServer<Claims> {
-  validateOptions(options)
-  const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger)
-  const events: EventSink = createEventSink(options.onEvent, logger)
-  const shared: SharedVerification = {
-    strict: options.strict === true,
-    clockTolerance: options.clockTolerance ?? 5,
-    maxTokenAge: options.maxTokenAge,
-    requiredClaims: options.requiredClaims ?? [],
-    validators: options.validators ?? [],
-    jwksTiming: options.jwksTiming,
-    metadataTiming: options.metadataTiming,
-    discoveryTimeoutMs: options.discoveryTimeoutMs,
-    allowInsecureHttp: options.allowInsecureHttp === true,
-    store: options.store ?? createMemoryStore({ maxEntries: 10_000 }),
-    logger,
-    events,
-    fetch: options.fetch ?? globalThis.fetch,
-    now: options.now ?? Date.now,
-  }
+  // Options, validated once, and what every part shares.
+  const { logger, events, shared } = resolveOptions(options)
+  const { store, now, clockTolerance } = shared
 
+  // The parts, each built from its own options.
   const registry = createIssuerRegistry(options, shared)
   const verifiers = registry.configured
-  const onlyVerifier = verifiers.length === 1 ? verifiers[0] : undefined
-
+  const onlyIssuer = verifiers.length === 1 ? verifiers[0]?.issuer : undefined
   const dpop = createDpopVerifier(resolveDpopOptions(options.dpop), {
-    store: shared.store,
+    store,
     logger,
-    now: shared.now,
-    clockTolerance: shared.clockTolerance,
+    now,
+    clockTolerance,
     publicOrigin: resolvePublicOrigin(options.publicOrigin),
   })
-  if (dpop.policy !== 'disabled' && options.publicOrigin === undefined) {
-    logger.warn(
-      `DPoP is ${dpop.policy === 'required' ? 'required' : 'allowed (the default)'} and publicOrigin is not set, so DPoP proofs are checked against the scheme and Host header each request arrived with. Set publicOrigin to the origin clients use (e.g. "https://api.example.com"), above all behind a proxy; or set dpop: 'disabled' if this API does not accept DPoP`,
-    )
-  }
-  /** Requests whose token came with the DPoP scheme (set by authenticate, read by verify). */
-  const dpopRequests = new WeakSet<RequestLike>()
-  const scopeReader = createScopeReader(options.scopes)
-  const baseExtraction = { ...resolveExtraction(options.extraction), dpop: dpop.policy }
-  const resourceMetadata =
-    options.resourceMetadata === undefined
-      ? undefined
-      : buildResourceMetadata(options.resourceMetadata, {
-          issuers: verifiers.map((v) => v.issuer),
-          bearerMethods: [
-            'header',
-            ...(baseExtraction.body ? ['body'] : []),
-            ...(baseExtraction.queryParam !== undefined ? ['query'] : []),
-          ],
-          allowInsecureHttp: shared.allowInsecureHttp,
-          extra: dpop.metadata,
-        })
-  // Clients that read the metadata ask the authorization server for tokens for `resource`
-  // (RFC 8707), which then becomes their `aud`: a resource this server does not accept as an
-  // audience leads every such client to tokens it refuses.
-  const configuredAudiences = verifiers.flatMap((v) => v.audiences)
-  if (
-    resourceMetadata !== undefined &&
-    configuredAudiences.length > 0 &&
-    !configuredAudiences.includes(resourceMetadata.document['resource'] as string)
-  ) {
-    logger.warn(
-      `the protected resource metadata names resource ${String(resourceMetadata.document['resource'])}, which is not an accepted audience (${configuredAudiences.join(', ')}); clients that follow the metadata will get tokens this server refuses`,
-    )
-  }
-  const challengeParams: ChallengeParams = Object.freeze({
-    [CHALLENGE_SCHEMES]: dpop.schemes,
-    realm: options.realm ?? 'api',
-    ...(resourceMetadata !== undefined && options.resourceMetadata?.challenge !== false
-      ? { resource_metadata: resourceMetadata.url }
-      : {}),
+  const extraction = { ...resolveExtraction(options.extraction), dpop: dpop.policy }
+  const resourceMetadata = publishedResourceMetadata(options.resourceMetadata, {
+    issuers: verifiers.map((v) => v.issuer),
+    bearerMethods: bearerMethods(extraction),
+    allowInsecureHttp: shared.allowInsecureHttp,
+    extra: dpop.metadata,
+    audiences: verifiers.flatMap((v) => v.audiences),
+    logger,
   })
-  const revocation = options.revocation === true
-  const binding = options.binding ?? 'checked'
-  if (binding === 'ignored') {
-    logger.warn(
-      "binding: 'ignored' turns off token binding checks: a stolen DPoP-bound or certificate-bound token is accepted as a plain Bearer token. Use it only while migrating, and return to 'checked'",
-    )
-  }
-  const certificateHeader = options.mtls?.certificateHeader
-  const trustedProxies =
-    options.mtls?.trustedProxies === undefined
-      ? undefined
-      : new Set(options.mtls.trustedProxies.map(normalizeAddress))
-  /** The certificate a trusted proxy passed in the configured header, if any. */
-  function proxiedCertificate(request: RequestLike): Uint8Array | undefined {
-    if (certificateHeader === undefined) return undefined
-    if (trustedProxies !== undefined) {
-      const peer = request.remoteAddress
-      if (peer === undefined || !trustedProxies.has(normalizeAddress(peer))) return undefined
-    }
-    return certificateFromHeader(request, certificateHeader)
-  }
+  const challengeParams = serverChallengeParams(
+    options.realm,
+    dpop.schemes,
+    options.resourceMetadata?.challenge === false ? undefined : resourceMetadata?.url,
+  )
+  const binding = resolveBindingPolicy(options.binding, logger)
   const denylist =
-    options.revocation === true
-      ? createDenylist({
-          store: shared.store,
-          logger,
-          now: shared.now,
-          clockTolerance: shared.clockTolerance,
-        })
-      : undefined
-  const clients = createClientPolicy(options.allowedClients, { store: shared.store, logger })
-
-  type CacheEntry = VerifiedTokenEntry<IssuerVerifier, IssuerVerification>
-  const tokenCache: VerifiedTokenCache<IssuerVerifier, IssuerVerification> | undefined =
-    options.cache === false
-      ? undefined
-      : createVerifiedTokenCache({
-          ...options.cache,
-          clockTolerance: shared.clockTolerance,
-          maxTokenAge: shared.maxTokenAge,
-          now: shared.now,
-        })
-
-  /** The token's verification: from the cache (checked against the clock) or done now. */
-  async function verified(
-    token: string,
-    request: RequestLike | undefined,
-  ): Promise<{ verifier: IssuerVerifier; result: IssuerVerification; entry?: CacheEntry }> {
-    const entry = tokenCache?.get(token)
-    // Without resolveIssuer the token alone picks its verifier, so a hit needs no lookup.
-    // Selection and verification may answer synchronously: no await then (each is a tick).
-    const selected =
-      entry !== undefined && !registry.resolves ? entry.owner : registry.select(token, request)
-    const verifier = selected instanceof Promise ? await selected : selected
-    if (entry !== undefined && entry.owner === verifier) {
-      return { verifier, result: entry.value, entry }
-    }
-    const verifying = verifier.verify(token)
-    const result = verifying instanceof Promise ? await verifying : verifying
-    if (tokenCache !== undefined && (result.format === 'jwt' || verifier.introspectionReuseMs)) {
-      const { claims } = result
-      tokenCache.set(token, verifier, result, {
-        exp: claims['exp'],
-        nbf: claims['nbf'],
-        iat: claims['iat'],
-        // An introspection answer's reuse counts from when it was asked for, wherever it was
-        // read from (the endpoint, or the shared store after another instance asked).
-        ...(result.format === 'opaque'
-          ? {
-              notAfter:
-                (result.obtainedAt ?? shared.now()) + (verifier.introspectionReuseMs as number),
-              keepOnFirstSight: true,
-            }
-          : {}),
-      })
-    }
-    return { verifier, result }
-  }
-
-  const perRoute = new WeakMap<AuthenticateOptions, ResolvedExtraction>()
-
-  function extractionFor(routeOptions: AuthenticateOptions | undefined): ResolvedExtraction {
-    if (routeOptions === undefined) return baseExtraction
-    let resolvedExtraction = perRoute.get(routeOptions)
-    if (resolvedExtraction === undefined) {
-      resolvedExtraction = resolveExtraction(routeOptions, baseExtraction)
-      perRoute.set(routeOptions, resolvedExtraction)
-    }
-    return resolvedExtraction
-  }
-
-  async function verify(
-    token: string,
-    source: TokenSource,
-    request: RequestLike | undefined,
-  ): Promise<AuthInfo<Claims>> {
-    const scheme = request !== undefined && dpopRequests.has(request) ? 'DPoP' : 'Bearer'
-    try {
-      return await verifyPresented(token, source, request, scheme)
-    } catch (error) {
-      throw dpop.markScheme(error, scheme)
-    }
-  }
-
-  async function verifyPresented(
-    token: string,
-    source: TokenSource,
-    request: RequestLike | undefined,
-    scheme: 'Bearer' | 'DPoP',
-  ): Promise<AuthInfo<Claims>> {
-    // The policy extraction applies to authenticate() holds for verifyToken() too.
-    if (scheme === 'Bearer' && dpop.policy === 'required') throw bearerRefused()
-    // The proof first: it is cheap to refuse, and a missing nonce must be asked for first.
-    const proof =
-      scheme === 'DPoP' ? await dpop.verifyProof(request as RequestLike, token) : undefined
-    const { verifier, result, entry } = await verified(token, request)
-    const { claims: raw, header, format } = result
-    if (denylist !== undefined) {
-      const hash = await denylist.check(token, verifier.issuer, raw['jti'], entry?.hash)
-      if (entry !== undefined) entry.hash = hash
-    }
-    const clientId = clientIdOf(raw)
-    if (clients !== undefined) await clients.check(clientId)
-    if (hasBindingToCheck(raw, binding)) {
-      await checkBinding(
-        raw,
-        {
-          scheme,
-          clientCertificate:
-            request === undefined
-              ? undefined
-              : (request.clientCertificate ?? proxiedCertificate(request)),
-        },
-        binding,
-      )
-    }
-    if (proof !== undefined) await dpop.bindAndRecord(raw, proof)
-    else dpop.checkBearer(request)
-    const claims = raw as AccessTokenClaims & Claims
-    // A cached token's scopes are read once, on its first hit (frozen, as hits share them).
-    const scopes = entry?.scopes ?? scopeReader.granted(claims)
-    if (entry !== undefined && entry.scopes === undefined) entry.scopes = Object.freeze(scopes)
-    const aud = claims.aud
-    const auth: AuthInfo<Claims> = {
-      token,
-      tokenType: scheme,
-      source,
-      format,
-      claims,
-      header,
-      subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-      clientId,
-      issuer: verifier.issuer,
-      audience: typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [],
-      scopes: scopes as Scope[],
-      effectiveScopes: scopeReader.effective(scopes),
-      expiresAt: typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined,
-      issuedAt: typeof claims.iat === 'number' ? new Date(claims.iat * 1000) : undefined,
-      actors: parseActors(claims.act),
-      mayAct:
-        typeof claims.may_act === 'object' && claims.may_act !== null ? claims.may_act : undefined,
-      confirmation: typeof claims.cnf === 'object' && claims.cnf !== null ? claims.cnf : undefined,
-    }
-    if (proof !== undefined) {
-      auth.dpop = { thumbprint: proof.thumbprint, jwk: proof.jwk, algorithm: proof.algorithm }
-      auth.responseHeaders = await dpop.successHeaders(proof)
-    }
-    attachChallengeParams(auth, dpop.paramsFor(challengeParams, scheme))
-    return auth
-  }
-
-  function withChallenge(error: unknown): unknown {
-    return isOAuthError(error) ? error.withChallenge(challengeParams) : error
-  }
-
-  /** Reports a refused request (`rejected`, or `upstream_unavailable` for a 503). */
-  function reportFailure(error: unknown, started: number): void {
-    if (!events.enabled || !isOAuthError(error)) return
-    events.emit({
-      type: error.status === 503 ? 'upstream_unavailable' : 'rejected',
-      code: error.code,
-      status: error.status,
-      ...(error.reason === undefined ? {} : { reason: error.reason }),
-      ...(started < 0 ? {} : { durationMs: monotonicMs() - started }),
+    options.revocation === true ? createDenylist({ store, logger, now, clockTolerance }) : undefined
+  const clients = createClientPolicy(options.allowedClients, { store, logger })
+  const cache = createTokenCache(options.cache, {
+    clockTolerance,
+    maxTokenAge: shared.maxTokenAge,
+    now,
+  })
+  const report = createRequestReporter(events)
+  const refusalContext = (scheme: 'Bearer' | 'DPoP'): RefusalContext =>
+    Object.freeze({
+      challengeParams: dpop.paramsFor(challengeParams, scheme),
+      report: report.refusedOnce,
     })
-  }
-
-  const reportedRefusals = new WeakSet<object>()
-  /** Reports a requirement's refusal once, whether an adapter or `authorize()` ran it. */
-  function reportRefusalOnce(error: unknown): void {
-    if (typeof error !== 'object' || error === null || reportedRefusals.has(error)) return
-    reportedRefusals.add(error)
-    reportFailure(error, -1)
-  }
-
-  /** Verifies, reporting the outcome as an event. */
-  async function verifyReported(
-    token: string,
-    source: TokenSource,
-    request: RequestLike | undefined,
-    started: number,
-  ): Promise<AuthInfo<Claims>> {
-    try {
-      const auth = await verify(token, source, request)
-      if (events.enabled) {
-        events.emit({
-          type: 'authenticated',
-          issuer: auth.issuer,
-          format: auth.format,
-          ...(auth.clientId === undefined ? {} : { clientId: auth.clientId }),
-          durationMs: monotonicMs() - started,
-        })
-        attachRefusalReporter(auth, reportRefusalOnce)
-      }
-      return auth
-    } catch (error) {
-      const challenged = withChallenge(error)
-      reportFailure(challenged, started)
-      throw challenged
-    }
-  }
-
-  async function authenticate(
-    request: RequestLike,
-    routeOptions?: AuthenticateOptions,
-  ): Promise<AuthInfo<Claims> | undefined> {
-    const started = events.enabled ? monotonicMs() : 0
-    let extracted
-    try {
-      extracted = extractToken(request, extractionFor(routeOptions))
-    } catch (error) {
-      if (routeOptions?.optional === true && error instanceof MissingTokenError) return undefined
-      const challenged = withChallenge(dpop.markScheme(error, dpop.schemeOf(request)))
-      reportFailure(challenged, -1)
-      throw challenged
-    }
-    if (extracted.scheme === 'DPoP') dpopRequests.add(request)
-    return verifyReported(extracted.token, extracted.source, request, started)
-  }
+  const verify = createTokenVerification({
+    registry,
+    cache,
+    denylist,
+    clients,
+    dpop,
+    binding,
+    certificateOf: createCertificateReader(options.mtls),
+    scopeReader: createScopeReader(options.scopes),
+    refusalContext: { Bearer: refusalContext('Bearer'), DPoP: refusalContext('DPoP') },
+    now,
+  })
+  const { authenticate, verifyToken } = createAuthentication<Claims>({
+    extraction,
+    dpop,
+    challengeParams,
+    verify,
+    report,
+  })
 
   return {
     issuers: verifiers.map((v) => v.issuer),
-    issuer: onlyVerifier?.issuer,
+    issuer: onlyIssuer,
     audiences: [...new Set(verifiers.flatMap((v) => v.audiences))],
     challengeParams,
     resourceMetadata,
     authenticate: authenticate as ResourceServer<Claims>['authenticate'],
-    async verifyToken(token, source = 'header', request) {
-      // The token counts as DPoP when the request carries it with the DPoP scheme (its proof is
-      // then checked, bound to this token); anything else is Bearer, under the same policy.
-      if (
-        request !== undefined &&
-        dpop.policy !== 'disabled' &&
-        dpop.schemeOf(request) === 'DPoP'
-      ) {
-        dpopRequests.add(request)
-      }
-      return verifyReported(token, source, request, events.enabled ? monotonicMs() : 0)
-    },
-    async revoke(target) {
-      if (denylist === undefined) {
-        throw new ConfigurationError('revoke() needs the revocation: true option')
-      }
-      if ('token' in target) {
-        await denylist.revoke(target, undefined)
-        // Hits consult the denylist too (it may be shared by other instances); dropping is a bonus.
-        tokenCache?.delete(target.token)
-        return
-      }
-      const issuer = target.issuer ?? onlyVerifier?.issuer
-      if (
-        issuer !== undefined &&
-        !registry.resolves &&
-        registry.configuredFor(issuer) === undefined
-      ) {
-        throw new ConfigurationError(
-          `revoke({ jti, issuer }) names issuer ${JSON.stringify(issuer)}, which is not configured`,
-        )
-      }
-      await denylist.revoke(target, issuer)
-      const { jti } = target
-      tokenCache?.deleteWhere((e) => e.owner.issuer === issuer && e.value.claims['jti'] === jti)
-    },
-    async registerClient(clientId) {
-      if (clients === undefined) {
-        throw new ConfigurationError('registerClient() needs the allowedClients option')
-      }
-      await clients.register(clientId)
-    },
-    async revokeClient(clientId) {
-      if (clients === undefined) {
-        throw new ConfigurationError('revokeClient() needs the allowedClients option')
-      }
-      await clients.revoke(clientId)
-      tokenCache?.deleteWhere((e) => clientIdOf(e.value.claims) === clientId)
-    },
+    verifyToken,
+    revoke: createRevoke(denylist, {
+      defaultIssuer: onlyIssuer,
+      accepts: (issuer) => registry.resolves || registry.configuredFor(issuer) !== undefined,
+      cache,
+    }),
+    ...createClientAdministration(clients, cache, clientIdOf),
     authorize(auth, ...requirements) {
       try {
         checkRequirements(auth, requirements)
       } catch (error) {
-        reportRefusalOnce(error)
+        report.refusedOnce(error)
         throw error
       }
     },
     async warmUp() {
-      await Promise.all([shared.store.warmUp?.(), ...verifiers.map((v) => v.warmUp())])
+      await Promise.all([store.warmUp?.(), ...verifiers.map((v) => v.warmUp())])
     },
   }
 }

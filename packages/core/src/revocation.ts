@@ -3,6 +3,7 @@ import type { Logger } from './logger.js'
 import type { Store } from './store.js'
 import { hashToken } from './token-hash.js'
 import { redactText } from './url-policy.js'
+import type { VerifiedTokenCache } from './verified-token-cache.js'
 
 /** What {@link Denylist.revoke} takes: a JWT's `jti` with its issuer, or the token itself. */
 export type RevocationTarget =
@@ -81,5 +82,56 @@ export function createDenylist(context: {
       }
       await store.set(key, '1', ttl, 'state')
     },
+  }
+}
+
+/** The cached verifications `rs.revoke()` and `rs.revokeClient()` drop: by token, issuer and claims. */
+export type RevocableCache = Pick<
+  VerifiedTokenCache<
+    { readonly issuer: string },
+    { readonly claims: Readonly<Record<string, unknown>> }
+  >,
+  'delete' | 'deleteWhere'
+>
+
+/** What `rs.revoke()` needs besides the denylist. */
+export interface RevokeContext {
+  /** The issuer of a `{ jti }` target that names none: the only configured issuer, if one. */
+  readonly defaultIssuer: string | undefined
+  /** Whether a target may name this issuer (a configured one; any with `resolveIssuer`). */
+  accepts(issuer: string): boolean
+  /** The cache of verified tokens, undefined with `cache: false`. */
+  readonly cache: RevocableCache | undefined
+}
+
+/**
+ * `rs.revoke()`: adds a token (by `jti` and issuer, or itself) to the denylist, then drops its
+ * cached verifications. Cache hits consult the denylist anyway (it may be shared by other
+ * instances): dropping them is a bonus.
+ * @throws ConfigurationError without `revocation: true`, or for an issuer that is not configured.
+ */
+export function createRevoke(
+  denylist: Denylist | undefined,
+  context: RevokeContext,
+): (target: RevocationTarget) => Promise<void> {
+  const { cache } = context
+  return async (target) => {
+    if (denylist === undefined) {
+      throw new ConfigurationError('revoke() needs the revocation: true option')
+    }
+    if ('token' in target) {
+      await denylist.revoke(target, undefined)
+      cache?.delete(target.token)
+      return
+    }
+    const issuer = target.issuer ?? context.defaultIssuer
+    if (issuer !== undefined && !context.accepts(issuer)) {
+      throw new ConfigurationError(
+        `revoke({ jti, issuer }) names issuer ${JSON.stringify(issuer)}, which is not configured`,
+      )
+    }
+    await denylist.revoke(target, issuer)
+    const { jti } = target
+    cache?.deleteWhere((e) => e.owner.issuer === issuer && e.value.claims['jti'] === jti)
   }
 }

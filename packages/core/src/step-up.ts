@@ -1,6 +1,5 @@
-import { challengeParamsOf } from './auth-info.js'
+import { refusal } from './auth-info.js'
 import { ConfigurationError, InsufficientUserAuthenticationError } from './errors.js'
-import { reportRefusal } from './events.js'
 import type { Requirement } from './requirements.js'
 
 /** What {@link requireAuthentication} asks of the user's authentication (RFC 9470). */
@@ -56,7 +55,7 @@ export function requireAuthentication(policy: AuthenticationPolicy): Requirement
         }
       }
       if (problems.length === 0) return
-      throw reportRefusal(
+      throw refusal(
         auth,
         new InsufficientUserAuthenticationError(
           acrValues,
@@ -68,7 +67,7 @@ export function requireAuthentication(policy: AuthenticationPolicy): Requirement
                 ? 'authentication_too_old'
                 : 'authentication_too_weak',
           },
-        ).withChallenge(challengeParamsOf(auth)),
+        ),
       )
     },
   }

@@ -1,4 +1,7 @@
 import { LRUCache } from 'lru-cache'
+import { ConfigurationError } from './errors.js'
+import { checkNumberOption } from './internal/option-checks.js'
+import { describeValue } from './internal/shape.js'
 
 /** The in-process cache of verified tokens (the `cache` option of the resource server). */
 export interface VerifiedTokenCacheOptions {
@@ -14,6 +17,23 @@ export interface VerifiedTokenCacheOptions {
    * @default 300
    */
   maxTtlSeconds?: number
+}
+
+/**
+ * Validates the resource server's `cache` option (its shape is checked before).
+ * @throws ConfigurationError
+ */
+export function validateCacheOptions(cache: VerifiedTokenCacheOptions | false | undefined): void {
+  if (cache === undefined || cache === false) return
+  if (
+    cache.maxEntries !== undefined &&
+    (!Number.isInteger(cache.maxEntries) || cache.maxEntries < 1)
+  ) {
+    throw new ConfigurationError(
+      `cache.maxEntries must be a positive integer, got ${describeValue(cache.maxEntries)}; use cache: false to turn the cache off`,
+    )
+  }
+  checkNumberOption('cache.maxTtlSeconds', cache.maxTtlSeconds, false)
 }
 
 /** What the cache keeps about one verified token. */
