@@ -2,7 +2,7 @@
 // physical limit (a synchronous node:crypto verify on an imported KeyObject plus the same claim
 // checks) and jose.jwtVerify, one call at a time and 32 in flight; and the verified-token cache
 // on a repeated token. Figures: ops/s and CPU µs per operation (process CPU, which includes
-// libuv's thread pool), median of 5 alternated rounds.
+// libuv's thread pool), medians of 15 alternated rounds.
 //
 // Run by the benchmark runner over IPC, or on its own (after `pnpm build`):
 //   node bench/dist/micro.js [ops per round, default 10000]
@@ -19,6 +19,11 @@ const CONCURRENCY = 32
 const POOL = 10_000
 /** `rs.verifyToken()` must reach this share of the raw check's ops/s. */
 const TARGET = 0.8
+/**
+ * Alternated rounds per subject; the median counts. Many short rounds rather than a few long
+ * ones, so that every subject sees the same background load on a shared machine.
+ */
+const ROUNDS = 15
 
 type Mode = MicroResult['mode']
 
@@ -147,16 +152,21 @@ async function runFor(keys: BenchKeys, issuer: string, ops: number): Promise<Row
     for (const mode of ['sequential', 'concurrent'] as const) {
       const measured = subjects.filter((s) => mode === 'sequential' || s.concurrent)
       for (const subject of measured) await measure(subject, tokens, mode, Math.max(500, ops / 5))
-      // Subjects alternate within each of 5 rounds; the median round counts.
+      // Subjects alternate within each round; the median round counts (per figure).
       const rounds = measured.map((): { opsPerSec: number; cpuUsPerOp: number }[] => [])
-      for (let round = 0; round < 5; round++) {
+      const perRound = Math.max(200, Math.round((ops * 5) / ROUNDS))
+      for (let round = 0; round < ROUNDS; round++) {
         for (const [i, subject] of measured.entries()) {
-          rounds[i]?.push(await measure(subject, tokens, mode, ops))
+          rounds[i]?.push(await measure(subject, tokens, mode, perRound))
         }
       }
       for (const [i, subject] of measured.entries()) {
-        const sorted = [...(rounds[i] ?? [])].sort((x, y) => x.opsPerSec - y.opsPerSec)
-        const median = sorted[2] as { opsPerSec: number; cpuUsPerOp: number }
+        const middle = (values: number[]): number =>
+          values.sort((x, y) => x - y)[Math.floor(values.length / 2)] as number
+        const median = {
+          opsPerSec: middle((rounds[i] ?? []).map((r) => r.opsPerSec)),
+          cpuUsPerOp: middle((rounds[i] ?? []).map((r) => r.cpuUsPerOp)),
+        }
         rows.push({
           alg: key.alg,
           mode,
