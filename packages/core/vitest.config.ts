@@ -8,6 +8,9 @@ export default defineConfig({
       '#platform/resolve-host': fileURLToPath(
         new URL('./src/platform/resolve-host.node.ts', import.meta.url),
       ),
+      '#platform/signature': fileURLToPath(
+        new URL('./src/platform/signature.node.ts', import.meta.url),
+      ),
     },
   },
   test: {

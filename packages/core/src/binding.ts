@@ -59,6 +59,20 @@ function isBound(cnf: unknown): boolean {
 }
 
 /**
+ * Whether {@link checkBinding} has anything to check for these claims: false when it would
+ * resolve at once (no `cnf`, no DPoP `token_type`, policy not `required`; or policy `ignored`).
+ */
+export function hasBindingToCheck(
+  claims: Readonly<Record<string, unknown>>,
+  policy: BindingPolicy = 'checked',
+): boolean {
+  if (policy === 'ignored') return false
+  if (policy === 'required' || claims['cnf'] !== undefined) return true
+  const type = claims['token_type']
+  return typeof type === 'string' && type.toLowerCase() === 'dpop'
+}
+
+/**
  * Enforces the token's `cnf` binding (RFC 9068 §4 step 11): a DPoP-bound token (`cnf.jkt` or an
  * introspected `token_type: DPoP`) must not be used with the Bearer scheme (RFC 9449 §7.2); a
  * certificate-bound token (`cnf["x5t#S256"]`) needs the TLS client certificate whose SHA-256

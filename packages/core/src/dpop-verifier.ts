@@ -1,5 +1,6 @@
 import { CHALLENGE_SCHEMES, type ChallengeParams, type ChallengeSchemes } from './challenge.js'
 import { createDpopNonces, type DpopNonceOptions, type DpopNonces } from './dpop-nonce.js'
+import { nativeSignatures } from '#platform/signature'
 import { DPOP_ALGORITHMS, verifyDpopProof, type VerifiedDpopProof } from './dpop.js'
 import {
   ConfigurationError,
@@ -256,6 +257,7 @@ export function createDpopVerifier(
         (values[0] as string).trim(),
         { method: request.method, htu, accessToken: token, now: Math.floor(context.now() / 1000) },
         rules,
+        nativeSignatures,
       )
       if (nonces !== undefined) {
         let valid: boolean
@@ -294,7 +296,8 @@ export function createDpopVerifier(
         throw new InvalidTokenError('Invalid DPoP key binding', { reason: 'dpop_binding' })
       }
       // RFC 9449 §11.1: remember the jti, for this URI, as long as the proof could be accepted.
-      const key = `dpop:v1:jti:${await hashToken(`${proof.htu}\n${proof.jti}`)}`
+      const marker = `${proof.htu}\n${proof.jti}`
+      const key = `dpop:v1:jti:${nativeSignatures?.sha256(marker) ?? (await hashToken(marker))}`
       const ttlMs = Math.max(1000, (proof.iat + rules.maxAge + 1) * 1000 - context.now())
       let fresh: boolean
       try {

@@ -8,7 +8,10 @@ import {
   type JWTPayload,
 } from 'jose'
 import { LRUCache } from 'lru-cache'
+import { checkClaimsSet, parseJws, verifyJwsSignature } from './compact-jws.js'
 import { InvalidDpopProofError } from './errors.js'
+import { KEY_TYPES } from './native-key-set.js'
+import type { NativeKey, NativeSignatures } from './native-signatures.js'
 import { normalizeHtu } from './htu.js'
 import { hashToken } from './token-hash.js'
 
@@ -82,8 +85,13 @@ const proofKeys = new LRUCache<string, Promise<{ key: CryptoKey; thumbprint: str
   max: 1000,
 })
 
-/** The proof key for `alg` (cached), like jose's `EmbeddedJWK`: `use` and `alg` must agree. */
-async function proofKey(jwk: JWK, alg: string): Promise<{ key: CryptoKey; thumbprint: string }> {
+/** The same, imported for the runtime's synchronous verifier (successes only). */
+const nativeProofKeys = new LRUCache<string, { key: NativeKey; thumbprint: string }>({
+  max: 1000,
+})
+
+/** The key-defining members of a proof's `jwk` and the cache id for `alg`, after jose's checks. */
+function proofMembers(jwk: JWK, alg: string): { members: Record<string, unknown>; id: string } {
   if (jwk.use !== undefined && jwk.use !== 'sig') {
     throw invalid('The jwk header of the DPoP proof must be a signing key')
   }
@@ -98,7 +106,12 @@ async function proofKey(jwk: JWK, alg: string): Promise<{ key: CryptoKey; thumbp
       members[name] = value
     }
   }
-  const id = `${alg} ${JSON.stringify(members)}`
+  return { members, id: `${alg} ${JSON.stringify(members)}` }
+}
+
+/** The proof key for `alg` (cached), like jose's `EmbeddedJWK`: `use` and `alg` must agree. */
+async function proofKey(jwk: JWK, alg: string): Promise<{ key: CryptoKey; thumbprint: string }> {
+  const { members, id } = proofMembers(jwk, alg)
   let entry = proofKeys.get(id)
   if (entry === undefined) {
     entry = (async () => {
@@ -115,6 +128,91 @@ async function proofKey(jwk: JWK, alg: string): Promise<{ key: CryptoKey; thumbp
   } catch (cause) {
     throw invalid('The DPoP proof signature or key is invalid', cause)
   }
+}
+
+const NON_ASCII = /[^\x00-\x7f]/
+
+/** The RFC 7638 input jose's `calculateJwkThumbprint` hashes: the required members, in order. */
+function thumbprintInput(members: Record<string, unknown>): string {
+  const nonEmpty = (name: string): string => {
+    const value = members[name]
+    if (typeof value !== 'string' || !value) throw new TypeError(`${name} missing or invalid`)
+    return value
+  }
+  const { kty } = members
+  const required =
+    kty === 'EC'
+      ? { crv: nonEmpty('crv'), kty, x: nonEmpty('x'), y: nonEmpty('y') }
+      : kty === 'OKP'
+        ? { crv: nonEmpty('crv'), kty, x: nonEmpty('x') }
+        : kty === 'RSA'
+          ? { e: nonEmpty('e'), kty, n: nonEmpty('n') }
+          : undefined
+  if (required === undefined) throw new TypeError('unsupported kty')
+  const text = JSON.stringify(required)
+  if (NON_ASCII.test(text)) throw new TypeError('non-ASCII string encountered in encode()')
+  return text
+}
+
+/**
+ * {@link proofKey} for the synchronous verifier: imported with `node:crypto` once per key, the
+ * same keys refused (a key Web Crypto's import for `alg` refuses, or whose thumbprint jose
+ * cannot compute).
+ */
+function nativeProofKey(
+  native: NativeSignatures,
+  jwk: JWK,
+  alg: string,
+): { key: NativeKey; thumbprint: string } {
+  const { members, id } = proofMembers(jwk, alg)
+  let entry = nativeProofKeys.get(id)
+  if (entry === undefined) {
+    try {
+      const type = Object.hasOwn(KEY_TYPES, alg) ? KEY_TYPES[alg] : undefined
+      if (
+        type === undefined ||
+        members['kty'] !== type.kty ||
+        (type.crv !== undefined && members['crv'] !== type.crv)
+      ) {
+        throw new TypeError(`the jwk is not a key for ${alg}`)
+      }
+      const key = native.importJwk(members)
+      entry = { key, thumbprint: native.sha256(thumbprintInput(members)) }
+    } catch (cause) {
+      throw invalid('The DPoP proof signature or key is invalid', cause)
+    }
+    nativeProofKeys.set(id, entry)
+  }
+  return entry
+}
+
+/** Sets of accepted algorithms, per rules object. */
+const algorithmSets = new WeakMap<DpopProofRules, ReadonlySet<string>>()
+
+/**
+ * The checks of jose's `jwtVerify` on a proof (signature, JSON claims, `typ` — already known to
+ * be dpop+jwt —, `iat`/`nbf`/`exp` types and times) with the synchronous primitives.
+ */
+function verifyNatively(
+  native: NativeSignatures,
+  proof: string,
+  key: NativeKey,
+  nowSeconds: number,
+  rules: DpopProofRules,
+): JWTPayload {
+  let algorithms = algorithmSets.get(rules)
+  if (algorithms === undefined) {
+    algorithms = new Set(rules.algorithms)
+    algorithmSets.set(rules, algorithms)
+  }
+  const jws = parseJws(native, proof, algorithms)
+  const bytes = verifyJwsSignature(native, jws, key)
+  return checkClaimsSet(
+    native,
+    bytes,
+    { presence: [], clockTolerance: rules.clockTolerance, maxTokenAge: undefined },
+    nowSeconds * 1000,
+  )
 }
 
 function invalid(description: string, cause?: unknown): InvalidDpopProofError {
@@ -164,12 +262,15 @@ function stringClaim(payload: JWTPayload, name: string, maxLength = 8192): strin
  *
  * Not checked here (they need state or the token's claims): the nonce, replay of `jti` and the
  * token's `cnf.jkt` binding.
+ * @param native synchronous signature primitives (`node:crypto`) to use instead of Web Crypto;
+ *   the answer is the same
  * @throws InvalidDpopProofError (401 `invalid_dpop_proof`)
  */
 export async function verifyDpopProof(
   proof: string,
   expected: ExpectedProof,
   rules: DpopProofRules,
+  native?: NativeSignatures,
 ): Promise<VerifiedDpopProof> {
   if (proof.length > MAX_PROOF_LENGTH) throw invalid('The DPoP proof is too long')
   if (!COMPACT_JWS.test(proof)) throw invalid('The DPoP proof is not a compact JWS')
@@ -180,17 +281,30 @@ export async function verifyDpopProof(
     throw invalid('The DPoP proof header is malformed', cause)
   }
   const jwk = checkHeader(header, rules)
-  const { key, thumbprint } = await proofKey(jwk, header['alg'] as string)
+  const alg = header['alg'] as string
+  let thumbprint: string
   let payload: JWTPayload
-  try {
-    ;({ payload } = await jwtVerify(proof, key, {
-      algorithms: [...rules.algorithms],
-      typ: 'dpop+jwt',
-      currentDate: new Date(expected.now * 1000),
-      clockTolerance: rules.clockTolerance,
-    }))
-  } catch (cause) {
-    throw invalid('The DPoP proof signature or key is invalid', cause)
+  if (native !== undefined) {
+    const imported = nativeProofKey(native, jwk, alg)
+    thumbprint = imported.thumbprint
+    try {
+      payload = verifyNatively(native, proof, imported.key, expected.now, rules)
+    } catch (cause) {
+      throw invalid('The DPoP proof signature or key is invalid', cause)
+    }
+  } else {
+    const imported = await proofKey(jwk, alg)
+    thumbprint = imported.thumbprint
+    try {
+      ;({ payload } = await jwtVerify(proof, imported.key, {
+        algorithms: [...rules.algorithms],
+        typ: 'dpop+jwt',
+        currentDate: new Date(expected.now * 1000),
+        clockTolerance: rules.clockTolerance,
+      }))
+    } catch (cause) {
+      throw invalid('The DPoP proof signature or key is invalid', cause)
+    }
   }
   const jti = stringClaim(payload, 'jti', MAX_JTI_LENGTH)
   const htm = stringClaim(payload, 'htm')
@@ -213,7 +327,11 @@ export async function verifyDpopProof(
     throw invalid('The DPoP proof is issued in the future')
   }
   if (iat < expected.now - rules.maxAge) throw invalid('The DPoP proof is too old')
-  if (ath !== (await hashToken(expected.accessToken))) {
+  const tokenHash =
+    native === undefined
+      ? await hashToken(expected.accessToken)
+      : native.sha256(expected.accessToken)
+  if (ath !== tokenHash) {
     throw invalid('The DPoP proof is for another access token')
   }
   return {

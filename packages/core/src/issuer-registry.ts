@@ -32,7 +32,7 @@ export interface IssuerRegistry {
    * introspecting issuer. Never fetches anything for an issuer that is not configured or resolved.
    * @throws InvalidTokenError when no trusted issuer fits.
    */
-  select(token: string, request: RequestLike | undefined): Promise<IssuerVerifier>
+  select(token: string, request: RequestLike | undefined): IssuerVerifier | Promise<IssuerVerifier>
 }
 
 /** Most resolved tenant configurations kept with their keys and caches. */
@@ -111,9 +111,9 @@ export function createIssuerRegistry(
     configured,
     resolves: resolveIssuer !== undefined,
     configuredFor: (issuer) => byIssuer.get(issuer),
-    async select(token, request) {
+    select(token, request) {
       if (resolveIssuer !== undefined && request !== undefined) {
-        return fromResolver(await resolveIssuer(request))
+        return (async () => fromResolver(await resolveIssuer(request)))()
       }
       if (only !== undefined) return only
       if (looksLikeJwt(token)) {

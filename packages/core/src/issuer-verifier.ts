@@ -5,7 +5,13 @@ import type { EventSink } from './events.js'
 import type { FetchLike } from './internal/fetch-json.js'
 import { refusePrivateNetworks } from './internal/upstream-guard.js'
 import { createIntrospector } from './introspection.js'
-import { applyVerdict, createJwtVerifier, type ClaimValidator } from './jwt-verify.js'
+import { nativeSignatures } from '#platform/signature'
+import {
+  applyVerdict,
+  createTokenVerifier,
+  type ClaimValidator,
+  type VerifiedJwt,
+} from './jwt-verify.js'
 import {
   ASYMMETRIC_ALGORITHMS,
   secretSource,
@@ -13,6 +19,7 @@ import {
   type KeySource,
 } from './key-source.js'
 import type { Logger } from './logger.js'
+import type { NativeSignatures } from './native-signatures.js'
 import { publicKeySource } from './public-key.js'
 import type { IssuerOptions, TokenFormat } from './issuer-options.js'
 import { checkNumberOption } from './internal/option-checks.js'
@@ -37,6 +44,11 @@ export interface SharedVerification {
   events: EventSink
   fetch: FetchLike
   now: () => number
+  /**
+   * Synchronous signature primitives; when the member is absent, the runtime's own
+   * (`node:crypto` on Node.js, none elsewhere). Set to undefined to verify through Web Crypto.
+   */
+  native?: NativeSignatures | undefined
 }
 
 /** A token verified by one issuer's rules. */
@@ -59,7 +71,8 @@ export interface IssuerVerifier {
    * introspection results are not cached (`introspection.cache: false`) or not configured.
    */
   readonly introspectionReuseMs: number | undefined
-  verify(token: string): Promise<IssuerVerification>
+  /** Synchronous where it can be (a JWT whose keys are at hand, on the native path). */
+  verify(token: string): IssuerVerification | Promise<IssuerVerification>
   warmUp(): Promise<void>
 }
 
@@ -158,11 +171,12 @@ export function createIssuerVerifier(
 
   const algorithms =
     options.algorithms ?? (options.secret !== undefined ? ['HS256'] : ASYMMETRIC_ALGORITHMS)
+  const native = 'native' in shared ? shared.native : nativeSignatures
   let keys: KeySource
-  if (options.secret !== undefined) keys = secretSource(options.secret, algorithms)
-  else if (options.jwks !== undefined) keys = staticJwksSource(options.jwks)
+  if (options.secret !== undefined) keys = secretSource(options.secret, algorithms, native)
+  else if (options.jwks !== undefined) keys = staticJwksSource(options.jwks, native)
   else if (options.publicKey !== undefined) {
-    keys = publicKeySource(options.publicKey, algorithms, logger)
+    keys = publicKeySource(options.publicKey, algorithms, logger, native)
   } else {
     const url =
       options.jwksUri ??
@@ -181,6 +195,7 @@ export function createIssuerVerifier(
       now,
       events: shared.events,
       issuer,
+      native,
     })
   }
 
@@ -188,7 +203,7 @@ export function createIssuerVerifier(
     ...(shared.strict ? RFC9068_CLAIMS : ['exp']),
     ...shared.requiredClaims,
   ])
-  const verifyJwt = createJwtVerifier({
+  const verifyJwt = createTokenVerifier({
     issuer,
     audiences,
     algorithms,
@@ -200,6 +215,7 @@ export function createIssuerVerifier(
     validators: shared.validators,
     now,
     logger,
+    native,
   })
 
   const introspection = options.introspection
@@ -231,6 +247,25 @@ export function createIssuerVerifier(
         })
   const format: TokenFormat = options.tokenFormat ?? (introspect ? 'auto' : 'jwt')
 
+  const fromJwt = ({ protectedHeader, payload }: VerifiedJwt): IssuerVerification => ({
+    claims: payload,
+    header: protectedHeader as Record<string, unknown>,
+    format: 'jwt',
+  })
+
+  async function verifyOpaque(token: string): Promise<IssuerVerification> {
+    if (introspect === undefined) {
+      throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
+    }
+    const { claims, obtainedAt } = await introspect(token)
+    // RFC 7662 makes every claim optional, so strict mode checks types here, not presence.
+    checkClaimTypes(claims, shared.strict)
+    for (const validate of shared.validators) {
+      applyVerdict(await validate(claims, {}))
+    }
+    return { claims, header: {}, format: 'opaque', obtainedAt }
+  }
+
   return {
     issuer,
     audiences,
@@ -239,26 +274,11 @@ export function createIssuerVerifier(
       introspection === undefined || introspection.cache === false
         ? undefined
         : (introspection.cache?.maxTtlSeconds ?? 300) * 1000,
-    async verify(token) {
+    verify(token) {
       const useJwt = format === 'jwt' || (format === 'auto' && looksLikeJwt(token))
-      if (useJwt) {
-        const { protectedHeader, payload } = await verifyJwt(token)
-        return {
-          claims: payload,
-          header: protectedHeader as Record<string, unknown>,
-          format: 'jwt',
-        }
-      }
-      if (introspect === undefined) {
-        throw new InvalidTokenError('The access token is malformed', { reason: 'malformed_token' })
-      }
-      const { claims, obtainedAt } = await introspect(token)
-      // RFC 7662 makes every claim optional, so strict mode checks types here, not presence.
-      checkClaimTypes(claims, shared.strict)
-      for (const validate of shared.validators) {
-        applyVerdict(await validate(claims, {}))
-      }
-      return { claims, header: {}, format: 'opaque', obtainedAt }
+      if (!useJwt) return verifyOpaque(token)
+      const verifiedJwt = verifyJwt(token)
+      return verifiedJwt instanceof Promise ? verifiedJwt.then(fromJwt) : fromJwt(verifiedJwt)
     },
     async warmUp() {
       if (format !== 'opaque') await keys.warmUp()

@@ -3,6 +3,16 @@ import { checkClaimTypes } from './claim-types.js'
 import { InvalidTokenError, isOAuthError, type OAuthErrorReason } from './errors.js'
 import type { KeySource, VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
+import {
+  checkClaimsSet,
+  parseJws,
+  presenceOrder,
+  verifyJwsSignature,
+  type ClaimsSetRules,
+  type ParsedJws,
+} from './compact-jws.js'
+import type { NativeKeyLookup, NativeKeyMatch } from './native-key-set.js'
+import type { NativeSignatures } from './native-signatures.js'
 import { redactText } from './url-policy.js'
 
 /**
@@ -35,6 +45,11 @@ export interface JwtVerifierConfig {
   /** Milliseconds since the epoch. */
   now: () => number
   logger: Logger
+  /**
+   * The runtime's synchronous signature primitives (`node:crypto` on Node.js), used when the
+   * key source imported its keys for them (`keys.nativeKeys`); else Web Crypto through jose.
+   */
+  native?: NativeSignatures
 }
 
 /** A verified JWT. */
@@ -134,10 +149,30 @@ function fromJose(error: unknown): InvalidTokenError {
   }
 }
 
+type MaybePromise<T> = T | Promise<T>
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function'
+}
+
 /** Creates the function that verifies one JWT access token (RFC 9068 §4, RFC 8725). */
 export function createJwtVerifier(
   config: JwtVerifierConfig,
 ): (token: string) => Promise<VerifiedJwt> {
+  const verify = createTokenVerifier(config)
+  return async (token) => verify(token)
+}
+
+/**
+ * {@link createJwtVerifier}, answering synchronously where it can: with `config.native` and a
+ * key source that imported its keys for it, a token whose keys are at hand and whose validators
+ * are synchronous is verified without a promise. Otherwise (or elsewhere than on Node.js)
+ * jose's `jwtVerify` checks it; both give the same answer for every token.
+ * @internal
+ */
+export function createTokenVerifier(
+  config: JwtVerifierConfig,
+): (token: string) => MaybePromise<VerifiedJwt> {
   const options: JWTVerifyOptions = {
     algorithms: [...config.algorithms],
     issuer: config.issuer,
@@ -148,8 +183,8 @@ export function createJwtVerifier(
   }
   const { keys, strictType, validators, clockTolerance, logger } = config
 
-  /** Header checks run before any key lookup, then the key source resolves the key. */
-  function resolveKey(header: JWSHeaderParameters): Promise<VerificationKey> {
+  /** Header checks that run before any key lookup. */
+  function checkHeader(header: JWSHeaderParameters): void {
     const typ = normalizeType(header.typ)
     const typed = typ === 'at+jwt'
     if (header.typ !== undefined && typ === undefined)
@@ -170,7 +205,57 @@ export function createJwtVerifier(
         'algorithm_not_allowed',
       )
     }
+  }
+
+  /** Header checks, then the key source resolves the key. */
+  function resolveKey(header: JWSHeaderParameters): Promise<VerificationKey> {
+    checkHeader(header)
     return keys.getKey(header)
+  }
+
+  /** Rethrows an error of verification as the client-safe error it stands for. */
+  function fail(error: unknown): never {
+    if (isOAuthError(error)) throw error
+    const mapped = fromJose(error)
+    if (!(error instanceof Error && 'code' in error)) {
+      logger.warn(
+        `unexpected error while verifying a token: ${redactText(String((error as Error)?.message ?? error))}`,
+      )
+    }
+    throw mapped
+  }
+
+  /** Runs validators from `from` on; synchronously while they answer synchronously. */
+  function validate(
+    payload: JWTPayload,
+    header: JWSHeaderParameters,
+    from: number,
+  ): MaybePromise<void> {
+    for (let index = from; index < validators.length; index++) {
+      const verdict = (validators[index] as ClaimValidator)(payload, header)
+      if (isThenable(verdict)) {
+        return Promise.resolve(verdict).then((awaited) => {
+          applyVerdict(awaited)
+          return validate(payload, header, index + 1)
+        })
+      }
+      applyVerdict(verdict)
+    }
+  }
+
+  /** The checks after jose's (or its twin's): claim types, `iat`, ID tokens, validators. */
+  function finish(result: VerifiedJwt): MaybePromise<VerifiedJwt> {
+    const { protectedHeader: header, payload } = result
+    checkClaimTypes(payload, strictType)
+    const now = config.now() / 1000
+    if (typeof payload.iat === 'number' && payload.iat > now + clockTolerance) {
+      throw invalid('The access token was issued in the future', 'issued_in_future')
+    }
+    if (normalizeType(header.typ) !== 'at+jwt' && ('nonce' in payload || 'at_hash' in payload)) {
+      throw invalid('The token is an ID token, not an access token', 'unsupported_token_type')
+    }
+    const pending = validate(payload, header, 0)
+    return pending === undefined ? result : pending.then(() => result)
   }
 
   async function verifyWithEachKey(token: string, error: unknown): Promise<VerifiedJwt> {
@@ -186,7 +271,7 @@ export function createJwtVerifier(
     throw invalid('The access token signature is invalid', 'bad_signature')
   }
 
-  return async function verifyJwt(token) {
+  async function verifyWithJose(token: string): Promise<VerifiedJwt> {
     let result: VerifiedJwt
     try {
       try {
@@ -199,27 +284,48 @@ export function createJwtVerifier(
         result = await verifyWithEachKey(token, error)
       }
     } catch (error) {
-      if (isOAuthError(error)) throw error
-      const mapped = fromJose(error)
-      if (!(error instanceof Error && 'code' in error)) {
-        logger.warn(
-          `unexpected error while verifying a token: ${redactText(String((error as Error)?.message ?? error))}`,
-        )
-      }
-      throw mapped
+      fail(error)
     }
-    const { protectedHeader: header, payload } = result
-    checkClaimTypes(payload, strictType)
-    const now = config.now() / 1000
-    if (typeof payload.iat === 'number' && payload.iat > now + clockTolerance) {
-      throw invalid('The access token was issued in the future', 'issued_in_future')
+    return finish(result)
+  }
+
+  const native = config.native
+  const nativeKeys = keys.nativeKeys
+  if (native === undefined || nativeKeys === undefined) return verifyWithJose
+
+  const algorithms = new Set(config.algorithms)
+  const rules: ClaimsSetRules = {
+    issuer: config.issuer,
+    audiences: [...config.audiences],
+    presence: presenceOrder(config.requiredClaims, config.maxTokenAge),
+    clockTolerance,
+    maxTokenAge: config.maxTokenAge,
+  }
+
+  function complete(jws: ParsedJws, match: NativeKeyMatch): MaybePromise<VerifiedJwt> {
+    let payload: JWTPayload
+    try {
+      const bytes = verifyJwsSignature(native as NativeSignatures, jws, match)
+      payload = checkClaimsSet(native as NativeSignatures, bytes, rules, config.now())
+    } catch (error) {
+      fail(error)
     }
-    if (normalizeType(header.typ) !== 'at+jwt' && ('nonce' in payload || 'at_hash' in payload)) {
-      throw invalid('The token is an ID token, not an access token', 'unsupported_token_type')
+    return finish({ protectedHeader: jws.header, payload })
+  }
+
+  return function verifyNatively(token) {
+    let jws: ParsedJws
+    let match: MaybePromise<NativeKeyMatch>
+    try {
+      jws = parseJws(native, token, algorithms)
+      checkHeader(jws.header)
+      match = (nativeKeys as NativeKeyLookup)(jws.header)
+    } catch (error) {
+      fail(error)
     }
-    for (const validate of validators) {
-      applyVerdict(await validate(payload, header))
+    if (isThenable(match)) {
+      return (match as Promise<NativeKeyMatch>).then((keys) => complete(jws, keys), fail)
     }
-    return result
+    return complete(jws, match as NativeKeyMatch)
   }
 }

@@ -6,6 +6,8 @@ import {
   type JWSHeaderParameters,
 } from 'jose'
 import { ConfigurationError } from './errors.js'
+import { nativeJwkSet, type NativeKeyLookup } from './native-key-set.js'
+import type { NativeSignatures } from './native-signatures.js'
 
 /** A verification key as jose accepts it. */
 export type VerificationKey = CryptoKey | Uint8Array
@@ -22,6 +24,13 @@ export interface KeySource {
    * key matches, or a {@link TemporarilyUnavailableError} when keys cannot be obtained.
    */
   getKey(header: JWSHeaderParameters): Promise<VerificationKey>
+  /**
+   * The same keys imported for the runtime's synchronous verifier (see `native` of
+   * `JwtVerifierConfig`): resolved synchronously when they are at hand, failing as `getKey` does.
+   * Absent when the source was not given native primitives.
+   * @internal
+   */
+  readonly nativeKeys?: NativeKeyLookup
   /** Loads keys ahead of the first request; rejects with a descriptive error when it cannot. */
   warmUp(): Promise<void>
 }
@@ -70,8 +79,11 @@ export function usableVerificationKeys(value: unknown): JSONWebKeySet | undefine
   return { keys: usable }
 }
 
-/** A key source over a fixed JWK Set given in the configuration. */
-export function staticJwksSource(jwks: JSONWebKeySet): KeySource {
+/**
+ * A key source over a fixed JWK Set given in the configuration.
+ * @param native imports the keys for the runtime's synchronous verifier too
+ */
+export function staticJwksSource(jwks: JSONWebKeySet, native?: NativeSignatures): KeySource {
   const usable = usableVerificationKeys(jwks)
   if (usable === undefined || usable.keys.length === 0) {
     throw new ConfigurationError(
@@ -79,9 +91,12 @@ export function staticJwksSource(jwks: JSONWebKeySet): KeySource {
     )
   }
   const set = createLocalJWKSet(usable)
+  const nativeSet =
+    native === undefined ? undefined : nativeJwkSet(native, structuredClone(usable.keys))
   return {
     kind: 'asymmetric',
     getKey: (header) => set(header) as Promise<VerificationKey>,
+    ...(nativeSet === undefined ? {} : { nativeKeys: nativeSet }),
     warmUp: async () => {},
   }
 }
@@ -95,10 +110,12 @@ const HMAC_HASH: Record<string, { hash: string; bytes: number }> = {
 /**
  * A key source over a shared secret, for HS256/384/512 only. The secret must have at least as
  * many bytes as the hash of every allowed algorithm (RFC 8725 §3.5).
+ * @param native imports the secret for the runtime's synchronous verifier too
  */
 export function secretSource(
   secret: string | Uint8Array,
   algorithms: readonly string[],
+  native?: NativeSignatures,
 ): KeySource {
   const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret
   for (const alg of algorithms) {
@@ -126,9 +143,11 @@ export function secretSource(
     }
     return key
   }
+  const nativeKey = native?.importSecret(bytes.slice())
   return {
     kind: 'symmetric',
     getKey: (header) => keyFor(header.alg as string),
+    ...(nativeKey === undefined ? {} : { nativeKeys: () => nativeKey }),
     warmUp: async () => {
       await Promise.all(algorithms.map(keyFor))
     },

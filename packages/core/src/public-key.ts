@@ -2,6 +2,8 @@ import { errors, importSPKI, type CryptoKey } from 'jose'
 import { ConfigurationError, TemporarilyUnavailableError } from './errors.js'
 import type { KeySource, VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
+import { KEY_TYPES, type NativeKeyMatch } from './native-key-set.js'
+import type { NativeKey, NativeSignatures } from './native-signatures.js'
 
 /** One configured SPKI public key, with the algorithms it may verify. */
 export interface ParsedPublicKey {
@@ -189,16 +191,42 @@ export function parsePublicKeys(
   return value.map((pem, index) => parsePublicKey(pem, accepted, `${name}[${index}]`))
 }
 
+/** Whether an imported key is of the type `alg` needs (Web Crypto's check on SPKI import). */
+function fits(key: NativeKey, alg: string): boolean {
+  const type = KEY_TYPES[alg]
+  if (type?.kty === 'RSA') return key.type === 'rsa'
+  if (type?.kty === 'EC') return key.type === 'ec' && key.curve === type.crv
+  return type?.kty === 'OKP' && key.type === 'ed25519'
+}
+
+/**
+ * Imports one PEM key for the synchronous verifier, from the bytes jose's `importSPKI` would
+ * import (the whole text between the markers).
+ */
+function importNative(native: NativeSignatures, pem: string): NativeKey | Error {
+  try {
+    if (pem.indexOf('-----BEGIN PUBLIC KEY-----') !== 0) {
+      throw new TypeError('"spki" must be SPKI formatted string')
+    }
+    const body = atob(pem.replace(/(?:-----(?:BEGIN|END) PUBLIC KEY-----|\s)/g, ''))
+    return native.importSpki(Uint8Array.from(body, (c) => c.charCodeAt(0)))
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error))
+  }
+}
+
 /**
  * A key source over configured SPKI public keys. PEM keys carry no `kid`, so a token's `kid` is
  * not used: every key whose type fits the token's `alg` is tried in turn (RSA keys for RS and PS,
  * each EC key for its curve's ES algorithm, Ed25519 keys for EdDSA). Keys are imported once per
- * algorithm, on first use or in `warmUp`.
+ * algorithm, on first use or in `warmUp`; with `native`, also once for the runtime's synchronous
+ * verifier, here.
  */
 export function publicKeySource(
   value: string | readonly string[],
   accepted: readonly string[],
   logger: Logger,
+  native?: NativeSignatures,
 ): KeySource {
   const keys = parsePublicKeys(value, accepted, 'publicKey')
   const imported = new Map<string, Promise<CryptoKey>>()
@@ -211,38 +239,76 @@ export function publicKeySource(
     }
     return key
   }
+  const unavailable = (index: number, alg: string, cause: unknown): TemporarilyUnavailableError => {
+    logger.error(`publicKey[${index}] cannot be imported for ${alg}`)
+    return new TemporarilyUnavailableError(undefined, { cause, reason: 'key_source_unavailable' })
+  }
   const load = async (index: number, alg: string): Promise<CryptoKey> => {
     try {
       return await importKey(index, alg)
     } catch (cause) {
-      logger.error(`publicKey[${index}] cannot be imported for ${alg}`)
-      throw new TemporarilyUnavailableError(undefined, { cause, reason: 'key_source_unavailable' })
+      throw unavailable(index, alg, cause)
     }
+  }
+  const fitting = (alg: unknown): number[] =>
+    keys.flatMap((key, index) =>
+      typeof alg === 'string' && key.algorithms.includes(alg) ? [index] : [],
+    )
+  const nativeKeys =
+    native === undefined ? undefined : keys.map((key) => importNative(native, key.pem))
+  /** The native key of `index` for `alg`, or why there is none. */
+  const nativeKey = (index: number, alg: string): NativeKey | Error => {
+    const key = (nativeKeys as (NativeKey | Error)[])[index] as NativeKey | Error
+    if (key instanceof Error) return key
+    return fits(key, alg) ? key : new TypeError(`publicKey[${index}] is not a key for ${alg}`)
   }
   return {
     kind: 'asymmetric',
     async getKey(header) {
       const alg = header.alg
-      const fitting = keys.flatMap((key, index) =>
-        typeof alg === 'string' && key.algorithms.includes(alg) ? [index] : [],
-      )
-      if (fitting.length === 0) throw new errors.JWKSNoMatchingKey()
-      if (fitting.length === 1) return load(fitting[0] as number, alg as string)
+      const indexes = fitting(alg)
+      if (indexes.length === 0) throw new errors.JWKSNoMatchingKey()
+      if (indexes.length === 1) return load(indexes[0] as number, alg as string)
       // Several candidates: the JWT verifier tries each (as with several JWKS keys and no kid).
       const several = new errors.JWKSMultipleMatchingKeys()
       Object.assign(several, {
         async *[Symbol.asyncIterator](): AsyncGenerator<VerificationKey> {
-          for (const index of fitting) yield await load(index, alg as string)
+          for (const index of indexes) yield await load(index, alg as string)
         },
       })
       throw several
     },
+    ...(nativeKeys === undefined
+      ? {}
+      : {
+          nativeKeys(header): NativeKeyMatch {
+            const alg = header.alg as string
+            const indexes = fitting(alg)
+            if (indexes.length === 0) throw new errors.JWKSNoMatchingKey()
+            const matched = indexes.map((index) => {
+              const key = nativeKey(index, alg)
+              return key instanceof Error ? unavailable(index, alg, key) : key
+            })
+            if (matched.length > 1) return matched
+            const [only] = matched as [NativeKey | Error]
+            if (only instanceof Error) throw only
+            return only
+          },
+        }),
     async warmUp() {
       for (const [index, key] of keys.entries()) {
         for (const alg of key.algorithms) {
+          let cause: unknown
           try {
             await importKey(index, alg)
-          } catch (cause) {
+          } catch (error) {
+            cause = error
+          }
+          if (cause === undefined && nativeKeys !== undefined) {
+            const imported = nativeKey(index, alg)
+            if (imported instanceof Error) cause = imported
+          }
+          if (cause !== undefined) {
             throw new Error(`scopeguard: publicKey[${index}] cannot be imported for ${alg}`, {
               cause,
             })

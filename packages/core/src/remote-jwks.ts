@@ -7,6 +7,8 @@ import { checkNumberOption } from './internal/option-checks.js'
 import { describeValue } from './internal/shape.js'
 import { usableVerificationKeys, type KeySource, type VerificationKey } from './key-source.js'
 import type { Logger } from './logger.js'
+import { nativeJwkSet, type NativeKeyMatch } from './native-key-set.js'
+import type { NativeSignatures } from './native-signatures.js'
 import { redactText, redactUrl } from './url-policy.js'
 
 /** Timing of a remote JWK Set. All durations in milliseconds. */
@@ -70,9 +72,18 @@ export interface RemoteJwksOptions extends RemoteJwksTiming {
   events?: EventSink
   /** The issuer these keys belong to, named in events. */
   issuer?: string
+  /** Also imports every fetched key for the runtime's synchronous verifier, once per fetch. */
+  native?: NativeSignatures
 }
 
-type LocalSet = (header: JWSHeaderParameters) => Promise<VerificationKey>
+/** One fetched key set: for jose (imported lazily), and for the native verifier (imported now). */
+interface LoadedSet {
+  jose: (header: JWSHeaderParameters) => Promise<VerificationKey>
+  native?: (header: JWSHeaderParameters) => NativeKeyMatch
+}
+
+/** Picks one view of a loaded set. */
+type View<K> = (set: LoadedSet) => (header: JWSHeaderParameters) => K | Promise<K>
 
 function isNoMatchingKey(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'ERR_JWKS_NO_MATCHING_KEY'
@@ -106,11 +117,11 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
   const { now, logger } = options
   const events = options.events ?? NO_EVENTS
   const issuer = options.issuer
-  let set: LocalSet | undefined
+  let set: LoadedSet | undefined
   let loadedAt = 0
   let lastAttempt = Number.NEGATIVE_INFINITY
   let lastFailure: unknown
-  let pending: Promise<LocalSet> | undefined
+  let pending: Promise<LoadedSet> | undefined
   let budget = burst
   let budgetAt = Number.NEGATIVE_INFINITY
   /** kid → when a fetch showed it absent (on the `now` clock). */
@@ -134,7 +145,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
     return true
   }
 
-  async function fetchSet(trigger: 'initial' | 'refresh' | 'unknown_kid'): Promise<LocalSet> {
+  async function fetchSet(trigger: 'initial' | 'refresh' | 'unknown_kid'): Promise<LoadedSet> {
     const url = typeof options.url === 'string' ? options.url : await options.url()
     const shown = redactUrl(url)
     const started = events.enabled ? monotonicMs() : 0
@@ -142,7 +153,12 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
       const document = await fetchJson(url, { fetch: options.fetch, timeoutMs })
       const usable = usableVerificationKeys(document)
       if (usable === undefined) throw new Error(`${shown} did not answer a JWK Set`)
-      const local = createLocalJWKSet(usable) as LocalSet
+      const local: LoadedSet = {
+        jose: createLocalJWKSet(usable) as LoadedSet['jose'],
+        ...(options.native === undefined
+          ? {}
+          : { native: nativeJwkSet(options.native, structuredClone(usable.keys)) }),
+      }
       if (events.enabled) {
         events.emit({
           type: 'key_fetch',
@@ -170,7 +186,7 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
   }
 
   /** Fetches the set (one fetch at a time). Resolves with the newest usable set. */
-  function load(trigger: 'initial' | 'refresh' | 'unknown_kid'): Promise<LocalSet> {
+  function load(trigger: 'initial' | 'refresh' | 'unknown_kid'): Promise<LoadedSet> {
     if (pending) return pending
     lastAttempt = now()
     pending = fetchSet(trigger)
@@ -201,11 +217,16 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
     return new TemporarilyUnavailableError(undefined, { cause })
   }
 
-  async function current(): Promise<LocalSet> {
+  /** Starts a background refresh when the cached keys are old (stale-while-revalidate). */
+  function refreshIfOld(): void {
+    if (now() - loadedAt > maxAgeMs && now() - lastAttempt >= retryAfterMs) {
+      load('refresh').catch(() => {})
+    }
+  }
+
+  async function current(): Promise<LoadedSet> {
     if (set !== undefined) {
-      if (now() - loadedAt > maxAgeMs && now() - lastAttempt >= retryAfterMs) {
-        load('refresh').catch(() => {})
-      }
+      refreshIfOld()
       return set
     }
     if (pending) return pending
@@ -219,32 +240,60 @@ export function remoteJwksSource(options: RemoteJwksOptions): KeySource {
     if (events.enabled) events.emit({ type: 'cache', cache: 'jwks', hit, issuer })
   }
 
+  /** A lookup that missed in the cached set: refetch if that could help, within the budget. */
+  async function afterMiss<K>(
+    error: unknown,
+    header: JWSHeaderParameters,
+    view: View<K>,
+  ): Promise<K> {
+    if (!isNoMatchingKey(error)) throw error
+    const kid = header.kid
+    if (typeof kid !== 'string' && kid !== undefined) throw error
+    const name = kid ?? ''
+    if (pending === undefined && (knownAbsent(name) || !spendRefetch())) throw error
+    cacheEvent(false)
+    const fresh = await load('unknown_kid')
+    try {
+      return await view(fresh)(header)
+    } catch (retryError) {
+      if (isNoMatchingKey(retryError)) absent.set(name, now())
+      throw retryError
+    }
+  }
+
+  async function lookupAsync<K>(header: JWSHeaderParameters, view: View<K>): Promise<K> {
+    const cold = set === undefined
+    const local = await current()
+    let key: K
+    try {
+      key = await view(local)(header)
+    } catch (error) {
+      return afterMiss(error, header, view)
+    }
+    cacheEvent(!cold)
+    return key
+  }
+
+  /** The native keys for a header: synchronously when the set is loaded and has them. */
+  function nativeLookup(header: JWSHeaderParameters): NativeKeyMatch | Promise<NativeKeyMatch> {
+    const view: View<NativeKeyMatch> = (loaded) =>
+      loaded.native as (h: JWSHeaderParameters) => NativeKeyMatch
+    if (set === undefined) return lookupAsync(header, view)
+    refreshIfOld()
+    let key: NativeKeyMatch
+    try {
+      key = view(set)(header) as NativeKeyMatch
+    } catch (error) {
+      return afterMiss(error, header, view)
+    }
+    cacheEvent(true)
+    return key
+  }
+
   return {
     kind: 'asymmetric',
-    async getKey(header) {
-      const cold = set === undefined
-      const local = await current()
-      let key: VerificationKey
-      try {
-        key = await local(header)
-      } catch (error) {
-        if (!isNoMatchingKey(error)) throw error
-        const kid = header.kid
-        if (typeof kid !== 'string' && kid !== undefined) throw error
-        const name = kid ?? ''
-        if (pending === undefined && (knownAbsent(name) || !spendRefetch())) throw error
-        cacheEvent(false)
-        const fresh = await load('unknown_kid')
-        try {
-          return await fresh(header)
-        } catch (retryError) {
-          if (isNoMatchingKey(retryError)) absent.set(name, now())
-          throw retryError
-        }
-      }
-      cacheEvent(!cold)
-      return key
-    },
+    getKey: (header) => lookupAsync(header, (loaded) => loaded.jose),
+    ...(options.native === undefined ? {} : { nativeKeys: nativeLookup }),
     async warmUp() {
       if (set !== undefined) return
       try {

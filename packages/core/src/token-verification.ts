@@ -1,5 +1,5 @@
 import type { AuthInfo, RefusalContext } from './auth-info.js'
-import { checkBinding, type BindingPolicy } from './binding.js'
+import { checkBinding, hasBindingToCheck, type BindingPolicy } from './binding.js'
 import { buildAuthInfo, clientIdOf } from './build-auth-info.js'
 import type { ClientPolicy } from './client-policy.js'
 import type { DpopVerifier } from './dpop-verifier.js'
@@ -77,11 +77,14 @@ async function verifiedByIssuer(
 ): Promise<Verified> {
   const entry = cache?.get(token)
   // Without resolveIssuer the token alone picks its verifier, so a hit needs no lookup.
-  const verifier =
-    entry !== undefined && !registry.resolves ? entry.owner : await registry.select(token, request)
+  // Selection and verification may answer synchronously: no await then (each await is a tick).
+  const selected =
+    entry !== undefined && !registry.resolves ? entry.owner : registry.select(token, request)
+  const verifier = selected instanceof Promise ? await selected : selected
   if (entry !== undefined && entry.owner === verifier)
     return { verifier, result: entry.value, entry }
-  const result = await verifier.verify(token)
+  const verifying = verifier.verify(token)
+  const result = verifying instanceof Promise ? await verifying : verifying
   if (cache !== undefined && (result.format === 'jwt' || verifier.introspectionReuseMs)) {
     const { claims } = result
     cache.set(token, verifier, result, {
@@ -125,8 +128,10 @@ export function createTokenVerification(parts: TokenVerificationParts): TokenVer
       if (entry !== undefined) entry.hash = hash
     }
     if (clients !== undefined) await clients.check(clientIdOf(claims))
-    const clientCertificate = request === undefined ? undefined : certificateOf(request)
-    await checkBinding(claims, { scheme, clientCertificate }, binding)
+    if (hasBindingToCheck(claims, binding)) {
+      const clientCertificate = request === undefined ? undefined : certificateOf(request)
+      await checkBinding(claims, { scheme, clientCertificate }, binding)
+    }
     if (proof !== undefined) await dpop.bindAndRecord(claims, proof)
     else dpop.checkBearer(request)
     // A cached token's scopes are read once, on its first hit (frozen, as hits share them).
@@ -145,6 +150,7 @@ export function createTokenVerification(parts: TokenVerificationParts): TokenVer
           ? undefined
           : { thumbprint: proof.thumbprint, jwk: proof.jwk, algorithm: proof.algorithm },
       refusalContext: parts.refusalContext[scheme],
+      acceptedAudiences: verifier.audiences,
     })
     if (proof !== undefined) auth.responseHeaders = await dpop.successHeaders(proof)
     return auth

@@ -19,4 +19,5 @@ export const ADAPTERS: readonly AdapterUnderTest[] = [
   example('nestjs'),
   example('passport'),
   example('fastify'),
+  example('hono'),
 ]

@@ -35,6 +35,7 @@ describe('DPoP across example instances sharing one Redis', () => {
           { example: 'nestjs', label: 'D (nestjs)' },
           { example: 'passport', label: 'E (passport)' },
           { example: 'fastify', label: 'G (fastify)' },
+          { example: 'hono', label: 'H (hono)' },
         ],
         contractEnv(issuer, { redisUrl, publicOrigin: PUBLIC_ORIGIN }),
       ),

@@ -36,7 +36,7 @@ const nodeMajor = Number(process.versions.node.split('.')[0])
 const nestMajor = nodeMajor >= 22 ? 12 : 11
 
 interface Adapter {
-  name: 'express' | 'koa' | 'nestjs' | 'passport' | 'fastify'
+  name: 'express' | 'koa' | 'nestjs' | 'passport' | 'fastify' | 'hono'
   /** The README's install line besides the adapter itself (name → version). */
   dependencies: Record<string, string>
   /** The README's TypeScript line (`npm install -D …`). */
@@ -97,6 +97,13 @@ const ADAPTERS: Adapter[] = [
     // Fastify 5 → light-my-request 6.8 → cookie 2, which declares node >=22: npm warns on Node 20
     // for Fastify's own tree (any Fastify 5 resolves to it); our packages' engines are checked.
     frameworkEngineWarnings: ['cookie'],
+    granted: 'files:read',
+    insufficient: 'files:write',
+  },
+  {
+    name: 'hono',
+    dependencies: { hono: 'latest', '@hono/node-server': 'latest' },
+    devDependencies: TYPESCRIPT,
     granted: 'files:read',
     insufficient: 'files:write',
   },
@@ -221,7 +228,8 @@ beforeAll(async () => {
   mkdirSync(destination)
   packed = {}
   // pnpm pack rewrites `workspace:^` to the version range, as publishing does.
-  for (const name of ['core', ...ADAPTERS.map((adapter) => adapter.name)]) {
+  // @scopeguard/web too: @scopeguard/hono depends on it.
+  for (const name of ['core', 'web', ...ADAPTERS.map((adapter) => adapter.name)]) {
     const result = await run(
       pnpm,
       ['pack', '--pack-destination', destination],
@@ -247,6 +255,7 @@ afterAll(async () => {
 /** The app's package.json: the adapter tarball, the README's install line, overrides for the core. */
 function manifest(adapter: Adapter, manager: PackageManager): Record<string, unknown> {
   const core = `file:${packed.core}`
+  const overrides = { '@scopeguard/core': core, '@scopeguard/web': `file:${packed.web}` }
   return {
     name: `scopeguard-install-${adapter.name}`,
     private: true,
@@ -255,9 +264,7 @@ function manifest(adapter: Adapter, manager: PackageManager): Record<string, unk
       ...adapter.dependencies,
     },
     devDependencies: adapter.devDependencies,
-    ...(manager === 'npm'
-      ? { overrides: { '@scopeguard/core': core } }
-      : { pnpm: { overrides: { '@scopeguard/core': core } } }),
+    ...(manager === 'npm' ? { overrides } : { pnpm: { overrides } }),
   }
 }
 

@@ -1,0 +1,47 @@
+import type { AuthInfo } from '@scopeguard/core'
+import type { Context } from 'hono'
+
+/** The variables `protect()` sets: `c.get('auth')`. Put them in your app's type: `new Hono<ScopeguardEnv>()`. */
+export interface ScopeguardVariables<Claims extends object = Record<string, unknown>> {
+  /** The verified access token. */
+  auth: AuthInfo<Claims>
+}
+
+/** A Hono `Env` with scopeguard's variables: `new Hono<ScopeguardEnv>()`. */
+export interface ScopeguardEnv<Claims extends object = Record<string, unknown>> {
+  Variables: ScopeguardVariables<Claims>
+}
+
+/** What an `optional` route's `protect()` sets: `c.get('auth')` is undefined for anonymous requests. */
+export interface OptionalScopeguardEnv<Claims extends object = Record<string, unknown>> {
+  Variables: { auth: AuthInfo<Claims> | undefined }
+}
+
+const AUTH = Symbol.for('scopeguard.auth')
+
+/** Stores the auth object on the context (`c.set('auth')`, and branded, so another library's `auth` variable is not mistaken for ours). */
+export function setAuth(c: Context, auth: AuthInfo<object>): void {
+  c.set('auth', auth)
+  ;(c as unknown as Record<symbol, unknown>)[AUTH] = auth
+}
+
+/** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
+export function hasAuth(c: Context): boolean {
+  return (c as unknown as Record<symbol, unknown>)[AUTH] !== undefined
+}
+
+/**
+ * The auth object `protect()` stored for this request, typed with your claims.
+ * @throws Error when `protect()` did not run for this request, or let it through anonymously.
+ */
+export function getAuth<Claims extends object = Record<string, unknown>>(
+  c: Context,
+): AuthInfo<Claims> {
+  const auth = (c as unknown as Record<symbol, unknown>)[AUTH]
+  if (auth === undefined) {
+    throw new Error(
+      'scopeguard: no authenticated token on this request; register protect() before this handler (or handle anonymous requests on optional routes)',
+    )
+  }
+  return auth as AuthInfo<Claims>
+}
