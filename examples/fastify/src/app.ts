@@ -1,6 +1,6 @@
 import { createResourceServer, type ResourceServer } from '@scopeguard/core'
-import { getAuth, refuseDelegation, scopeguard } from '@scopeguard/fastify'
-import Fastify, { type FastifyInstance } from 'fastify'
+import { getAuth, protect, refuseDelegation, scopeguard } from '@scopeguard/fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { ExampleConfig } from '@scopeguard/example-config'
 import './scopes.js'
 
@@ -47,8 +47,24 @@ function acceptForms(app: FastifyInstance): void {
 /** The example API: the routes of the examples contract. */
 export async function createApp(rs: ResourceServer): Promise<FastifyInstance> {
   const files: FileEntry[] = [{ id: 1, name: 'welcome.txt', owner: undefined }]
-  // Closing (SIGTERM) ends open keep-alive connections too, as the other examples do.
-  const app = Fastify({ logger: false, forceCloseConnections: true })
+  const guard = protect(rs)
+  const app = Fastify({
+    logger: false,
+    // Closing (SIGTERM) ends open keep-alive connections too, as the other examples do.
+    forceCloseConnections: true,
+    // A target Fastify's router cannot take (an absolute-form URL with a bad port) reaches no
+    // route and no hook: it goes through the guard here, so it gets the answer every example
+    // gives (400 for a DPoP proof whose URL cannot be formed, 401 without a token), and
+    // Fastify's own 400 when the guard lets it through.
+    frameworkErrors(error, request, reply) {
+      // Typed for any route generic by Fastify; this handler serves no route.
+      const answer = reply as FastifyReply
+      if (error.code !== 'FST_ERR_BAD_URL') return answer.send(error)
+      return guard(request as FastifyRequest, answer).then(() =>
+        answer.sent ? answer : answer.send(error),
+      )
+    },
+  })
   acceptForms(app)
   // Protects the routes that declare config.scopeguard (in preValidation: after the body is
   // parsed, before any validation), and serves GET /.well-known/oauth-protected-resource

@@ -1,4 +1,9 @@
-import type { AuthenticateOptions, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
+import {
+  validateRouteScopes,
+  type AuthenticateOptions,
+  type ResourceServer,
+  type ResourceServerOptions,
+} from '@scopeguard/core'
 import { errorsOption, resourceServerOf } from '@scopeguard/core/adapter'
 import { authenticate, ERROR_MODES, refuse, type ErrorMode, type ScopeguardHook } from './guard.js'
 
@@ -14,7 +19,9 @@ export interface ProtectOptions extends AuthenticateOptions {
 
 /**
  * A hook that authenticates the request's access token and sets `request.auth`. Give it a
- * resource server (to share one across routes) or resource server options:
+ * resource server (to share one across routes) or resource server options. With
+ * `requiredScopes`, it also requires them and names them in the route's 401 challenges (`scope`);
+ * `challengeScopes` names scopes there without checking them:
  *
  * ```ts
  * app.get('/files', { onRequest: protect(rs), preHandler: requireScope('files:read') }, listFiles)
@@ -24,6 +31,7 @@ export interface ProtectOptions extends AuthenticateOptions {
  * form `access_token` is not seen); as `preValidation`, the parsed form body is checked too (RFC
  * 6750 §2: a second token there is refused with 400, and `body: true` reads tokens from it) and an
  * unauthenticated client still gets 401 before any schema validation error.
+ * @throws ConfigurationError at once for wrong options.
  */
 export function protect(
   server: ResourceServer<object> | ResourceServerOptions,
@@ -32,6 +40,7 @@ export function protect(
   const rs = resourceServerOf(server)
   const { errors, ...authenticateOptions } = options
   const mode = errorsOption('protect', errors, ERROR_MODES)
+  validateRouteScopes(authenticateOptions)
   return async function scopeguardProtect(request, reply) {
     try {
       await authenticate(rs, request, reply, authenticateOptions)

@@ -3,6 +3,7 @@ import {
   requireAnyScope,
   requireAuthentication,
   requireScope,
+  validateRouteScopes,
   type AuthenticateOptions,
   type AuthenticationPolicy,
   type Requirement,
@@ -18,7 +19,9 @@ import {
  *
  * The plugin protects such a route and checks, in this order: `authentication` (step-up first, so
  * that a client lacking both re-authenticates before asking for scopes), `scopes`, `anyScope`,
- * then `requirements`. Extraction options (`optional`, `query`, `body`, …) apply to this route.
+ * then `requirements`. The options of `protect()` (`optional`, `query`, `body`, …, and
+ * `requiredScopes` / `challengeScopes`, which name scopes in the route's 401 challenges) apply to
+ * this route.
  */
 export interface ScopeguardRouteConfig extends AuthenticateOptions {
   /** Every listed scope is required (403 `insufficient_scope` otherwise). */
@@ -50,7 +53,15 @@ export interface CompiledRoute {
   rules: readonly Requirement[]
 }
 
-const EXTRACTION_KEYS = ['optional', 'body', 'query', 'legacyHeader', 'maxTokenLength'] as const
+const EXTRACTION_KEYS = [
+  'optional',
+  'body',
+  'query',
+  'legacyHeader',
+  'maxTokenLength',
+  'requiredScopes',
+  'challengeScopes',
+] as const
 const KEYS: ReadonlySet<string> = new Set<string>([
   ...EXTRACTION_KEYS,
   'scopes',
@@ -81,6 +92,7 @@ export function compileRouteConfig(config: ScopeguardRouteConfig, where: string)
   }
   const rules: Requirement[] = []
   try {
+    validateRouteScopes(options)
     if (config.authentication !== undefined) {
       rules.push(requireAuthentication(config.authentication))
     }

@@ -37,6 +37,7 @@ const options = (extra: Partial<ResourceServerOptions> = {}): ResourceServerOpti
   logger: false,
   ...extra,
 })
+const rs = () => createResourceServer(options())
 const bearer = async (claims: Record<string, unknown> = {}, from = issuer) => ({
   authorization: `Bearer ${await from.sign(claims)}`,
 })
@@ -125,6 +126,49 @@ describe('route config', () => {
         expect(image.headers.get('cache-control')).toBe('private')
       },
     )
+  })
+
+  it("names scopes in the route's 401 challenges with requiredScopes or challengeScopes, like protect()", async () => {
+    await withApp(
+      async (app) => {
+        await app.register(scopeguard, { server: options() })
+        app.get(
+          '/required',
+          { config: { scopeguard: { requiredScopes: ['files:read'] } } },
+          () => ({}),
+        )
+        app.get(
+          '/named',
+          { config: { scopeguard: { challengeScopes: ['files:read'], scopes: ['files:read'] } } },
+          () => ({}),
+        )
+        app.get(
+          '/hook',
+          { onRequest: protect(rs(), { requiredScopes: ['files:read'] }) },
+          () => ({}),
+        )
+        app.get('/plain', { config: { scopeguard: { scopes: ['files:read'] } } }, () => ({}))
+      },
+      async (server) => {
+        for (const path of ['/required', '/named', '/hook']) {
+          const anonymous = await fetch(server.origin + path)
+          expect(anonymous.status, path).toBe(401)
+          expect(anonymous.headers.get('www-authenticate'), path).toContain('scope="files:read"')
+          expect(await status(server, path, await bearer({ scope: 'other' })), path).toBe(403)
+          expect(await status(server, path, await bearer({ scope: 'files:read' })), path).toBe(200)
+        }
+        // Without them, a 401 names no scope (as in every other adapter).
+        const plain = await fetch(`${server.origin}/plain`)
+        expect(plain.headers.get('www-authenticate')).not.toContain('scope=')
+      },
+    )
+    expect(() => protect(rs(), { requiredScopes: [] })).toThrow(/requiredScopes must name/)
+    const { app } = createApp()
+    await app.register(scopeguard, { server: options() })
+    expect(() =>
+      app.get('/bad', { config: { scopeguard: { challengeScopes: ['a b'] } } }, () => ({})),
+    ).toThrow(/route GET \/bad: challengeScopes must be an array of scopes/)
+    await app.close()
   })
 
   it('fails at startup for a mistake in a route declared after the plugin, naming the route and the key', async () => {

@@ -3,6 +3,9 @@ import type { FastifyInstance, RouteHandlerMethod } from 'fastify'
 import type * as adapter from '@scopeguard/fastify'
 
 declare global {
+  type FastifyReply = import('fastify').FastifyReply
+  type FastifyRequest = import('fastify').FastifyRequest
+  const Fastify: typeof import('fastify').default
   const app: FastifyInstance
   const rs: adapter.ResourceServer
   const issuer: string
