@@ -19,8 +19,13 @@ export interface ContenderInfo {
   label: string
   /** `express` or `koa`: which bare framework it is compared with. */
   framework: 'express' | 'koa'
-  /** Ours, a peer library, or a bare framework. */
-  kind: 'bare' | 'scopeguard' | 'peer' | 'thin'
+  /** Ours, a peer library, a hand-written middleware, a bare framework, or a floor. */
+  kind: 'bare' | 'scopeguard' | 'peer' | 'thin' | 'floor'
+  /**
+   * The contender whose CPU per request this one is judged against on a repeated token: its
+   * framework with one no-op middleware (guard, strategy) in the same place as the auth.
+   */
+  floor?: string
   /** The factory: starts the server on a free loopback port. */
   start(config: ContenderConfig): Promise<Server>
 }
@@ -35,13 +40,65 @@ function listen(app: {
 
 const unauthorized = { error: 'invalid_token', error_description: 'The access token is invalid' }
 
-/** An Express 5 app as every Express contender starts: no `X-Powered-By`, no `ETag`. */
+/** The cheap route of the event-loop scenario, unprotected, in every Express contender. */
+const HEALTH = '/health'
+
+/**
+ * An Express 5 app as every Express contender starts: no `X-Powered-By`, no `ETag`, and
+ * `GET /health` (unprotected) before anything else.
+ */
 async function expressApp(): Promise<import('express').Express> {
   const { default: express } = await import('express')
   const app = express()
   app.disable('x-powered-by')
   app.disable('etag')
+  app.get(HEALTH, (_req, res) => {
+    res.json({ ok: true })
+  })
   return app
+}
+
+/** The bearer token of an Authorization header, or undefined. */
+function bearer(header: string | undefined): string | undefined {
+  return header !== undefined && header.startsWith('Bearer ') ? header.slice(7) : undefined
+}
+
+/** The fast-jwt contenders: get-jwks for keys (its LRU of PEMs), fast-jwt's own token cache or none. */
+async function fastJwtExpress(config: ContenderConfig, cache: boolean): Promise<Server> {
+  const { createVerifier } = await import('fast-jwt')
+  const { default: buildGetJwks } = await import('get-jwks')
+  const getJwks = buildGetJwks({ jwksPath: new URL(config.jwksUri).pathname })
+  const verifyToken = createVerifier({
+    key: async ({ header }: { header: { kid?: string; alg?: string } }) =>
+      getJwks.getPublicKey({
+        domain: config.issuer,
+        ...(header.kid === undefined ? {} : { kid: header.kid }),
+        ...(header.alg === undefined ? {} : { alg: header.alg }),
+      }),
+    algorithms: [config.alg as 'RS256'],
+    allowedIss: config.issuer,
+    allowedAud: config.audience,
+    cache,
+  })
+  const app = await expressApp()
+  app.get(
+    '/files',
+    (req, res, next) => {
+      const token = bearer(req.headers.authorization)
+      const fail = (): void => {
+        res.status(401).set('WWW-Authenticate', 'Bearer error="invalid_token"').json(unauthorized)
+      }
+      if (token === undefined) return fail()
+      ;(verifyToken(token) as Promise<{ sub?: string }>).then((payload) => {
+        ;(req as unknown as { auth: unknown }).auth = payload
+        next()
+      }, fail)
+    },
+    (req, res) => {
+      res.json({ sub: (req as unknown as { auth: { sub?: string } }).auth.sub })
+    },
+  )
+  return listen(app)
 }
 
 /** jwks-rsa's key caching and rate limit, the same for every jwks-rsa contender. */
@@ -137,10 +194,131 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
       return listen(app)
     },
   },
+  'bare-koa-middleware': {
+    label: 'bare Koa 3 + one no-op middleware (no auth)',
+    framework: 'koa',
+    kind: 'bare',
+    async start() {
+      const { default: Koa } = await import('koa')
+      const app = new Koa()
+      // As the Koa auth contenders: the path filter, one middleware setting the auth, the route.
+      app.use(async (ctx, next) => {
+        if (ctx.path === '/files') await next()
+      })
+      app.use(async (ctx, next) => {
+        ctx.state.auth = { sub: 'anonymous' }
+        await next()
+      })
+      app.use((ctx) => {
+        ctx.body = { sub: (ctx.state.auth as { sub: string }).sub }
+      })
+      return listen(app)
+    },
+  },
+  'bare-nest': {
+    label: 'bare NestJS (Express platform, no auth)',
+    framework: 'express',
+    kind: 'bare',
+    async start() {
+      const { startBareNest } = await import('./nest-app.js')
+      return startBareNest(false)
+    },
+  },
+  'bare-nest-guard': {
+    label: 'bare NestJS + one no-op global guard (no auth)',
+    framework: 'express',
+    kind: 'bare',
+    async start() {
+      const { startBareNest } = await import('./nest-app.js')
+      return startBareNest(true)
+    },
+  },
+  'bare-passport': {
+    label: 'bare Passport + one no-op strategy (on Express, no auth)',
+    framework: 'express',
+    kind: 'bare',
+    async start() {
+      const { default: passport } = await import('passport')
+      // The floor of any Passport strategy: Passport's per-request strategy copy and success().
+      passport.use('noop', {
+        authenticate(this: { success(user: unknown): void }) {
+          this.success({ sub: 'anonymous' })
+        },
+      } as unknown as import('passport').Strategy)
+      const app = await expressApp()
+      app.use(passport.initialize())
+      app.get('/files', passport.authenticate('noop', { session: false }), (req, res) => {
+        res.json({ sub: (req.user as { sub: string }).sub })
+      })
+      return listen(app)
+    },
+  },
+  'crypto-express': {
+    label: 'hand-written synchronous node:crypto middleware (Express; the floor)',
+    framework: 'express',
+    kind: 'floor',
+    async start(config) {
+      const { createFloorVerifier } = await import('./floor.js')
+      const verify = await createFloorVerifier(config)
+      const app = await expressApp()
+      app.get(
+        '/files',
+        (req, res, next) => {
+          const token = bearer(req.headers.authorization)
+          const payload = token === undefined ? undefined : verify(token)
+          if (payload === undefined) {
+            res
+              .status(401)
+              .set('WWW-Authenticate', 'Bearer error="invalid_token"')
+              .json(unauthorized)
+            return
+          }
+          ;(req as unknown as { auth: unknown }).auth = payload
+          next()
+        },
+        (req, res) => {
+          res.json({ sub: (req as unknown as { auth: { sub?: string } }).auth.sub })
+        },
+      )
+      return listen(app)
+    },
+  },
+  'crypto-koa': {
+    label: 'hand-written synchronous node:crypto middleware (Koa; the floor)',
+    framework: 'koa',
+    kind: 'floor',
+    async start(config) {
+      const { default: Koa } = await import('koa')
+      const { createFloorVerifier } = await import('./floor.js')
+      const verify = await createFloorVerifier(config)
+      const app = new Koa()
+      app.use(async (ctx, next) => {
+        if (ctx.path === '/files') await next()
+      })
+      app.use(async (ctx, next) => {
+        const header = ctx.headers.authorization
+        const token = bearer(header)
+        const payload = token === undefined ? undefined : verify(token)
+        if (payload === undefined) {
+          ctx.status = 401
+          ctx.set('WWW-Authenticate', 'Bearer error="invalid_token"')
+          ctx.body = unauthorized
+          return
+        }
+        ctx.state.auth = payload
+        await next()
+      })
+      app.use((ctx) => {
+        ctx.body = { sub: (ctx.state.auth as { sub?: string }).sub }
+      })
+      return listen(app)
+    },
+  },
   'scopeguard-express': {
     label: '@scopeguard/express',
     framework: 'express',
     kind: 'scopeguard',
+    floor: 'bare-express-middleware',
     start: (config) => scopeguardExpress(config),
   },
   'scopeguard-express-opaque': {
@@ -153,6 +331,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     label: '@scopeguard/koa',
     framework: 'koa',
     kind: 'scopeguard',
+    floor: 'bare-koa-middleware',
     async start(config) {
       const { default: Koa } = await import('koa')
       const { protect, getAuth } = await import('@scopeguard/koa')
@@ -172,6 +351,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     label: '@scopeguard/nestjs (Express platform)',
     framework: 'express',
     kind: 'scopeguard',
+    floor: 'bare-nest-guard',
     async start(config) {
       const { startNest } = await import('./nest-app.js')
       return startNest(config)
@@ -181,6 +361,7 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
     label: '@scopeguard/passport (on Express)',
     framework: 'express',
     kind: 'scopeguard',
+    floor: 'bare-passport',
     async start(config) {
       const { default: passport } = await import('passport')
       const { ScopeguardStrategy, getAuth } = await import('@scopeguard/passport')
@@ -256,6 +437,18 @@ export const CONTENDERS: Record<string, ContenderInfo> = {
       })
       return listen(app)
     },
+  },
+  'fast-jwt': {
+    label: 'fast-jwt + get-jwks, its token cache on',
+    framework: 'express',
+    kind: 'peer',
+    start: (config) => fastJwtExpress(config, true),
+  },
+  'fast-jwt-no-cache': {
+    label: 'fast-jwt + get-jwks, no token cache',
+    framework: 'express',
+    kind: 'peer',
+    start: (config) => fastJwtExpress(config, false),
   },
   'express-oauth2-jwt-bearer': {
     label: 'express-oauth2-jwt-bearer',

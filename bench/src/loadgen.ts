@@ -114,8 +114,63 @@ function burst(job: { url: string; tokens: string[] }): Promise<Record<string, n
   ).then(() => statuses)
 }
 
+/** A latency probe: one request at a time on one keep-alive connection. */
+export interface ProbeJob {
+  url: string
+  path: string
+  durationSec: number
+  /** Pause between the end of one request and the start of the next, ms. */
+  intervalMs: number
+}
+
+export interface ProbeResult {
+  requests: number
+  /** Latencies in ms (microsecond resolution). */
+  p50: number
+  p99: number
+  max: number
+  failures: number
+}
+
+/** Measures the latency of `GET path` for `durationSec`, sequentially (run it in its own process). */
+async function probe(job: ProbeJob): Promise<ProbeResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const latencies: number[] = []
+  let failures = 0
+  const end = performance.now() + job.durationSec * 1000
+  while (performance.now() < end) {
+    const began = process.hrtime.bigint()
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = httpRequest(`${job.url}${job.path}`, { agent, timeout: 10_000 }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode === 200))
+      })
+      req.on('timeout', () => req.destroy(new Error('timeout')))
+      req.on('error', () => resolve(false))
+      req.end()
+    })
+    if (ok) latencies.push(Number(process.hrtime.bigint() - began) / 1e6)
+    else failures++
+    await new Promise((resolve) => setTimeout(resolve, job.intervalMs))
+  }
+  agent.destroy()
+  latencies.sort((a, b) => a - b)
+  const at = (q: number): number =>
+    latencies.length === 0
+      ? NaN
+      : (latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] as number)
+  return {
+    requests: latencies.length,
+    p50: at(0.5),
+    p99: at(0.99),
+    max: latencies.at(-1) ?? NaN,
+    failures,
+  }
+}
+
 serve({
   run: (message) => run(message.job as LoadJob),
+  probe: (message) => probe(message.job as ProbeJob),
   burst: (message) => burst(message.job as { url: string; tokens: string[] }),
 })
 process.send?.({ ready: true })

@@ -31,6 +31,10 @@ export interface Machine {
 /** One timed round of one contender. */
 export interface Sample extends LoadResult {
   cpuUsPerRequest: number
+  /** Bytes allocated in the young generation per request (not moved by the machine's load). */
+  youngBytesPerRequest?: number
+  /** GC time per request, µs of wall time (v8.GCProfiler; includes time the process was descheduled). */
+  gcUsPerRequest?: number
   rssMb: number
 }
 
@@ -38,12 +42,17 @@ export interface ContenderResult {
   id: string
   label: string
   framework: 'express' | 'koa'
-  kind: 'bare' | 'scopeguard' | 'peer' | 'thin'
+  kind: 'bare' | 'scopeguard' | 'peer' | 'thin' | 'floor'
+  /** The repeated-token floor this contender is judged against (see ContenderInfo.floor). */
+  floor?: string
   /** Medians over rounds. */
   reqPerSec: number
   p50: number
   p99: number
   cpuUsPerRequest: number
+  /** Medians as in Sample (absent in results of older runs). */
+  youngBytesPerRequest?: number
+  gcUsPerRequest?: number
   rssMb: number
   non2xxShare: number
   errors: number
@@ -93,6 +102,27 @@ export interface MicroResult {
   usPerOp: number
 }
 
+/** Latency of an unprotected cheap route while another pool drives distinct-token verification. */
+export interface EventLoopResult {
+  id: string
+  label: string
+  /** The verification load on `/files`: medians over rounds. */
+  reqPerSec: number
+  cpuUsPerRequest: number
+  /** `GET /health`, one request at a time on one keep-alive connection, in ms: medians over rounds; `requests` summed. */
+  health: { requests: number; p50: number; p99: number; max: number }
+  /** The same probe against the same process with no load on `/files`. */
+  idle: { requests: number; p50: number; p99: number; max: number }
+  samples: {
+    reqPerSec: number
+    cpuUsPerRequest: number
+    probes: number
+    p50: number
+    p99: number
+    max: number
+  }[]
+}
+
 export interface Results {
   startedAt: string
   finishedAt: string
@@ -104,4 +134,6 @@ export interface Results {
   floodAfterCooldown?: { id: string; statuses: Record<string, number>; jwksFetches: number }
   memory: MemoryResult[]
   micro: MicroResult[]
+  /** The event-loop trade-off scenario (absent in results of older runs). */
+  eventLoop?: EventLoopResult[]
 }

@@ -78,6 +78,7 @@ describe('public API', () => {
         "silentLogger": "object",
         "staticJwksSource": "function",
         "usableVerificationKeys": "function",
+        "validateRouteScopes": "function",
         "verifyDpopProof": "function",
       }
     `)

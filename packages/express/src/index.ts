@@ -13,6 +13,7 @@ export {
 export { resourceMetadata } from './metadata.js'
 export { errorHandler, sendError } from './errors.js'
 export { getAuth, hasAuth } from './auth.js'
+export type { RequestAuthInfo } from './auth.js'
 // What users need from @scopeguard/core, so that the adapter is the one package an app imports;
 // `declare module '@scopeguard/express' { interface Register { … } }` augments the core's Register.
 export {

@@ -2,6 +2,7 @@ import {
   markAnonymous,
   peerCertificate,
   createResourceServer,
+  validateRouteScopes,
   type AuthenticateOptions,
   type ResourceServer,
   type ResourceServerOptions,
@@ -22,12 +23,15 @@ export interface ProtectOptions extends AuthenticateOptions {
 
 /**
  * Middleware that authenticates the request's access token and sets `req.auth`. Give it a
- * resource server (to share one across routes) or resource server options.
+ * resource server (to share one across routes) or resource server options. With `requiredScopes`, it also
+ * requires them and names them in the route's 401 challenges (`scope`), so a client knows what to
+ * ask for; a `requireScope()` after it cannot do that, as middleware does not see what follows it.
  *
  * ```ts
  * const rs = createResourceServer({ issuer, audience })
- * app.get('/files', protect(rs), requireScope('files:read'), listFiles)
+ * app.get('/files', protect(rs, { requiredScopes: ['files:read'] }), listFiles)
  * ```
+ * @throws ConfigurationError at once for wrong route options.
  */
 export function protect(
   server: ResourceServer<object> | ResourceServerOptions,
@@ -38,6 +42,7 @@ export function protect(
   if (errors !== 'respond' && errors !== 'next') {
     throw new TypeError(`scopeguard: protect() option errors must be 'respond' or 'next'`)
   }
+  validateRouteScopes(authenticateOptions)
   return function scopeguardProtect(req: Request, res: Response, next: NextFunction): void {
     rs.authenticate(
       {

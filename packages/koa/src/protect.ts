@@ -3,6 +3,7 @@ import {
   peerCertificate,
   ConfigurationError,
   createResourceServer,
+  validateRouteScopes,
   type AuthenticateOptions,
   type AuthInfo,
   type ResourceServer,
@@ -58,7 +59,8 @@ const FORBIDDEN_KEYS = new Set(['', '__proto__', 'constructor', 'prototype'])
 
 /**
  * Koa middleware that authenticates the request's access token and sets `ctx.state.auth`. Give it
- * a resource server (to share one across routes) or resource server options.
+ * a resource server (to share one across routes) or resource server options. With `requiredScopes`,
+ * it also requires them and names them in the route's 401 challenges (`scope`).
  *
  * ```ts
  * const rs = createResourceServer({ issuer, audience })
@@ -83,6 +85,7 @@ export function protect<
       `protect() option stateKey must be a property name, got ${JSON.stringify(stateKey)}`,
     )
   }
+  validateRouteScopes(authenticateOptions)
   return async function scopeguardProtect(ctx, next) {
     let auth: AuthInfo<object> | undefined
     try {

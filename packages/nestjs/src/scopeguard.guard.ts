@@ -85,16 +85,20 @@ export class ScopeguardGuard implements CanActivate {
       setAuth(request, auth, context.getHandler())
       if (auth === undefined) return true
       if (response !== undefined) {
-        // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
-        for (const [name, value] of Object.entries(auth.responseHeaders ?? {})) {
-          this.adapterHost.httpAdapter.setHeader(response, name, value)
+        // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2); no allocation when none
+        const extra = auth.responseHeaders
+        if (extra !== undefined) {
+          for (const name in extra) {
+            this.adapterHost.httpAdapter.setHeader(response, name, extra[name] as string)
+          }
+        }
+        // RFC 6750 §2.3: a response to a request authorized by a query token is private.
+        if (auth.source === 'query') {
+          this.adapterHost.httpAdapter.setHeader(response, 'Cache-Control', 'private')
         }
       }
-      // RFC 6750 §2.3: a response to a request authorized by a query token is private.
-      if (auth.source === 'query' && response !== undefined) {
-        this.adapterHost.httpAdapter.setHeader(response, 'Cache-Control', 'private')
-      }
-      this.resourceServer.authorize(auth, ...plan.requirements)
+      // Routes without requirements skip the call and its rest-parameter array.
+      if (plan.requirements.length > 0) this.resourceServer.authorize(auth, ...plan.requirements)
       return true
     } catch (error) {
       const exception = toScopeguardException(error, { statusCodeInBody: response === undefined })
@@ -118,7 +122,8 @@ export class ScopeguardGuard implements CanActivate {
     if (type === 'graphql') await loadGraphql()
     const request = requestOf(context)
     if (request === undefined) return undefined
-    const response = type === 'http' ? context.switchToHttp().getResponse<object>() : undefined
+    // switchToHttp().getResponse(), without switchToHttp()'s per-call closures
+    const response = type === 'http' ? context.getArgByIndex<object>(1) : undefined
     return { request, response }
   }
 
@@ -156,7 +161,14 @@ export class ScopeguardGuard implements CanActivate {
     return {
       exempt: this.isExempt(handler, controller, requirements.length > 0),
       // Scopes and claims need a token, so @OptionalAuth() only applies to routes without them.
-      authenticate: optional === true && requirements.length === 0 ? OPTIONAL : undefined,
+      // The route's @Scopes() are known here: its 401 challenges name them (`scope`), so a client
+      // knows what to ask for. The guard checks them itself, with the other requirements.
+      authenticate:
+        optional === true && requirements.length === 0
+          ? OPTIONAL
+          : scopes.length > 0
+            ? { challengeScopes: [...new Set(scopes)] }
+            : undefined,
       requirements,
     }
   }

@@ -10,7 +10,8 @@ type Branded = Record<symbol, unknown>
 /** Stores the verified token on the request, under the brand {@link getAuth} reads. */
 export function setAuth(req: IncomingMessage, auth: AuthInfo<object>): void {
   ;(req as unknown as Branded)[AUTH] = auth
-  delete (req as unknown as Branded)[FAILURE]
+  // `delete` is a runtime call even for an absent property; a success rarely follows a failure.
+  if (FAILURE in req) delete (req as unknown as Branded)[FAILURE]
 }
 
 /** Remembers why the strategy failed this request, for {@link getAuthError} and `errorHandler()`. */

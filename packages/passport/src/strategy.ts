@@ -160,15 +160,13 @@ export class ScopeguardStrategy extends Strategy {
 
   private accept(req: PassportRequest, auth: AuthInfo<object>, user: unknown, info: unknown): void {
     setAuth(req, auth)
-    // RFC 6750 §2.3: a response to a request authorized by a query token is private.
-    if (auth.source === 'query' && req.res && !req.res.headersSent) {
-      req.res.setHeader('Cache-Control', 'private')
-    }
-    // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
-    if (req.res && !req.res.headersSent) {
-      for (const [name, value] of Object.entries(auth.responseHeaders ?? {})) {
-        req.res.setHeader(name, value)
-      }
+    const res = req.res
+    if (res && !res.headersSent) {
+      // RFC 6750 §2.3: a response to a request authorized by a query token is private.
+      if (auth.source === 'query') res.setHeader('Cache-Control', 'private')
+      // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2); no allocation when none
+      const extra = auth.responseHeaders
+      if (extra !== undefined) for (const name in extra) res.setHeader(name, extra[name] as string)
     }
     this.success(user, info)
   }

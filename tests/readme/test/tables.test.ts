@@ -52,6 +52,7 @@ it('finds the response tables of the root README and of every adapter', () => {
   for (const path of [
     'README.md',
     'packages/express/README.md',
+    'packages/fastify/README.md',
     'packages/koa/README.md',
     'packages/nestjs/README.md',
     'packages/passport/README.md',
