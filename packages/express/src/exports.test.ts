@@ -47,3 +47,10 @@ describe('public API', () => {
     `)
   })
 })
+
+describe('public API of @scopeguard/express/mcp', () => {
+  it('exports exactly these runtime values', async () => {
+    const mcp = await import('./mcp.js')
+    expect(Object.keys(mcp).sort()).toEqual(['mcpTokenVerifier'])
+  })
+})
