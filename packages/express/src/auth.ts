@@ -1,6 +1,7 @@
 import type { AuthInfo } from '@scopeguard/core'
-import { authOf, requireAuthOf, setAuth as brand } from '@scopeguard/core/adapter'
+import { authAccessors, setAuth as brand } from '@scopeguard/core/adapter'
 import type { Request } from 'express'
+import type { IncomingMessage } from 'node:http'
 
 // Inside `namespace Express`, a bare `AuthInfo` would name `Express.AuthInfo` (declared empty by
 // @types/passport), not ours: the augmentation refers to ours under a name no one else declares.
@@ -26,17 +27,10 @@ export function setAuth(req: Request, auth: AuthInfo<object>): void {
   brand(req, auth)
 }
 
-/** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
-export function hasAuth(req: Request): boolean {
-  return authOf(req) !== undefined
-}
-
 /**
- * The auth object `protect()` stored on the request, typed with your claims.
- * @throws Error when `protect()` did not run for this request, or let it through anonymously.
+ * `getAuth(req)`: the auth object `protect()` stored on the request, typed with your claims
+ * (`getAuth<{ tenant: string }>(req).claims.tenant`); it throws when `protect()` did not run for
+ * this request or let it through anonymously. `hasAuth(req)`: whether `protect()` authenticated
+ * it (false for anonymous requests on optional routes).
  */
-export function getAuth<Claims extends object = Record<string, unknown>>(
-  req: Request,
-): AuthInfo<Claims> {
-  return requireAuthOf<Claims>(req, NO_AUTH)
-}
+export const { getAuth, hasAuth } = authAccessors<IncomingMessage>(NO_AUTH)
