@@ -49,6 +49,7 @@ describe('public API', () => {
     expect(runtimeExports(adapter)).toMatchInlineSnapshot(`
       {
         "anonymousRefusal": "function",
+        "authAccessors": "function",
         "authOf": "function",
         "challengeParamsOf": "function",
         "createResourceMetadataRoute": "function",

@@ -1,6 +1,7 @@
 import type { AuthInfo } from '@scopeguard/core'
-import { authOf, requireAuthOf, setAuth as brand } from '@scopeguard/core/adapter'
+import { authAccessors, setAuth as brand } from '@scopeguard/core/adapter'
 import type { Request } from 'express'
+import type { IncomingMessage } from 'node:http'
 
 /** The members of `req.auth` that every middleware writing it provides (the MCP SDK's `AuthInfo`). */
 interface SharedAuthInfo {
@@ -47,17 +48,10 @@ export function setAuth(req: Request, auth: AuthInfo<object>): void {
   brand(req, auth)
 }
 
-/** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
-export function hasAuth(req: Request): boolean {
-  return authOf(req) !== undefined
-}
-
 /**
- * The auth object `protect()` stored on the request, typed with your claims.
- * @throws Error when `protect()` did not run for this request, or let it through anonymously.
+ * `getAuth(req)`: the auth object `protect()` stored on the request, typed with your claims
+ * (`getAuth<{ tenant: string }>(req).claims.tenant`); it throws when `protect()` did not run for
+ * this request or let it through anonymously. `hasAuth(req)`: whether `protect()` authenticated
+ * it (false for anonymous requests on optional routes).
  */
-export function getAuth<Claims extends object = Record<string, unknown>>(
-  req: Request,
-): AuthInfo<Claims> {
-  return requireAuthOf<Claims>(req, NO_AUTH)
-}
+export const { getAuth, hasAuth } = authAccessors<IncomingMessage>(NO_AUTH)

@@ -1,5 +1,5 @@
 import type { AuthInfo } from '@scopeguard/core'
-import { authOf, requireAuthOf } from '@scopeguard/core/adapter'
+import { authAccessors } from '@scopeguard/core/adapter'
 import type { ParameterizedContext } from 'koa'
 
 /**
@@ -19,18 +19,13 @@ export type StateContext = Pick<ParameterizedContext, 'state'>
 export const NO_AUTH =
   'scopeguard: no authenticated token on this request; register protect() before this middleware (or handle anonymous requests on optional routes)'
 
-/** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
-export function hasAuth(ctx: StateContext): boolean {
-  return authOf(ctx.state as object | undefined) !== undefined
-}
-
 /**
- * The auth object `protect()` stored for this request, typed with your claims. It is found
- * whatever `stateKey` was used (`ctx.state` carries scopeguard's brand besides the key).
- * @throws Error when `protect()` did not run for this request, or let it through anonymously.
+ * `getAuth(ctx)`: the auth object `protect()` stored for this request, typed with your claims,
+ * whatever `stateKey` was used (`ctx.state` carries scopeguard's brand besides the key); it throws
+ * when `protect()` did not run for this request or let it through anonymously. `hasAuth(ctx)`:
+ * whether `protect()` authenticated it (false for anonymous requests on optional routes).
  */
-export function getAuth<Claims extends object = Record<string, unknown>>(
-  ctx: StateContext,
-): AuthInfo<Claims> {
-  return requireAuthOf<Claims>((ctx.state as object | undefined) ?? {}, NO_AUTH)
-}
+export const { getAuth, hasAuth } = authAccessors<StateContext>(
+  NO_AUTH,
+  (ctx) => ctx.state as object,
+)

@@ -1,5 +1,5 @@
 import type { AuthInfo, OAuthError } from '@scopeguard/core'
-import { authOf, requireAuthOf, setAuth as brand } from '@scopeguard/core/adapter'
+import { authAccessors, setAuth as brand } from '@scopeguard/core/adapter'
 import type { IncomingMessage } from 'node:http'
 
 /** What `getAuth()` and a requirement without the strategy before it report. */
@@ -24,23 +24,12 @@ export function setAuthError(req: IncomingMessage, error: OAuthError): void {
 }
 
 /**
- * Whether `ScopeguardStrategy` authenticated this request (false for anonymous requests on
+ * `getAuth(req)`: the verified token of this request, typed with your claims, whatever `req.user`
+ * was mapped to; it throws when `passport.authenticate()` with a `ScopeguardStrategy` did not
+ * authenticate this request. `hasAuth(req)`: whether it did (false for anonymous requests on
  * optional strategies, and when a custom verify rejected the token).
  */
-export function hasAuth(req: IncomingMessage): boolean {
-  return authOf(req) !== undefined
-}
-
-/**
- * The verified token of this request, typed with your claims, whatever `req.user` was mapped to.
- * @throws Error when `passport.authenticate()` with a `ScopeguardStrategy` did not authenticate
- *   this request.
- */
-export function getAuth<Claims extends object = Record<string, unknown>>(
-  req: IncomingMessage,
-): AuthInfo<Claims> {
-  return requireAuthOf<Claims>(req, NO_AUTH)
-}
+export const { getAuth, hasAuth } = authAccessors<IncomingMessage>(NO_AUTH)
 
 /**
  * The scopeguard error with which `ScopeguardStrategy` failed this request (status, headers,

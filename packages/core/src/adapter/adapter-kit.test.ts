@@ -7,6 +7,7 @@ import { ConfigurationError, InsufficientScopeError, MissingTokenError } from '.
 import type { Requirement } from '../requirements.js'
 import { createResourceServer, type AuthenticateOptions } from '../resource-server.js'
 import {
+  authAccessors,
   authOf,
   createResourceMetadataRoute,
   errorResponse,
@@ -260,6 +261,21 @@ describe('successHeaders', () => {
 })
 
 describe('the auth slot', () => {
+  it('gives adapters getAuth and hasAuth, on the request or on a part of it', () => {
+    const { getAuth, hasAuth } = authAccessors<{ state: object }>('no token', (ctx) => ctx.state)
+    const ctx = { state: {} }
+    expect(hasAuth(ctx)).toBe(false)
+    expect(() => getAuth(ctx)).toThrow('no token')
+    const auth = { subject: 's' } as unknown as AuthInfo
+    recordAuth(ctx.state, auth, { challengeParams: {} })
+    expect(hasAuth(ctx)).toBe(true)
+    expect(getAuth<{ tenant: string }>(ctx)).toBe(auth)
+    // an anonymous request on an optional route has no token
+    const anonymous = { state: {} }
+    recordAuth(anonymous.state, undefined, { challengeParams: {} })
+    expect(hasAuth(anonymous)).toBe(false)
+  })
+
   it('is read by every adapter from the same brand, and says what to register when empty', () => {
     const holder = {}
     expect(() => requireAuthOf(holder, 'register protect()')).toThrow('register protect()')

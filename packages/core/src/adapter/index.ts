@@ -9,7 +9,8 @@ export { headerValue, headerValues } from '../request.js'
 export type { HeadersLike, HeaderValue, RequestLike } from '../request.js'
 
 // After authentication: the auth slot, the anonymous mark, the success headers
-export { authOf, recordAuth, requireAuthOf, setAuth } from './auth-slot.js'
+export { authAccessors, authOf, recordAuth, requireAuthOf, setAuth } from './auth-slot.js'
+export type { AuthAccessors } from './auth-slot.js'
 export { anonymousRefusal, markAnonymous } from '../anonymous.js'
 export { successHeaders } from './success-headers.js'
 
