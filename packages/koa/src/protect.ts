@@ -110,7 +110,8 @@ export function protect<
     recordAuth(ctx.state as object, auth, rs)
     if (auth !== undefined) {
       ;(ctx.state as Record<string, unknown>)[stateKey] = auth
-      ctx.set({ ...successHeaders(auth) })
+      const headers = successHeaders(auth)
+      for (const name in headers) ctx.set(name, headers[name] as string)
     }
     await next()
   }
