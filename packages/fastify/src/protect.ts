@@ -1,9 +1,9 @@
 import {
-  validateRouteScopes,
   type AuthenticateOptions,
   type ResourceServer,
   type ResourceServerOptions,
 } from '@scopeguard/core'
+import { validateRouteScopes } from '@scopeguard/core/adapter'
 import { errorsOption, resourceServerOf } from '@scopeguard/core/adapter'
 import { authenticate, ERROR_MODES, refuse, type ErrorMode, type ScopeguardHook } from './guard.js'
 

@@ -1,3 +1,8 @@
+// Everything an application needs from @scopeguard/core, so that the adapter is the one package
+// it imports; this package's own exports win over the core's of the same names.
+// `declare module '@scopeguard/hono' { interface Register { … } }` augments the core's Register.
+export * from '@scopeguard/core'
+export type { Register } from '@scopeguard/core'
 export { protect } from './protect.js'
 export type { ErrorMode, ProtectOptions } from './protect.js'
 export {
@@ -16,40 +21,3 @@ export { keepRawRequest } from './node-listener.js'
 export { getAuth, hasAuth } from './auth.js'
 export type { OptionalScopeguardEnv, ScopeguardEnv, ScopeguardVariables } from './auth.js'
 export { errorResponse } from '@scopeguard/web'
-// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
-// `declare module '@scopeguard/hono' { interface Register { … } }` augments the core's Register.
-export {
-  ConfigurationError,
-  createResourceServer,
-  InsufficientScopeError,
-  InsufficientUserAuthenticationError,
-  InvalidDpopProofError,
-  InvalidRequestError,
-  InvalidTokenError,
-  isOAuthError,
-  MissingTokenError,
-  OAuthError,
-  TemporarilyUnavailableError,
-  UseDpopNonceError,
-} from '@scopeguard/core'
-export type {
-  AccessTokenClaims,
-  Actor,
-  AuthenticationPolicy,
-  AuthInfo,
-  ClaimExpectation,
-  IssuerOptions,
-  IssuerResolver,
-  Logger,
-  OAuthErrorCode,
-  Register,
-  RequireClaimOptions,
-  Requirement,
-  ResourceMetadata,
-  ResourceMetadataOptions,
-  ResourceServer,
-  ResourceServerOptions,
-  Scope,
-  ScopeguardEvent,
-  Store,
-} from '@scopeguard/core'

@@ -11,7 +11,9 @@ import { setAuth, type OptionalScopeguardEnv, type ScopeguardEnv } from './auth.
 import { requestLikeOf } from './request.js'
 
 /** How a middleware answers a failure. */
-export type ErrorMode = 'respond' | 'throw'
+/** How protect() and the requirements refuse: answer, or throw for `app.onError`. */
+export const ERROR_MODES = ['respond', 'throw'] as const
+export type ErrorMode = (typeof ERROR_MODES)[number]
 
 /** Per-route options of {@link protect}. */
 export interface ProtectOptions extends AuthenticateOptions {
@@ -46,7 +48,7 @@ export function protect<Claims extends object = Record<string, unknown>>(
 ): MiddlewareHandler {
   const rs = resourceServerOf<Claims>(server)
   const { errors, ...authenticateOptions } = options
-  const mode = errorsOption('protect', errors, ['respond', 'throw'])
+  const mode = errorsOption('protect', errors, ERROR_MODES)
   return async function scopeguardProtect(c, next) {
     let auth
     try {

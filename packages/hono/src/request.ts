@@ -1,4 +1,5 @@
-import { peerCertificate, type RequestLike } from '@scopeguard/core'
+import { type RequestLike } from '@scopeguard/core'
+import { peerCertificate } from '@scopeguard/core/adapter'
 import { toRequestLike } from '@scopeguard/web'
 import type { Context } from 'hono'
 import { RAW_TARGET } from './node-listener.js'

@@ -1,8 +1,8 @@
 import { isOAuthError, type Requirement } from '@scopeguard/core'
-import { errorsOption, requirementError, requirementHandlers } from '@scopeguard/core/adapter'
+import { requirementError, requirementHandlers } from '@scopeguard/core/adapter'
 import { errorResponse } from '@scopeguard/web'
 import type { MiddlewareHandler } from 'hono'
-import type { ErrorMode } from './protect.js'
+import { ERROR_MODES, type ErrorMode } from './protect.js'
 
 const MISSING =
   'scopeguard: a requirement ran on a request protect() did not authenticate; register protect() before it'
@@ -13,11 +13,7 @@ const MISSING =
  * for step-up; 401 with the server's challenge for an anonymous request on an optional route), or
  * is thrown for `app.onError` with `{ errors: 'throw' }`. Without `protect()` before it, it throws.
  */
-function toMiddleware(
-  rule: Requirement,
-  options: { errors?: ErrorMode } | undefined,
-): MiddlewareHandler {
-  const mode = errorsOption('requirement', options?.errors, ['respond', 'throw'])
+function toMiddleware(rule: Requirement, mode: ErrorMode): MiddlewareHandler {
   return async function scopeguardRequirement(c, next) {
     const error = requirementError(rule, c, MISSING)
     if (error === undefined) {
@@ -30,7 +26,7 @@ function toMiddleware(
   }
 }
 
-const handlers = requirementHandlers(toMiddleware)
+const handlers = requirementHandlers(ERROR_MODES, toMiddleware)
 
 export const {
   /** Middleware for any core `Requirement`: `requirement(rule, { errors: 'throw' })`. */

@@ -1,11 +1,11 @@
 import {
   ConfigurationError,
   createResourceServer,
-  validateRouteScopes,
   type AuthenticateOptions,
   type ResourceServer,
   type ResourceServerOptions,
 } from '@scopeguard/core'
+import { validateRouteScopes } from '@scopeguard/core/adapter'
 
 /** Options of the strategy itself: its name, the verify form and per-strategy route options. */
 export interface StrategyOptions extends AuthenticateOptions {
