@@ -1,4 +1,4 @@
-import type { ResourceMetadataSource } from '@scopeguard/core'
+import type { ResourceMetadataSource } from '@scopeguard/core/adapter'
 import { resourceMetadata as metadataHandler } from '@scopeguard/web'
 import type { MiddlewareHandler } from 'hono'
 

@@ -1,4 +1,4 @@
-import { peerCertificate, type RequestLike } from '@scopeguard/core'
+import { peerCertificate, type RequestLike } from '@scopeguard/core/adapter'
 import { toRequestLike } from '@scopeguard/web'
 import type { Context } from 'hono'
 import { RAW_TARGET } from './node-listener.js'

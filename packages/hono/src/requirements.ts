@@ -1,5 +1,5 @@
 import { isOAuthError, type Requirement } from '@scopeguard/core'
-import { errorsOption, requirementError, requirementHandlers } from '@scopeguard/core/adapter'
+import { requirementError, requirementHandlers } from '@scopeguard/core/adapter'
 import { errorResponse } from '@scopeguard/web'
 import type { MiddlewareHandler } from 'hono'
 import type { ErrorMode } from './protect.js'
@@ -13,24 +13,20 @@ const MISSING =
  * for step-up; 401 with the server's challenge for an anonymous request on an optional route), or
  * is thrown for `app.onError` with `{ errors: 'throw' }`. Without `protect()` before it, it throws.
  */
-function toMiddleware(
-  rule: Requirement,
-  options: { errors?: ErrorMode } | undefined,
-): MiddlewareHandler {
-  const mode = errorsOption('requirement', options?.errors, ['respond', 'throw'])
-  return async function scopeguardRequirement(c, next) {
-    const error = requirementError(rule, c, MISSING)
-    if (error === undefined) {
-      await next()
-      return
-    }
-    // protect() never ran (a server bug): thrown as it is, for a 500.
-    if (mode === 'throw' || !isOAuthError(error)) throw error
-    return errorResponse(error)
-  }
-}
-
-const handlers = requirementHandlers(toMiddleware)
+const handlers = requirementHandlers(
+  ['respond', 'throw'] as const,
+  (rule: Requirement, mode: ErrorMode): MiddlewareHandler =>
+    async function scopeguardRequirement(c, next) {
+      const error = requirementError(rule, c, MISSING)
+      if (error === undefined) {
+        await next()
+        return
+      }
+      // protect() never ran (a server bug): thrown as it is, for a 500.
+      if (mode === 'throw' || !isOAuthError(error)) throw error
+      return errorResponse(error)
+    },
+)
 
 export const {
   /** Middleware for any core `Requirement`: `requirement(rule, { errors: 'throw' })`. */

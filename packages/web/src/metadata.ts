@@ -1,4 +1,4 @@
-import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core'
+import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core/adapter'
 
 /** Answers a request for a protected resource metadata document, or `undefined` for others. */
 export type ResourceMetadataHandler = (request: Request) => Response | undefined

@@ -1,7 +1,7 @@
 // Serves Fetch handlers on Node for the tests, through @hono/node-server's request listener (a
 // real HTTP server: the shared cases talk to it over loopback sockets).
 import { getRequestListener, type HttpBindings } from '@hono/node-server'
-import { peerCertificate } from '@scopeguard/core'
+import { peerCertificate } from '@scopeguard/core/adapter'
 import type { RequestListener } from 'node:http'
 import type { RequestExtras } from '../src/index.js'
 
