@@ -1,7 +1,7 @@
 // The cases every runtime must pass with the Hono example (and so @scopeguard/hono,
 // @scopeguard/web and the core) running on it: the test issuer runs on Node in the test process,
 // the runtime under test serves the app, and the test talks HTTP to it on loopback.
-import { parseChallenges } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
 import * as dpop from 'dpop'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
