@@ -1,5 +1,4 @@
-import { type RequestLike } from '@scopeguard/core'
-import { peerCertificate } from '@scopeguard/core/adapter'
+import { peerCertificate, type RequestLike } from '@scopeguard/core/adapter'
 import { toRequestLike } from '@scopeguard/web'
 import type { Context } from 'hono'
 import { RAW_TARGET } from './node-listener.js'

@@ -13,20 +13,20 @@ const MISSING =
  * for step-up; 401 with the server's challenge for an anonymous request on an optional route), or
  * is thrown for `app.onError` with `{ errors: 'throw' }`. Without `protect()` before it, it throws.
  */
-function toMiddleware(rule: Requirement, mode: ErrorMode): MiddlewareHandler {
-  return async function scopeguardRequirement(c, next) {
-    const error = requirementError(rule, c, MISSING)
-    if (error === undefined) {
-      await next()
-      return
-    }
-    // protect() never ran (a server bug): thrown as it is, for a 500.
-    if (mode === 'throw' || !isOAuthError(error)) throw error
-    return errorResponse(error)
-  }
-}
-
-const handlers = requirementHandlers(ERROR_MODES, toMiddleware)
+const handlers = requirementHandlers(
+  ERROR_MODES,
+  (rule: Requirement, mode: ErrorMode): MiddlewareHandler =>
+    async function scopeguardRequirement(c, next) {
+      const error = requirementError(rule, c, MISSING)
+      if (error === undefined) {
+        await next()
+        return
+      }
+      // protect() never ran (a server bug): thrown as it is, for a 500.
+      if (mode === 'throw' || !isOAuthError(error)) throw error
+      return errorResponse(error)
+    },
+)
 
 export const {
   /** Middleware for any core `Requirement`: `requirement(rule, { errors: 'throw' })`. */

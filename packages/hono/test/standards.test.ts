@@ -22,6 +22,7 @@ function buildApp({ files, mcp, proxy, elsewhere }: StandardsServers): Hono {
   const ok = (c: { json(body: unknown): Response }): Response => c.json({ ok: true })
   app.get('/files', guard, requireScope('files:read'), ok)
   app.get('/mcp', protect(mcp), ok)
+  app.get('/mcp/tools', protect(mcp, { requiredScopes: ['mcp:tools'] }), ok)
   app.get('/proxied/files', protect(proxy), requireScope('files:read'), ok)
   app.get('/elsewhere/files', protect(elsewhere), requireScope('files:read'), ok)
   app.get('/step-up/mfa', guard, requireAuthentication({ acrValues: ['urn:mfa'] }), ok)

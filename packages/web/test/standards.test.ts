@@ -31,6 +31,7 @@ function buildHandler({ files, mcp, proxy, elsewhere }: StandardsServers): NodeF
     {
       '/files': guarded(files, requireScope('files:read')),
       '/mcp': guarded(mcp),
+      '/mcp/tools': withAuth(mcp, ok, { requiredScopes: ['mcp:tools'], requestExtras: nodeExtras }),
       '/proxied/files': guarded(proxy, requireScope('files:read')),
       '/elsewhere/files': guarded(elsewhere, requireScope('files:read')),
       '/step-up/mfa': guarded(files, requireAuthentication({ acrValues: ['urn:mfa'] })),
