@@ -14,7 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { requireBearerAuth } from '@modelcontextprotocol/sdk/server/auth/middleware/bearerAuth.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
-import { parseChallenges } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { createTestIssuer, type TestIssuer } from '@scopeguard/testing'
 import express, { type Request, type Response } from 'express'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
