@@ -70,6 +70,7 @@ describe('public API', () => {
         "resourceServerOf": "function",
         "setAuth": "function",
         "successHeaders": "function",
+        "validateRouteScopes": "function",
         "writeNodeResponse": "function",
       }
     `)
