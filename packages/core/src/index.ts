@@ -75,6 +75,7 @@ export type { DpopOptions, DpopPolicy, DpopProofInfo } from './dpop-verifier.js'
 export type { DpopNonceOptions } from './dpop-nonce.js'
 export { normalizeHtu } from './htu.js'
 export type { AccessTokenClaims, Actor, ActorClaim, AuthInfo } from './auth-info.js'
+export type { RefusalContext } from './auth-info.js'
 
 export {
   ConfigurationError,
