@@ -24,6 +24,7 @@ export { validateRouteScopes } from '../route-scopes.js'
 export { errorResponse } from '../error-response.js'
 export type { ErrorResponse } from '../error-response.js'
 export { challengeParamsOf } from '../auth-info.js'
+export type { RefusalContext } from '../auth-info.js'
 export type { ChallengeParams } from '../challenge.js'
 
 // The protected resource metadata route (RFC 9728)
