@@ -3,6 +3,12 @@ import { randomBytes } from 'node:crypto'
 /** Every scope the example API understands. */
 export const API_SCOPES = ['files:read', 'files:write', 'account:read'] as const
 
+/** The scopes of examples/mcp: `mcp:tools` for its tools, `mcp:admin` for its admin tool. */
+export const MCP_SCOPES = ['mcp:tools', 'mcp:admin'] as const
+
+/** The user the demo's login page signs in (there is no password: it is a demo). */
+export const DEMO_USER = 'demo-user'
+
 export interface DemoClient {
   readonly id: string
   readonly secret: string

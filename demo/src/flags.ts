@@ -1,10 +1,12 @@
 /** The example servers the tour can run against (examples/<adapter>). */
-export const ADAPTERS = ['express', 'koa', 'nestjs', 'passport'] as const
+export const ADAPTERS = ['express', 'koa', 'nestjs', 'passport', 'fastify', 'hono'] as const
 export type Adapter = (typeof ADAPTERS)[number]
 
 export interface Flags {
   /** Which example API to start. */
   readonly adapter: Adapter
+  /** Run the MCP session against examples/mcp instead of the tour. */
+  readonly mcp: boolean
   /** Run the tour once and exit (0 when every check passed). */
   readonly once: boolean
   /** Authorization server port; 0 picks a free one. */
@@ -14,12 +16,14 @@ export interface Flags {
   readonly help: boolean
 }
 
-export const USAGE = `usage: node demo/dist/main.js [--once] [--adapter NAME] [--port-as N] [--port-api N]
+export const USAGE = `usage: node demo/dist/main.js [--once] [--adapter NAME | --mcp] [--port-as N] [--port-api N]
 
   --once          run the scripted tour, then exit (0 if every check passed, 1 otherwise)
   --adapter NAME  which example API to run: ${ADAPTERS.join(', ')} (default: express)
+  --mcp           run examples/mcp and a scripted session of the MCP SDK's client instead
+                  (registration, login and consent, step-up, refresh, a token for another API)
   --port-as N     port for the embedded authorization server (default: a free port)
-  --port-api N    port for the example API (default: a free port)
+  --port-api N    port for the example API or MCP server (default: a free port)
   -h, --help      show this help`
 
 export class FlagError extends Error {
@@ -35,7 +39,15 @@ function parsePort(flag: string, value: string | undefined): number {
 
 /** Parses `--flag value` and `--flag=value` forms; unknown flags are an error. */
 export function parseFlags(argv: readonly string[]): Flags {
-  let flags: Flags = { adapter: 'express', once: false, asPort: 0, apiPort: 0, help: false }
+  let flags: Flags = {
+    adapter: 'express',
+    mcp: false,
+    once: false,
+    asPort: 0,
+    apiPort: 0,
+    help: false,
+  }
+  let adapterGiven = false
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? ''
     const eq = arg.indexOf('=')
@@ -54,8 +66,13 @@ export function parseFlags(argv: readonly string[]): Flags {
           )
         }
         flags = { ...flags, adapter: adapter as Adapter }
+        adapterGiven = true
         break
       }
+      case '--mcp':
+        if (eq >= 0) throw new FlagError('--mcp takes no value')
+        flags = { ...flags, mcp: true }
+        break
       case '--port-as':
         flags = { ...flags, asPort: parsePort(name, value()) }
         break
@@ -69,6 +86,9 @@ export function parseFlags(argv: readonly string[]): Flags {
       default:
         throw new FlagError(`unknown argument: ${arg}`)
     }
+  }
+  if (flags.mcp && adapterGiven) {
+    throw new FlagError('--mcp runs examples/mcp: leave out --adapter')
   }
   if (flags.asPort !== 0 && flags.asPort === flags.apiPort) {
     throw new FlagError('--port-as and --port-api must differ')

@@ -18,9 +18,10 @@ export interface TourResult {
   readonly failures: readonly string[]
 }
 
-class TourAborted extends Error {}
+export class TourAborted extends Error {}
 
-class Tour {
+/** Prints numbered steps and records each check (also used by the MCP session). */
+export class Tour {
   passed = 0
   readonly failures: string[] = []
   private label = ''

@@ -85,7 +85,7 @@ describe('node dist/main.js', () => {
     expect(output).not.toMatch(/eyJ[\w-]{200,}/)
   }, 60_000)
 
-  for (const adapter of ['koa', 'nestjs', 'passport']) {
+  for (const adapter of ['koa', 'nestjs', 'passport', 'fastify', 'hono']) {
     it(`--once --adapter ${adapter} passes the same tour against examples/${adapter}`, async () => {
       const { code, output } = await runDemo(['--once', '--adapter', adapter])
       expect(output, output).toMatch(/all \d+ checks passed/)
@@ -95,6 +95,43 @@ describe('node dist/main.js', () => {
       expect(output).not.toContain('✘')
     }, 60_000)
   }
+
+  it('--mcp --once runs the scripted session of the MCP SDK client against examples/mcp', async () => {
+    const { code, output } = await runDemo(['--mcp', '--once'])
+    expect(output, output).toMatch(/all \d+ checks passed/)
+    expect(code, output).toBe(0)
+    expect(output).not.toContain('✘')
+    expect(output).not.toContain('oidc-provider WARNING')
+    expect(output).not.toContain('oidc-provider NOTICE')
+    expect(output).toContain('examples/mcp')
+    // (a) the 401 names the metadata (path-inserted) and the scope; discovery, registration, login
+    expect(output).toMatch(
+      /← 401 Unauthorized\n\s+WWW-Authenticate: Bearer .*resource_metadata="http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp"/,
+    )
+    expect(output).toMatch(/WWW-Authenticate: Bearer [^\n]*scope="mcp:tools"/)
+    expect(output).toMatch(
+      /GET http:\/\/127\.0\.0\.1:\d+\/\.well-known\/oauth-protected-resource\/mcp\n\s+← 200/,
+    )
+    expect(output).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/reg\n\s+← 201 Created/)
+    expect(output).toContain('page: Sign in as demo-user')
+    expect(output).toMatch(/asks demo-user for mcp:tools at http:\/\/127\.0\.0\.1:\d+\/mcp\./)
+    // (b)-(d) the token, initialize, tools
+    expect(output).toMatch(/"scope": "mcp:tools",\n/)
+    expect(output).toContain('initialize')
+    expect(output).toContain('tools: audit_log, whoami')
+    // (e) step-up: 403 naming both scopes, consent to mcp:admin only, then the call succeeds
+    expect(output).toMatch(
+      /← 403 Forbidden\n\s+WWW-Authenticate: Bearer [^\n]*error="insufficient_scope"[^\n]*scope="mcp:tools mcp:admin"/,
+    )
+    expect(output).toMatch(/asks demo-user for mcp:admin at /)
+    expect(output).toContain('"scope": "mcp:tools mcp:admin"')
+    // (g) a token for another API: 401 invalid_token
+    expect(output).toMatch(/WWW-Authenticate: Bearer [^\n]*error="invalid_token"/)
+    expect(output).toContain('not meant for this resource server')
+    // tokens are shortened, never printed whole
+    expect(output).toMatch(/Bearer eyJhbGciOi…\(\d+ chars\)/)
+    expect(output).not.toMatch(/eyJ[\w-]{200,}/)
+  }, 60_000)
 
   it('rejects unknown flags with the usage text', async () => {
     const { code, output } = await runDemo(['--bogus'])

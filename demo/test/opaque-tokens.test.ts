@@ -65,7 +65,7 @@ describe('opaque tokens from oidc-provider', () => {
     expect(auth.subject).toBe('demo-app')
     expect(auth.scopes).toEqual(['files:read', 'files:write'])
     expect(auth.audience).toContain(audience)
-    expect(auth.expiresAt!.getTime()).toBeGreaterThan(Date.now())
+    expect(auth.expiresAt! * 1000).toBeGreaterThan(Date.now())
   })
 
   it('rejects a revoked token as inactive (401 invalid_token)', async () => {

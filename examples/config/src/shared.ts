@@ -1,6 +1,6 @@
 import { createRedisStore } from '@scopeguard/redis'
 import { Cluster, Redis } from 'ioredis'
-import type { ExampleConfig, RedisNode } from './index.js'
+import type { ExampleConfig, RedisNode } from './read-config.js'
 
 /** The configuration with the shared state wired in, and how to let go of it. */
 export interface SharedState {

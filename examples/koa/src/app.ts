@@ -45,11 +45,12 @@ export function createApp(rs: ResourceServer): Koa {
     ctx.body = { status: 'ok' }
   })
 
-  router.get('/files', authenticated, requireScope('files:read'), (ctx) => {
+  // The route's scopes go to protect(): required, and named in its 401 challenges (`scope`).
+  router.get('/files', protect(rs, { requiredScopes: ['files:read'] }), (ctx) => {
     ctx.body = { files }
   })
 
-  router.post('/files', authenticated, requireScope('files:write'), (ctx) => {
+  router.post('/files', protect(rs, { requiredScopes: ['files:write'] }), (ctx) => {
     const body = ctx.request.body as { name?: unknown } | undefined
     const name = typeof body?.name === 'string' ? body.name : `file-${files.length + 1}.txt`
     const file = { id: files.length + 1, name, owner: ctx.state.auth.subject }
@@ -62,10 +63,11 @@ export function createApp(rs: ResourceServer): Koa {
     const auth = getAuth(ctx)
     ctx.body = {
       sub: auth.subject,
-      client_id: auth.clientId,
+      client_id: auth.clientId || undefined,
       scopes: auth.scopes,
       issuer: auth.issuer,
-      expires_at: auth.expiresAt?.toISOString(),
+      expires_at:
+        auth.expiresAt === undefined ? undefined : new Date(auth.expiresAt * 1000).toISOString(),
       // RFC 8693: who acts for the subject, closest actor first (empty for a direct token).
       actors: auth.actors.map((actor) => actor.subject),
     }
@@ -75,7 +77,8 @@ export function createApp(rs: ResourceServer): Koa {
   // themselves: a service acting for them with a delegated token is refused.
   router.get(
     '/account',
-    authenticated,
+    // Step-up comes before the scope check (RFC 9470), so the scope is only named in the 401.
+    protect(rs, { challengeScopes: ['account:read'] }),
     requireAuthentication(ACCOUNT_AUTHENTICATION),
     requireScope('account:read'),
     refuseDelegation(),

@@ -8,10 +8,11 @@ export class MeController {
   me(@Auth() auth: AuthInfo): Record<string, unknown> {
     return {
       sub: auth.subject,
-      client_id: auth.clientId,
+      client_id: auth.clientId || undefined,
       scopes: auth.scopes,
       issuer: auth.issuer,
-      expires_at: auth.expiresAt?.toISOString(),
+      expires_at:
+        auth.expiresAt === undefined ? undefined : new Date(auth.expiresAt * 1000).toISOString(),
       // RFC 8693: who acts for the subject, closest actor first (empty for a direct token).
       actors: auth.actors.map((actor) => actor.subject),
     }

@@ -48,6 +48,10 @@ export interface Actor {
 /**
  * The result of authenticating a request: who and what the token represents. Generic over your
  * own claims type: `AuthInfo<{ tenant: string }>` types `auth.claims.tenant`.
+ *
+ * `token`, `clientId`, `scopes`, `expiresAt`, `resource` and `extra` have the names and types of
+ * the Model Context Protocol SDK's `AuthInfo`, so an auth object can be handed to code written
+ * for that contract (e.g. an MCP transport reading `req.auth`) as it is.
  */
 export interface AuthInfo<Claims extends object = Record<string, unknown>> {
   /** The raw access token. Never log it. */
@@ -64,20 +68,30 @@ export interface AuthInfo<Claims extends object = Record<string, unknown>> {
   header: Readonly<Record<string, unknown>>
   /** `sub`: the resource owner, or the client for client-credentials tokens. */
   subject: string | undefined
-  /** `client_id` (or `azp` when absent): the client the token was issued to. */
-  clientId: string | undefined
+  /**
+   * `client_id` (or `azp` when absent): the client the token was issued to; `''` when the token
+   * names no client.
+   */
+  clientId: string
   /** The issuer whose rules verified the token (identical to a JWT's `iss`). */
   issuer: string
   /** `aud` as an array. */
   audience: readonly string[]
-  /** The granted scopes, deduplicated, in token order. */
-  scopes: readonly Scope[]
+  /** The granted scopes, deduplicated, in token order (this request's own copy). */
+  scopes: Scope[]
   /** The granted scopes plus everything they imply under the server's `scopes.implies`. */
   effectiveScopes: ReadonlySet<string>
-  /** `exp` as a date. */
-  expiresAt: Date | undefined
-  /** `iat` as a date. */
-  issuedAt: Date | undefined
+  /** `exp`: when the token expires, in seconds since the epoch (absent when it has no `exp`). */
+  expiresAt?: number
+  /** `iat`: when the token was issued, in seconds since the epoch (absent when it has no `iat`). */
+  issuedAt?: number
+  /**
+   * The resource the token was accepted for (RFC 8707): the first of its audiences that this
+   * server accepts, when that is an absolute URL. Absent when no audience is configured.
+   */
+  resource?: URL
+  /** The token's verified claims again (the same object as `claims`), for code that sees only `extra`. */
+  extra?: Record<string, unknown>
   /**
    * The delegation chain from nested `act` claims (RFC 8693 §4.1), closest actor first: `actors[0]`
    * is the party presenting the token on the subject's behalf. Empty when not delegated.
@@ -125,14 +139,16 @@ export function challengeParamsOf(auth: AuthInfo<object>): Readonly<ChallengePar
 }
 
 /**
- * A requirement's refusal of an authenticated request: the error with the challenge parameters
- * of the server that verified the token, reported to that server. Requirement checks throw it.
+ * A requirement's refusal of an authenticated request, built once with the challenge parameters
+ * of the server that verified the token, and reported to that server. Requirement checks throw it.
  */
-export function refusal<E extends OAuthError>(auth: AuthInfo<object>, error: E): E {
+export function refusal<E extends OAuthError>(
+  auth: AuthInfo<object>,
+  build: (challenge: Readonly<ChallengeParams>) => E,
+): E {
   const context = auth.refusalContext
-  if (context === undefined) return error
-  const refused = error.withChallenge(context.challengeParams)
-  context.report(refused)
+  const refused = build(context?.challengeParams ?? {})
+  context?.report(refused)
   return refused
 }
 

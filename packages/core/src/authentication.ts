@@ -11,10 +11,16 @@ import {
   type TokenSource,
 } from './extract.js'
 import type { RequestLike } from './request.js'
+import {
+  challengeWithScopes,
+  resolveRouteScopes,
+  type RouteScopeOptions,
+  type RouteScopes,
+} from './route-scopes.js'
 import type { PresentedToken, TokenVerification } from './token-verification.js'
 
 /** Per-route options of `ResourceServer.authenticate`. */
-export interface AuthenticateOptions extends ExtractionOptions {
+export interface AuthenticateOptions extends ExtractionOptions, RouteScopeOptions {
   /**
    * Let requests without any token through as anonymous (`undefined`). A request that does carry
    * a token is still verified, and an invalid token is still a 401: never silently anonymous.
@@ -30,6 +36,8 @@ export interface AuthenticationParts {
   dpop: DpopVerifier
   /** The parameters every challenge of the server carries. */
   challengeParams: Readonly<ChallengeParams>
+  /** The server's `challengeScopes`: named by the challenges of routes that name none. */
+  challengeScopes: readonly string[] | undefined
   verify: TokenVerification
   report: RequestReporter
 }
@@ -51,13 +59,37 @@ export interface Authentication<Claims extends object> {
 export function createAuthentication<Claims extends object>(
   parts: AuthenticationParts,
 ): Authentication<Claims> {
-  const { dpop, challengeParams, verify, report } = parts
+  const { dpop, challengeParams, challengeScopes, verify, report } = parts
   const extractionFor = createRouteExtraction(parts.extraction)
+  const serverRoute: RouteScopes = {
+    requirement: undefined,
+    challenge: challengeWithScopes(challengeParams, challengeScopes),
+  }
+  const routes = new WeakMap<AuthenticateOptions, RouteScopes>()
+  /** The route's scopes (resolved once per route options object), else the server's. */
+  function routeOf(routeOptions: AuthenticateOptions | undefined): RouteScopes {
+    if (
+      routeOptions === undefined ||
+      (routeOptions.requiredScopes === undefined && routeOptions.challengeScopes === undefined)
+    ) {
+      return serverRoute
+    }
+    let route = routes.get(routeOptions)
+    if (route === undefined) {
+      route = resolveRouteScopes(routeOptions, challengeParams, challengeScopes)
+      routes.set(routeOptions, route)
+    }
+    return route
+  }
 
-  /** A refusal as the client gets it: with this server's challenge, on the scheme it used. */
-  function challenged(error: unknown, scheme: 'Bearer' | 'DPoP' | undefined): unknown {
+  /** A refusal as the client gets it: with the route's challenge, on the scheme it used. */
+  function challenged(
+    error: unknown,
+    scheme: 'Bearer' | 'DPoP' | undefined,
+    route: RouteScopes,
+  ): unknown {
     return isOAuthError(error)
-      ? error.withChallenge(dpop.paramsFor(challengeParams, scheme))
+      ? error.withChallenge(dpop.paramsFor(route.challenge, scheme))
       : error
   }
 
@@ -65,13 +97,14 @@ export function createAuthentication<Claims extends object>(
   async function verifyReported(
     presented: PresentedToken,
     started: number,
+    route: RouteScopes,
   ): Promise<AuthInfo<Claims>> {
     try {
       const auth = await verify<Claims>(presented)
       report.authenticated(auth, started)
       return auth
     } catch (error) {
-      const refused = challenged(error, presented.scheme)
+      const refused = challenged(error, presented.scheme, route)
       report.refused(refused, started)
       throw refused
     }
@@ -82,17 +115,21 @@ export function createAuthentication<Claims extends object>(
     routeOptions?: AuthenticateOptions,
   ): Promise<AuthInfo<Claims> | undefined> {
     const started = report.start()
+    const route = routeOf(routeOptions)
     let extracted
     try {
       extracted = extractToken(request, extractionFor(routeOptions))
     } catch (error) {
       if (routeOptions?.optional === true && error instanceof MissingTokenError) return undefined
-      const refused = challenged(error, dpop.schemeOf(request))
+      const refused = challenged(error, dpop.schemeOf(request), route)
       report.refused(refused)
       throw refused
     }
     const { token, source, scheme = 'Bearer' } = extracted
-    return verifyReported({ token, source, scheme, request }, started)
+    const auth = await verifyReported({ token, source, scheme, request }, started, route)
+    // The route's own scopes: a 403 naming them (reported like any requirement's refusal).
+    route.requirement?.check(auth)
+    return auth
   }
 
   return {
@@ -104,7 +141,7 @@ export function createAuthentication<Claims extends object>(
         request !== undefined && dpop.policy !== 'disabled' && dpop.schemeOf(request) === 'DPoP'
           ? 'DPoP'
           : 'Bearer'
-      return verifyReported({ token, source, scheme, request }, report.start())
+      return verifyReported({ token, source, scheme, request }, report.start(), serverRoute)
     },
   }
 }

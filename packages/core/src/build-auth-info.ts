@@ -29,6 +29,23 @@ export interface AuthInfoParts {
   /** For a DPoP request: the verified proof's key. */
   dpop?: DpopProofInfo | undefined
   refusalContext: RefusalContext
+  /** The audiences the issuer accepts (for {@link AuthInfo.resource}). */
+  acceptedAudiences: readonly string[]
+}
+
+/**
+ * The resource a token was accepted for (RFC 8707): its first audience the issuer accepts, when
+ * that is an absolute URL. None when no audience is configured (nothing was checked).
+ */
+function acceptedResource(
+  audience: readonly string[],
+  accepted: readonly string[],
+): string | undefined {
+  if (accepted.length === 0) return undefined
+  for (const value of audience) {
+    if (accepted.includes(value)) return URL.canParse(value) ? value : undefined
+  }
+  return undefined
 }
 
 function objectOrUndefined(value: unknown): Record<string, unknown> | undefined {
@@ -45,6 +62,9 @@ export function buildAuthInfo<Claims extends object>(parts: AuthInfoParts): Auth
   const { claims: raw, header, format } = parts.verification
   const claims = raw as AccessTokenClaims & Claims
   const aud = claims.aud
+  const audience: readonly string[] =
+    typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : []
+  const resource = acceptedResource(audience, parts.acceptedAudiences)
   const auth: AuthInfo<Claims> = {
     token: parts.token,
     tokenType: parts.scheme,
@@ -53,13 +73,16 @@ export function buildAuthInfo<Claims extends object>(parts: AuthInfoParts): Auth
     claims,
     header,
     subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-    clientId: clientIdOf(raw),
+    clientId: clientIdOf(raw) ?? '',
     issuer: parts.issuer,
-    audience: typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [],
-    scopes: parts.scopes as Scope[],
+    audience,
+    // Each request gets its own array: cache hits share the frozen original.
+    scopes: [...parts.scopes] as Scope[],
     effectiveScopes: parts.effectiveScopes,
-    expiresAt: typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined,
-    issuedAt: typeof claims.iat === 'number' ? new Date(claims.iat * 1000) : undefined,
+    expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
+    issuedAt: typeof claims.iat === 'number' ? claims.iat : undefined,
+    resource: resource === undefined ? undefined : new URL(resource),
+    extra: claims,
     actors: parseActors(claims.act),
     mayAct: objectOrUndefined(claims.may_act),
     confirmation: objectOrUndefined(claims.cnf),

@@ -1,4 +1,4 @@
-import { fetchJson, FetchJsonError, type FetchLike } from './internal/fetch-json.js'
+import { defaultFetch, fetchJson, FetchJsonError, type FetchLike } from './internal/fetch-json.js'
 import { learnedUrlProblem, redactUrl } from './url-policy.js'
 
 /** Authorization server metadata (RFC 8414 / OpenID Connect Discovery); members the RS may use. */
@@ -61,7 +61,7 @@ export async function discoverMetadata(
   issuer: string,
   options: DiscoveryOptions = {},
 ): Promise<AuthorizationServerMetadata> {
-  const fetch = options.fetch ?? globalThis.fetch
+  const fetch = options.fetch ?? defaultFetch
   const timeoutMs = options.timeoutMs ?? 5000
   const allowInsecure = options.allowInsecureHttp ?? false
   const candidates = options.metadataUrl ? [options.metadataUrl] : metadataUrls(issuer)

@@ -137,7 +137,7 @@ describe('an active token', () => {
       ['agent-a', 'svc'],
       ['agent-b', undefined],
     ])
-    expect(auth.expiresAt).toBeInstanceOf(Date)
+    expect(auth.expiresAt).toBe(auth.claims.exp)
     expect(auth.claims).not.toHaveProperty('active', false)
   })
 

@@ -136,6 +136,7 @@ const WRONG: [Record<string, unknown>, string][] = [
   [{ ...BASE, extraction: { maxTokenLength: '8k' } }, 'extraction.maxTokenLength must be a number'],
   [{ ...BASE, extraction: { header: true } }, 'unknown option "extraction.header"'],
   [{ ...BASE, realm: 5 }, 'realm must be a string, got 5'],
+  [{ ...BASE, challengeScopes: 'mcp:tools' }, 'challengeScopes must be an array of strings'],
   // keys and discovery
   [{ ...BASE, jwksTiming: [] }, 'jwksTiming must be an object ('],
   [{ ...BASE, jwksTiming: { timeoutMs: '1' } }, 'jwksTiming.timeoutMs must be a number'],
@@ -298,6 +299,7 @@ describe('option shapes', () => {
       scopes: { claims: ['scp'], implies: { write: ['read'] } },
       extraction: { body: true, query: 'token', legacyHeader: false, maxTokenLength: 4096 },
       realm: 'files',
+      challengeScopes: ['files:read'],
       jwksTiming: { timeoutMs: 1, cooldownMs: 1, refetchBurst: 1, maxAgeMs: 1, retryAfterMs: 1 },
       discoveryTimeoutMs: 1000,
       allowInsecureHttp: false,

@@ -4,7 +4,7 @@ import type { DpopOptions, DpopPolicy } from './dpop-verifier.js'
 import { ConfigurationError } from './errors.js'
 import { createEventSink, type EventHandler, type EventSink } from './events.js'
 import { validateExtractionOptions, type ExtractionOptions } from './extract.js'
-import type { FetchLike } from './internal/fetch-json.js'
+import { defaultFetch, type FetchLike } from './internal/fetch-json.js'
 import { checkNumberOption } from './internal/option-checks.js'
 import {
   arrayOf,
@@ -49,7 +49,7 @@ import {
 } from './option-shapes.js'
 import { validateJwksTiming, type RemoteJwksTiming } from './remote-jwks.js'
 import type { ResourceMetadataOptions } from './resource-metadata.js'
-import type { ScopeOptions } from './scopes.js'
+import type { Scope, ScopeOptions } from './scopes.js'
 import type { Store } from './store.js'
 import { validateCacheOptions, type VerifiedTokenCacheOptions } from './verified-token-cache.js'
 
@@ -81,6 +81,11 @@ export interface ResourceServerOptions extends IssuerSelectionOptions {
   extraction?: ExtractionOptions
   /** The `realm` of `WWW-Authenticate` challenges. @default 'api' */
   realm?: string
+  /**
+   * Scopes named in `scope` of the 401 and 400 challenges of routes that name none themselves
+   * (with the per-route `requiredScopes` or `challengeScopes`), so a client knows what to ask for.
+   */
+  challengeScopes?: readonly Scope[]
   /**
    * Timing of remote JWKS fetches; `jwksTiming.maxAgeMs` is how long fetched keys are used before
    * they are refreshed (in the background). @default { maxAgeMs: 600000 } (10 minutes)
@@ -214,6 +219,7 @@ export const RESOURCE_SERVER_SHAPE = {
   scopes: objectOf(SCOPES),
   extraction: objectOf(EXTRACTION),
   realm: text,
+  challengeScopes: strings,
   jwksTiming: objectOf(JWKS_TIMING),
   metadataTiming: objectOf({ maxAgeMs: count } satisfies Record<keyof MetadataTiming, ShapeCheck>),
   discoveryTimeoutMs: count,
@@ -294,7 +300,7 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
       store: options.store ?? createMemoryStore({ maxEntries: 10_000 }),
       logger,
       events,
-      fetch: options.fetch ?? globalThis.fetch,
+      fetch: options.fetch ?? defaultFetch,
       now: options.now ?? Date.now,
     },
   }

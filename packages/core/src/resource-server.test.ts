@@ -52,8 +52,12 @@ describe('createResourceServer with discovery', () => {
     expect(auth.issuer).toBe(issuer.issuer)
     expect(auth.audience).toEqual([AUDIENCE])
     expect(auth.scopes).toEqual(['files:read', 'files:write'])
-    expect(auth.expiresAt).toBeInstanceOf(Date)
-    expect(auth.issuedAt).toBeInstanceOf(Date)
+    // In seconds, as the claims and the MCP SDK's AuthInfo have them.
+    expect(auth.expiresAt).toBe(auth.claims.exp)
+    expect(auth.issuedAt).toBe(auth.claims.iat)
+    expect(Number.isInteger(auth.expiresAt)).toBe(true)
+    expect(auth.resource?.href).toBe(new URL(AUDIENCE).href)
+    expect(auth.extra).toBe(auth.claims)
     expect(auth.actors.map((a) => a.subject)).toEqual(['service-a', 'service-b'])
     expect(auth.actors[0]?.clientId).toBe('svc')
     expect(auth.confirmation).toEqual({

@@ -15,6 +15,7 @@ import type { RequestLike } from './request.js'
 import { checkRequirements, type Requirement } from './requirements.js'
 import { publishedResourceMetadata, type ResourceMetadata } from './resource-metadata.js'
 import { createDenylist, createRevoke, type RevocationTarget } from './revocation.js'
+import { scopeTokens } from './route-scopes.js'
 import { createScopeReader } from './scopes.js'
 import { createTokenCache, createTokenVerification } from './token-verification.js'
 
@@ -154,6 +155,7 @@ export function createResourceServer<Claims extends object = Record<string, unkn
     extraction,
     dpop,
     challengeParams,
+    challengeScopes: scopeTokens('challengeScopes', options.challengeScopes),
     verify,
     report,
   })

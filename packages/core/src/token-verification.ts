@@ -150,6 +150,7 @@ export function createTokenVerification(parts: TokenVerificationParts): TokenVer
           ? undefined
           : { thumbprint: proof.thumbprint, jwk: proof.jwk, algorithm: proof.algorithm },
       refusalContext: parts.refusalContext[scheme],
+      acceptedAudiences: verifier.audiences,
     })
     if (proof !== undefined) auth.responseHeaders = await dpop.successHeaders(proof)
     return auth

@@ -1,6 +1,7 @@
 import {
   ConfigurationError,
   createResourceServer,
+  validateRouteScopes,
   type AuthenticateOptions,
   type ResourceServer,
   type ResourceServerOptions,
@@ -45,6 +46,8 @@ const STRATEGY_KEYS = new Set([
   'query',
   'legacyHeader',
   'maxTokenLength',
+  'requiredScopes',
+  'challengeScopes',
 ])
 
 function isResourceServer(value: object): value is ResourceServer<object> {
@@ -96,6 +99,13 @@ export function resolveStrategyOptions(
       (Number.isInteger(maxTokenLength) && Number(maxTokenLength) > 0),
     'maxTokenLength must be a positive integer',
   )
+  try {
+    validateRouteScopes(routeOptions as AuthenticateOptions)
+  } catch (error) {
+    throw new ConfigurationError(
+      `ScopeguardStrategy: ${(error as Error).message.replace(/^scopeguard: /, '')}`,
+    )
+  }
   let server: ResourceServer<object>
   if ('resourceServer' in rest) {
     const { resourceServer, ...unknown } = rest

@@ -18,4 +18,6 @@ export const ADAPTERS: readonly AdapterUnderTest[] = [
   example('koa'),
   example('nestjs'),
   example('passport'),
+  example('fastify'),
+  example('hono'),
 ]

@@ -34,6 +34,8 @@ describe('DPoP across example instances sharing one Redis', () => {
           { example: 'koa', label: 'C (koa)' },
           { example: 'nestjs', label: 'D (nestjs)' },
           { example: 'passport', label: 'E (passport)' },
+          { example: 'fastify', label: 'G (fastify)' },
+          { example: 'hono', label: 'H (hono)' },
         ],
         contractEnv(issuer, { redisUrl, publicOrigin: PUBLIC_ORIGIN }),
       ),

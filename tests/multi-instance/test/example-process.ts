@@ -3,7 +3,7 @@ import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 
 /** The example servers started here (their compiled entry points, run with `node`). */
-export type ExampleName = 'express' | 'koa' | 'nestjs' | 'passport'
+export type ExampleName = 'express' | 'koa' | 'nestjs' | 'passport' | 'fastify' | 'hono'
 
 const entryPoint = (name: ExampleName): string =>
   fileURLToPath(new URL(`../../../examples/${name}/dist/server.js`, import.meta.url))

@@ -19,11 +19,13 @@ const ONE_OF_EACH = [
   { example: 'koa', label: 'C (koa)' },
   { example: 'nestjs', label: 'D (nestjs)' },
   { example: 'passport', label: 'E (passport)' },
+  { example: 'hono', label: 'F (hono)' },
+  { example: 'fastify', label: 'G (fastify)' },
 ] as const
 
 // Example processes configured only through the examples contract, with the same Redis and
-// PUBLIC_ORIGIN, as N instances behind a load balancer would be: on one Redis (REDIS_URL), five
-// (two Express, Koa, NestJS, Passport) and a sixth (Express) without Redis, the control that
+// PUBLIC_ORIGIN, as N instances behind a load balancer would be: on one Redis (REDIS_URL), seven
+// (two Express, Koa, NestJS, Passport, Hono, Fastify) and an eighth (Express) without Redis, the control that
 // shows the sharing goes through Redis; then the main cases once more on the three-node Redis
 // Cluster (REDIS_CLUSTER_NODES), with one instance of each adapter.
 describe.each([

@@ -67,6 +67,7 @@ const EXERCISED = [
   'koa: exports ok',
   'nestjs: exports ok',
   'passport: exports ok',
+  'fastify: exports ok',
   'redis: exports ok',
   'opentelemetry: exports ok',
   'testing: createTestIssuer started',

@@ -3,7 +3,7 @@
  *
  * The block runs as written except for what the documentation leaves to the reader: the
  * placeholder issuer `https://auth.example.com` and audience `https://api.example.com` become the
- * test issuer's, and `listen(3000)` listens on a free port.
+ * test issuer's, and `listen(3000)` (Fastify: `listen({ port: 3000 })`) listens on a free port.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -32,12 +32,16 @@ async function freePort(): Promise<number> {
 
 /** The block's JavaScript with the placeholders replaced; throws when one is missing. */
 export function runnable(block: CodeBlock, issuer: string, audience: string): string {
+  let code = block.code
+  // Fastify 5 listens with an options object: `listen({ port: 3000 })`.
+  const fastifyListen = code.includes('listen({ port: 3000 })')
   const replacements: [string, string][] = [
     ["'https://auth.example.com'", JSON.stringify(issuer)],
     ["'https://api.example.com'", JSON.stringify(audience)],
-    ['listen(3000)', 'listen(Number(process.env.PORT), "127.0.0.1")'],
+    fastifyListen
+      ? ['listen({ port: 3000 })', 'listen({ port: Number(process.env.PORT), host: "127.0.0.1" })']
+      : ['listen(3000)', 'listen(Number(process.env.PORT), "127.0.0.1")'],
   ]
-  let code = block.code
   for (const [placeholder, value] of replacements) {
     if (!code.includes(placeholder)) throw new Error(`line ${block.line}: no ${placeholder}`)
     code = code.replaceAll(placeholder, value)

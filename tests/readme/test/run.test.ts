@@ -22,7 +22,7 @@ afterAll(() => issuer?.close())
 it('starts the quick start of every adapter README', () => {
   console.log(`run blocks:\n  ${runnable.map(([where]) => where).join('\n  ')}`)
   const names = new Set(runnable.map(([, name]) => name))
-  expect([...names].sort()).toEqual(['express', 'koa', 'nestjs', 'passport'])
+  expect([...names].sort()).toEqual(['express', 'fastify', 'hono', 'koa', 'nestjs', 'passport'])
 })
 
 describe.each(runnable)('%s', (_where, name, block) => {

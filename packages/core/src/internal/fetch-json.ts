@@ -4,6 +4,13 @@ import { BodyTooLargeError, readCappedText, upstreamSignal } from './read-capped
 /** The fetch function the library calls; a subset of the global `fetch`. */
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>
 
+/**
+ * The runtime's `fetch`, called without a receiver: workerd refuses `fetch` invoked as a method of
+ * another object (`options.fetch(url)` with `options.fetch === globalThis.fetch` is an "Illegal
+ * invocation" there). Resolved at call time, so a `fetch` replaced later is the one used.
+ */
+export const defaultFetch: FetchLike = (input, init) => fetch(input, init)
+
 /** Largest JWK Set or metadata document read, in bytes. */
 export const DOCUMENT_MAX_BYTES = 512 * 1024
 

@@ -1,0 +1,5 @@
+import { bundleWorker } from './bundle.js'
+
+export default async function setup(): Promise<void> {
+  await bundleWorker()
+}
