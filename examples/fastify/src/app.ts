@@ -92,10 +92,11 @@ export async function createApp(rs: ResourceServer): Promise<FastifyInstance> {
     const auth = getAuth(request)
     return {
       sub: auth.subject,
-      client_id: auth.clientId,
+      client_id: auth.clientId || undefined,
       scopes: auth.scopes,
       issuer: auth.issuer,
-      expires_at: auth.expiresAt?.toISOString(),
+      expires_at:
+        auth.expiresAt === undefined ? undefined : new Date(auth.expiresAt * 1000).toISOString(),
       // RFC 8693: who acts for the subject, closest actor first (empty for a direct token).
       actors: auth.actors.map((actor) => actor.subject),
     }
