@@ -1,4 +1,4 @@
-import { parseChallenges } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 
 /**
  * The scheme and auth-params of the first `WWW-Authenticate` challenge (or the first with the

@@ -2,7 +2,8 @@
 // the dpop package (a real client library): a bound token with its proof, replay, 403 on the DPoP
 // challenge, the bound token refused as Bearer, and server nonces with rotation. Each adapter's
 // dpop.test.ts serves the app described at `describeDpopCases` with its own framework.
-import { parseChallenges, type ResourceServerOptions } from '@scopeguard/core'
+import { type ResourceServerOptions } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testing'
 import * as dpop from 'dpop'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'

@@ -7,8 +7,6 @@ import { Agent, createServer as createHttpsServer, request as httpsRequest } fro
 import type { AddressInfo } from 'node:net'
 import {
   createResourceServer,
-  headerValue,
-  parseChallenges,
   type IntrospectionOptions,
   type IssuerOptions,
   type IssuerResolver,
@@ -17,6 +15,8 @@ import {
   type ResourceServerOptions,
   type ScopeguardEvent,
 } from '@scopeguard/core'
+import { headerValue } from '@scopeguard/core/adapter'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import {
   createTestCertificate,
   createTestDpopKey,

@@ -7,7 +7,8 @@
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { createResourceServer, parseChallenges, type ResourceServer } from '@scopeguard/core'
+import { createResourceServer, type ResourceServer } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import {
   createTestCertificate,
   createTestIssuer,
@@ -38,7 +39,9 @@ export const CERTIFICATE_HEADER = 'x-client-cert'
  *   `/delegation/chain` (answers `{ actors: auth.actors.map(a => a.subject), mayAct: auth.mayAct }`),
  *   `/delegation/required` (requireDelegation), `/delegation/refused` (refuseDelegation),
  *   `/delegation/actor` (requireActor('svc-a'))
- * - with `mcp`: `GET /mcp`
+ * - with `mcp`: `GET /mcp`, and `GET /mcp/tools` requiring `mcp:tools` in a way that names it in
+ *   the route's 401 challenges (`requiredScopes: ['mcp:tools']` on protect, `@Scopes('mcp:tools')`
+ *   in NestJS)
  * - with `proxy`: `GET /proxied/files` (requires `files:read`)
  * - with `elsewhere`: `GET /elsewhere/files` (requires `files:read`)
  *
@@ -236,6 +239,47 @@ const CASES: Case[] = [
       status: 401,
       challenge: { error: 'invalid_token', resource_metadata: MCP_METADATA_URL },
     },
+  },
+  // --- scopes in 401 challenges (RFC 6750 §3; the MCP authorization specification) ---
+  {
+    name: 'scopes: a 401 without a token names the route scopes (/mcp/tools)',
+    request: async () => get('/mcp/tools'),
+    expect: {
+      status: 401,
+      challenge: { scope: 'mcp:tools', resource_metadata: MCP_METADATA_URL },
+      without: ['error'],
+    },
+  },
+  {
+    name: 'scopes: a 401 for an invalid token names them too',
+    request: async ({ issuer }) =>
+      get('/mcp/tools', tamper(await issuer.sign({ aud: MCP_RESOURCE, scope: 'mcp:tools' }))),
+    expect: {
+      status: 401,
+      challenge: { error: 'invalid_token', scope: 'mcp:tools' },
+      body: { error: 'invalid_token' },
+    },
+  },
+  {
+    name: 'scopes: a valid token without the scope gets 403 insufficient_scope naming it',
+    request: async ({ issuer }) =>
+      get('/mcp/tools', await issuer.sign({ aud: MCP_RESOURCE, scope: 'mcp:read' })),
+    expect: {
+      status: 403,
+      challenge: { error: 'insufficient_scope', scope: 'mcp:tools' },
+      body: { error: 'insufficient_scope' },
+    },
+  },
+  {
+    name: 'scopes: a token with the scope gets through',
+    request: async ({ issuer }) =>
+      get('/mcp/tools', await issuer.sign({ aud: MCP_RESOURCE, scope: 'mcp:tools' })),
+    expect: ok,
+  },
+  {
+    name: 'scopes: a route that names no scopes sends none in its 401',
+    request: async () => get('/mcp'),
+    expect: { status: 401, challenge: { resource_metadata: MCP_METADATA_URL }, without: ['scope'] },
   },
   // --- RFC 9470 step-up ---
   {

@@ -1,6 +1,7 @@
 // readConfig() alone, without the Redis connection code: for runtimes without Node.js (the Hono
 // example's Worker imports @scopeguard/example-config/read-config).
-import { isLoopback, type ResourceServerOptions } from '@scopeguard/core'
+import type { ResourceServerOptions } from '@scopeguard/core'
+import { isLoopback } from '@scopeguard/core/primitives'
 
 /** One `host:port` of `REDIS_CLUSTER_NODES`. */
 export interface RedisNode {

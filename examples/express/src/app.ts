@@ -43,11 +43,12 @@ export function createApp(rs: ResourceServer): Express {
     res.json({ status: 'ok' })
   })
 
-  app.get('/files', authenticated, requireScope('files:read'), (_req, res) => {
+  // The route's scopes go to protect(): required, and named in its 401 challenges (`scope`).
+  app.get('/files', protect(rs, { requiredScopes: ['files:read'] }), (_req, res) => {
     res.json({ files })
   })
 
-  app.post('/files', authenticated, requireScope('files:write'), (req, res) => {
+  app.post('/files', protect(rs, { requiredScopes: ['files:write'] }), (req, res) => {
     const auth = getAuth(req)
     const body = req.body as { name?: unknown } | undefined
     const name = typeof body?.name === 'string' ? body.name : `file-${files.length + 1}.txt`
@@ -74,7 +75,8 @@ export function createApp(rs: ResourceServer): Express {
   // themselves: a service acting for them with a delegated token is refused.
   app.get(
     '/account',
-    authenticated,
+    // Step-up comes before the scope check (RFC 9470), so the scope is only named in the 401.
+    protect(rs, { challengeScopes: ['account:read'] }),
     requireAuthentication(ACCOUNT_AUTHENTICATION),
     requireScope('account:read'),
     refuseDelegation(),

@@ -70,7 +70,8 @@ export function createApp(rs: ResourceServer): Hono<ScopeguardEnv> {
       client_id: auth.clientId,
       scopes: auth.scopes,
       issuer: auth.issuer,
-      expires_at: auth.expiresAt?.toISOString(),
+      expires_at:
+        auth.expiresAt === undefined ? undefined : new Date(auth.expiresAt * 1000).toISOString(),
       // RFC 8693: who acts for the subject, closest actor first (empty for a direct token).
       actors: auth.actors.map((actor) => actor.subject),
     })

@@ -45,11 +45,12 @@ export function createApp(rs: ResourceServer): Koa {
     ctx.body = { status: 'ok' }
   })
 
-  router.get('/files', authenticated, requireScope('files:read'), (ctx) => {
+  // The route's scopes go to protect(): required, and named in its 401 challenges (`scope`).
+  router.get('/files', protect(rs, { requiredScopes: ['files:read'] }), (ctx) => {
     ctx.body = { files }
   })
 
-  router.post('/files', authenticated, requireScope('files:write'), (ctx) => {
+  router.post('/files', protect(rs, { requiredScopes: ['files:write'] }), (ctx) => {
     const body = ctx.request.body as { name?: unknown } | undefined
     const name = typeof body?.name === 'string' ? body.name : `file-${files.length + 1}.txt`
     const file = { id: files.length + 1, name, owner: ctx.state.auth.subject }
@@ -76,7 +77,8 @@ export function createApp(rs: ResourceServer): Koa {
   // themselves: a service acting for them with a delegated token is refused.
   router.get(
     '/account',
-    authenticated,
+    // Step-up comes before the scope check (RFC 9470), so the scope is only named in the 401.
+    protect(rs, { challengeScopes: ['account:read'] }),
     requireAuthentication(ACCOUNT_AUTHENTICATION),
     requireScope('account:read'),
     refuseDelegation(),

@@ -31,6 +31,20 @@ export function createExampleResourceServer(config: ExampleConfig): ResourceServ
 /** The example API: the routes of the examples contract, authenticated through Passport. */
 export function createApp(rs: ResourceServer): Express {
   passport.use(new ScopeguardStrategy(rs))
+  // One strategy per route scope: required, and named in the route's 401 challenges (`scope`).
+  for (const scope of ['files:read', 'files:write'] as const) {
+    passport.use(
+      new ScopeguardStrategy({ resourceServer: rs, name: scope, requiredScopes: [scope] }),
+    )
+  }
+  // Step-up comes before the scope check (RFC 9470), so this scope is only named in the 401.
+  passport.use(
+    new ScopeguardStrategy({
+      resourceServer: rs,
+      name: 'account',
+      challengeScopes: ['account:read'],
+    }),
+  )
   const files: FileEntry[] = [{ id: 1, name: 'welcome.txt', owner: undefined }]
   const app = express()
   app.disable('x-powered-by')
@@ -42,17 +56,18 @@ export function createApp(rs: ResourceServer): Express {
   if (rs.resourceMetadata !== undefined) app.use(resourceMetadata(rs))
   // failWithError hands failures to errorHandler() below, which answers with the same JSON body
   // as every other scopeguard adapter instead of Passport's plain-text "Unauthorized".
-  const authenticated = passport.authenticate('scopeguard', { session: false, failWithError: true })
+  const by = (name: string) => passport.authenticate(name, { session: false, failWithError: true })
+  const authenticated = by('scopeguard')
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' })
   })
 
-  app.get('/files', authenticated, requireScope('files:read'), (_req, res) => {
+  app.get('/files', by('files:read'), (_req, res) => {
     res.json({ files })
   })
 
-  app.post('/files', authenticated, requireScope('files:write'), (req, res) => {
+  app.post('/files', by('files:write'), (req, res) => {
     const auth = getAuth(req)
     const body = req.body as { name?: unknown } | undefined
     const name = typeof body?.name === 'string' ? body.name : `file-${files.length + 1}.txt`
@@ -80,7 +95,7 @@ export function createApp(rs: ResourceServer): Express {
   // themselves: a service acting for them with a delegated token is refused.
   app.get(
     '/account',
-    authenticated,
+    by('account'),
     requireAuthentication(ACCOUNT_AUTHENTICATION),
     requireScope('account:read'),
     refuseDelegation(),

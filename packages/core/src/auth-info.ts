@@ -139,14 +139,16 @@ export function challengeParamsOf(auth: AuthInfo<object>): Readonly<ChallengePar
 }
 
 /**
- * A requirement's refusal of an authenticated request: the error with the challenge parameters
- * of the server that verified the token, reported to that server. Requirement checks throw it.
+ * A requirement's refusal of an authenticated request, built once with the challenge parameters
+ * of the server that verified the token, and reported to that server. Requirement checks throw it.
  */
-export function refusal<E extends OAuthError>(auth: AuthInfo<object>, error: E): E {
+export function refusal<E extends OAuthError>(
+  auth: AuthInfo<object>,
+  build: (challenge: Readonly<ChallengeParams>) => E,
+): E {
   const context = auth.refusalContext
-  if (context === undefined) return error
-  const refused = error.withChallenge(context.challengeParams)
-  context.report(refused)
+  const refused = build(context?.challengeParams ?? {})
+  context?.report(refused)
   return refused
 }
 

@@ -6,7 +6,10 @@ function forbidden(
   description: string,
   auth: Parameters<Requirement['check']>[0],
 ): InsufficientScopeError {
-  return refusal(auth, new InsufficientScopeError([], description, { reason: 'delegation' }))
+  return refusal(
+    auth,
+    (challenge) => new InsufficientScopeError([], description, { reason: 'delegation', challenge }),
+  )
 }
 
 /**

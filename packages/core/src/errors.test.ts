@@ -1,3 +1,4 @@
+import { types } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parseChallenges } from './challenge.js'
 import { errorResponse } from './error-response.js'
@@ -159,6 +160,33 @@ describe('withChallenge', () => {
     expect(() => {
       ;(error.headers as Record<string, string>)['WWW-Authenticate'] = 'Bearer'
     }).toThrow(TypeError)
+  })
+
+  it('makes a real error of the same class, with the same cause', () => {
+    const cause = new Error('upstream said no')
+    const error = new TemporarilyUnavailableError(undefined, { cause }).withChallenge({
+      realm: 'r',
+    })
+    expect(types.isNativeError(error)).toBe(true)
+    expect(error).toBeInstanceOf(TemporarilyUnavailableError)
+    expect(error.name).toBe('TemporarilyUnavailableError')
+    expect(error.cause).toBe(cause)
+    expect(error.reason).toBe('key_source_unavailable')
+  })
+
+  it('at construction, parameters the error sets itself follow options.challenge and win', () => {
+    const error = new InsufficientScopeError(['a'], undefined, {
+      challenge: { realm: 'r', resource_metadata: 'https://m.example', scope: 'other' },
+    })
+    expect(error.headers['WWW-Authenticate']).toBe(
+      'Bearer realm="r", error="insufficient_scope", error_description="The access token does not grant the scope this request requires", resource_metadata="https://m.example", scope="a"',
+    )
+    expect(error.headers['WWW-Authenticate']).toBe(
+      new InsufficientScopeError(['a']).withChallenge({
+        realm: 'r',
+        resource_metadata: 'https://m.example',
+      }).headers['WWW-Authenticate'],
+    )
   })
 
   it('keeps the subclass fields and extra headers (DPoP-Nonce) of the error it copies', () => {

@@ -86,7 +86,10 @@ export interface OAuthErrorOptions {
   reason?: OAuthErrorReason
   /** The underlying error, kept for logging; never rendered into a response. */
   cause?: unknown
-  /** Extra challenge parameters such as `scope` or `resource_metadata`. */
+  /**
+   * Challenge parameters such as the resource server's `realm` and `resource_metadata`; those the
+   * error sets itself (`scope`, `acr_values`, `max_age`) follow them and win.
+   */
   challenge?: ChallengeParams
   /**
    * Response headers besides `Cache-Control` and `WWW-Authenticate` (which the error sets), such
@@ -192,15 +195,22 @@ export class OAuthError extends Error {
    * headers rendered once. This error is left unchanged.
    */
   withChallenge(params: Readonly<ChallengeParams>): this {
-    const copy = Object.create(
-      Object.getPrototypeOf(this) as object,
-      Object.getOwnPropertyDescriptors(this),
+    const { 'Cache-Control': _cache, 'WWW-Authenticate': _challenge, ...headers } = this.headers
+    const options: OAuthErrorOptions = {
+      reason: this.reason,
+      challenge: { ...params, ...this.challengeParams },
+      headers,
+      ...('cause' in this ? { cause: this.cause } : {}),
+    }
+    // A real error of this class, built by the base constructor (which renders its headers);
+    // its stack is where the copy was made, its cause the same.
+    const copy = Reflect.construct(
+      OAuthError,
+      [this.code, this.description, options],
+      this.constructor,
     ) as this
-    const { 'Cache-Control': _cache, 'WWW-Authenticate': _challenge, ...extra } = this.headers
-    Object.defineProperty(copy, 'challengeParams', {
-      value: Object.freeze({ ...params, ...this.challengeParams }),
-    })
-    Object.defineProperty(copy, 'headers', { value: renderHeaders(copy, extra) })
+    const fields = copy as unknown as Record<string, unknown>
+    for (const [key, value] of Object.entries(this)) if (!(key in copy)) fields[key] = value
     return copy
   }
 }
@@ -256,7 +266,7 @@ export class InsufficientScopeError extends OAuthError {
     super('insufficient_scope', description, {
       reason: requiredScopes.length > 0 ? 'missing_scope' : 'claim_requirement',
       ...options,
-      challenge: { ...challenge, ...options.challenge },
+      challenge: { ...options.challenge, ...challenge },
     })
     this.requiredScopes = requiredScopes
   }
@@ -282,9 +292,9 @@ export class InsufficientUserAuthenticationError extends OAuthError {
     super('insufficient_user_authentication', description, {
       ...options,
       challenge: {
+        ...options.challenge,
         ...(acrValues.length > 0 ? { acr_values: acrValues.join(' ') } : {}),
         ...(maxAge === undefined ? {} : { max_age: String(maxAge) }),
-        ...options.challenge,
       },
     })
     this.acrValues = acrValues

@@ -40,7 +40,10 @@ export function requireScope(...scopes: Scope[]): Requirement {
     check(auth) {
       for (const scope of required) {
         if (!auth.effectiveScopes.has(scope)) {
-          throw refusal(auth, new InsufficientScopeError(required))
+          throw refusal(
+            auth,
+            (challenge) => new InsufficientScopeError(required, undefined, { challenge }),
+          )
         }
       }
     },
@@ -60,10 +63,12 @@ export function requireAnyScope(...scopes: Scope[]): Requirement {
       for (const scope of required) if (auth.effectiveScopes.has(scope)) return
       throw refusal(
         auth,
-        new InsufficientScopeError(
-          required,
-          'The access token grants none of the scopes this request accepts',
-        ),
+        (challenge) =>
+          new InsufficientScopeError(
+            required,
+            'The access token grants none of the scopes this request accepts',
+            { challenge },
+          ),
       )
     },
   }
@@ -191,7 +196,7 @@ export function requireClaim(
     check(auth) {
       const claims = auth.claims as Readonly<Record<string, unknown>>
       if (matches(claims[name], claims)) return
-      throw refusal(auth, new InsufficientScopeError([], description))
+      throw refusal(auth, (challenge) => new InsufficientScopeError([], description, { challenge }))
     },
   }
 }

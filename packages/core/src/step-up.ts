@@ -57,17 +57,19 @@ export function requireAuthentication(policy: AuthenticationPolicy): Requirement
       if (problems.length === 0) return
       throw refusal(
         auth,
-        new InsufficientUserAuthenticationError(
-          acrValues,
-          maxAge,
-          `This request needs ${problems.join(' and ')} of the user`,
-          {
-            reason:
-              problems.length === 1 && maxAge !== undefined && problems[0]?.includes('recent')
-                ? 'authentication_too_old'
-                : 'authentication_too_weak',
-          },
-        ),
+        (challenge) =>
+          new InsufficientUserAuthenticationError(
+            acrValues,
+            maxAge,
+            `This request needs ${problems.join(' and ')} of the user`,
+            {
+              reason:
+                problems.length === 1 && maxAge !== undefined && problems[0]?.includes('recent')
+                  ? 'authentication_too_old'
+                  : 'authentication_too_weak',
+              challenge,
+            },
+          ),
       )
     },
   }

@@ -1,5 +1,7 @@
 import type { AuthInfo } from '@scopeguard/core'
+import { authAccessors, setAuth as brand } from '@scopeguard/core/adapter'
 import type { Request } from 'express'
+import type { IncomingMessage } from 'node:http'
 
 /** The members of `req.auth` that every middleware writing it provides (the MCP SDK's `AuthInfo`). */
 interface SharedAuthInfo {
@@ -36,31 +38,20 @@ declare global {
   }
 }
 
-const AUTH = Symbol.for('scopeguard.auth')
+/** What `getAuth()` and a requirement without `protect()` before it report. */
+export const NO_AUTH =
+  'scopeguard: no authenticated token on this request; register protect() before this handler (or handle anonymous requests on optional routes)'
 
 /** Stores the auth object on the request (`req.auth`, branded so other libraries' `auth` is not mistaken for ours). */
 export function setAuth(req: Request, auth: AuthInfo<object>): void {
   req.auth = auth
-  ;(req as unknown as Record<symbol, unknown>)[AUTH] = auth
-}
-
-/** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
-export function hasAuth(req: Request): boolean {
-  return (req as unknown as Record<symbol, unknown>)[AUTH] !== undefined
+  brand(req, auth)
 }
 
 /**
- * The auth object `protect()` stored on the request, typed with your claims.
- * @throws Error when `protect()` did not run for this request, or let it through anonymously.
+ * `getAuth(req)`: the auth object `protect()` stored on the request, typed with your claims
+ * (`getAuth<{ tenant: string }>(req).claims.tenant`); it throws when `protect()` did not run for
+ * this request or let it through anonymously. `hasAuth(req)`: whether `protect()` authenticated
+ * it (false for anonymous requests on optional routes).
  */
-export function getAuth<Claims extends object = Record<string, unknown>>(
-  req: Request,
-): AuthInfo<Claims> {
-  const auth = (req as unknown as Record<symbol, unknown>)[AUTH]
-  if (auth === undefined) {
-    throw new Error(
-      'scopeguard: no authenticated token on this request; register protect() before this handler (or handle anonymous requests on optional routes)',
-    )
-  }
-  return auth as AuthInfo<Claims>
-}
+export const { getAuth, hasAuth } = authAccessors<IncomingMessage>(NO_AUTH)

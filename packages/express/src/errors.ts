@@ -1,5 +1,8 @@
-import { errorResponse } from '@scopeguard/core'
+import { errorResponse } from '@scopeguard/core/adapter'
 import type { ErrorRequestHandler, Response } from 'express'
+
+/** How `protect()` and the requirement middleware deliver an error; the first is the default. */
+export const ERROR_MODES = ['respond', 'next'] as const
 
 /**
  * Sends scopeguard's RFC 6750 answer for an error: status, `WWW-Authenticate`,
@@ -9,9 +12,7 @@ import type { ErrorRequestHandler, Response } from 'express'
 export function sendError(res: Response, error: unknown): boolean {
   const response = errorResponse(error)
   if (response === undefined) return false
-  res.status(response.status)
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
-  res.json(response.body)
+  res.status(response.status).set(response.headers).json(response.body)
   return true
 }
 

@@ -21,8 +21,11 @@ describe('public API', () => {
         "InvalidTokenError": "function",
         "MissingTokenError": "function",
         "OAuthError": "function",
+        "StoreFullError": "function",
         "TemporarilyUnavailableError": "function",
         "UseDpopNonceError": "function",
+        "consoleLogger": "object",
+        "createMemoryStore": "function",
         "createResourceServer": "function",
         "errorHandler": "function",
         "getAuth": "function",
@@ -39,7 +42,15 @@ describe('public API', () => {
         "requirement": "function",
         "resourceMetadata": "function",
         "sendError": "function",
+        "silentLogger": "object",
       }
     `)
+  })
+})
+
+describe('public API of @scopeguard/express/mcp', () => {
+  it('exports exactly these runtime values', async () => {
+    const mcp = await import('./mcp.js')
+    expect(Object.keys(mcp).sort()).toEqual(['mcpTokenVerifier'])
   })
 })

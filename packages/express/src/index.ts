@@ -1,53 +1,16 @@
+// Everything an application needs from @scopeguard/core, so that the adapter is the one package
+// it imports. The requirement middleware below is this package's own and wins over the core's
+// requirement builders of the same names. `declare module '@scopeguard/express' { interface
+// Register { … } }` augments the core's Register.
+export * from '@scopeguard/core'
+export type { Register } from '@scopeguard/core'
+export type { ResourceMetadataSource } from '@scopeguard/core/adapter'
 export { protect } from './protect.js'
 export type { ProtectOptions } from './protect.js'
-export {
-  refuseDelegation,
-  requireActor,
-  requireAnyScope,
-  requireAuthentication,
-  requireClaim,
-  requireDelegation,
-  requireScope,
-  requirement,
-} from './requirements.js'
+export { requirement, requireScope, requireAnyScope, requireClaim } from './requirements.js'
+export { requireAuthentication, requireActor } from './requirements.js'
+export { requireDelegation, refuseDelegation } from './requirements.js'
 export { resourceMetadata } from './metadata.js'
 export { errorHandler, sendError } from './errors.js'
 export { getAuth, hasAuth } from './auth.js'
 export type { RequestAuthInfo } from './auth.js'
-// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
-// `declare module '@scopeguard/express' { interface Register { … } }` augments the core's Register.
-export {
-  ConfigurationError,
-  createResourceServer,
-  InsufficientScopeError,
-  InsufficientUserAuthenticationError,
-  InvalidDpopProofError,
-  InvalidRequestError,
-  InvalidTokenError,
-  isOAuthError,
-  MissingTokenError,
-  OAuthError,
-  TemporarilyUnavailableError,
-  UseDpopNonceError,
-} from '@scopeguard/core'
-export type {
-  AccessTokenClaims,
-  Actor,
-  AuthenticationPolicy,
-  AuthInfo,
-  ClaimExpectation,
-  IssuerOptions,
-  IssuerResolver,
-  Logger,
-  OAuthErrorCode,
-  Register,
-  RequireClaimOptions,
-  Requirement,
-  ResourceMetadata,
-  ResourceMetadataOptions,
-  ResourceServer,
-  ResourceServerOptions,
-  Scope,
-  ScopeguardEvent,
-  Store,
-} from '@scopeguard/core'

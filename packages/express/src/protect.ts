@@ -1,15 +1,15 @@
+import type { AuthenticateOptions, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
 import {
+  errorsOption,
+  fromNodeRequest,
   markAnonymous,
-  peerCertificate,
-  createResourceServer,
+  resourceServerOf,
+  successHeaders,
   validateRouteScopes,
-  type AuthenticateOptions,
-  type ResourceServer,
-  type ResourceServerOptions,
-} from '@scopeguard/core'
+} from '@scopeguard/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { setAuth } from './auth.js'
-import { sendError } from './errors.js'
+import { ERROR_MODES, sendError } from './errors.js'
 
 /** Per-route options of {@link protect}. */
 export interface ProtectOptions extends AuthenticateOptions {
@@ -37,47 +37,29 @@ export function protect(
   server: ResourceServer<object> | ResourceServerOptions,
   options: ProtectOptions = {},
 ): RequestHandler {
-  const rs = 'authenticate' in server ? server : createResourceServer(server)
-  const { errors = 'respond', ...authenticateOptions } = options
-  if (errors !== 'respond' && errors !== 'next') {
-    throw new TypeError(`scopeguard: protect() option errors must be 'respond' or 'next'`)
-  }
+  const rs = resourceServerOf(server)
+  const { errors, ...authenticateOptions } = options
+  const mode = errorsOption('protect', errors, ERROR_MODES)
   validateRouteScopes(authenticateOptions)
   return function scopeguardProtect(req: Request, res: Response, next: NextFunction): void {
-    rs.authenticate(
-      {
-        method: req.method,
-        url: req.originalUrl ?? req.url,
-        // For DPoP's htu, with the Host header (read and checked by the core, only when a proof
-        // is): req.protocol honours `trust proxy`. Set publicOrigin behind a proxy. Read here,
-        // not in a getter: an accessor in an object literal gives every request its own hidden
-        // class, which keeps requests alive until a full GC (measured: +20 µs).
-        protocol: req.protocol,
-        headers: req.headers,
-        rawHeaders: req.rawHeaders,
-        body: req.body,
-        clientCertificate: peerCertificate(req.socket),
-        remoteAddress: req.socket?.remoteAddress,
-      },
-      authenticateOptions,
-    ).then(
+    // req.protocol honours `trust proxy`, for DPoP's htu; set publicOrigin behind a proxy.
+    const request = fromNodeRequest(req, {
+      url: req.originalUrl,
+      protocol: req.protocol,
+      body: req.body,
+    })
+    rs.authenticate(request, authenticateOptions).then(
       (auth) => {
-        if (auth !== undefined) {
+        if (auth === undefined) markAnonymous(req, rs.challengeParams)
+        else {
           setAuth(req, auth)
-          // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
-          const extra = auth.responseHeaders
-          if (extra !== undefined)
-            for (const name in extra) res.setHeader(name, extra[name] as string)
-          // RFC 6750 §2.3: a response to a request authorized by a query token is private.
-          if (auth.source === 'query') res.setHeader('Cache-Control', 'private')
-        } else {
-          // An optional route let it through: a requirement after it answers 401 with our challenge.
-          markAnonymous(req, rs.challengeParams)
+          const headers = successHeaders(auth)
+          for (const name in headers) res.setHeader(name, headers[name] as string)
         }
         next()
       },
       (error: unknown) => {
-        if (errors === 'next' || !sendError(res, error)) next(error)
+        if (mode === 'next' || !sendError(res, error)) next(error)
       },
     )
   }

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http'
-import { createResourceServer, parseChallenges, type ResourceServer } from '@scopeguard/core'
+import { createResourceServer, type ResourceServer } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { createTestIssuer, rawRequest, tamper, type TestIssuer } from '@scopeguard/testing'
 import express5 from 'express'
 import express4 from 'express4'

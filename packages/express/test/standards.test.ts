@@ -28,6 +28,7 @@ function buildApp(express: typeof express5, servers: StandardsServers): express5
   }
   app.get('/files', guard, requireScope('files:read'), ok)
   app.get('/mcp', protect(mcp), ok)
+  app.get('/mcp/tools', protect(mcp, { requiredScopes: ['mcp:tools'] }), ok)
   app.get('/proxied/files', protect(proxy), requireScope('files:read'), ok)
   app.get('/elsewhere/files', protect(elsewhere), requireScope('files:read'), ok)
   app.get('/step-up/mfa', guard, requireAuthentication({ acrValues: ['urn:mfa'] }), ok)

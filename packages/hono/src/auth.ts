@@ -1,4 +1,5 @@
 import type { AuthInfo } from '@scopeguard/core'
+import { authOf, requireAuthOf, setAuth as brand } from '@scopeguard/core/adapter'
 import type { Context } from 'hono'
 
 /** The variables `protect()` sets: `c.get('auth')`. Put them in your app's type: `new Hono<ScopeguardEnv>()`. */
@@ -17,17 +18,18 @@ export interface OptionalScopeguardEnv<Claims extends object = Record<string, un
   Variables: { auth: AuthInfo<Claims> | undefined }
 }
 
-const AUTH = Symbol.for('scopeguard.auth')
+const MISSING =
+  'scopeguard: no authenticated token on this request; register protect() before this handler (or handle anonymous requests on optional routes)'
 
-/** Stores the auth object on the context (`c.set('auth')`, and branded, so another library's `auth` variable is not mistaken for ours). */
+/** Stores the auth object on the context: `c.set('auth')`, and under scopeguard's brand (so another library's `auth` variable is not mistaken for ours). */
 export function setAuth(c: Context, auth: AuthInfo<object>): void {
   c.set('auth', auth)
-  ;(c as unknown as Record<symbol, unknown>)[AUTH] = auth
+  brand(c, auth)
 }
 
 /** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
 export function hasAuth(c: Context): boolean {
-  return (c as unknown as Record<symbol, unknown>)[AUTH] !== undefined
+  return authOf(c) !== undefined
 }
 
 /**
@@ -37,11 +39,5 @@ export function hasAuth(c: Context): boolean {
 export function getAuth<Claims extends object = Record<string, unknown>>(
   c: Context,
 ): AuthInfo<Claims> {
-  const auth = (c as unknown as Record<symbol, unknown>)[AUTH]
-  if (auth === undefined) {
-    throw new Error(
-      'scopeguard: no authenticated token on this request; register protect() before this handler (or handle anonymous requests on optional routes)',
-    )
-  }
-  return auth as AuthInfo<Claims>
+  return requireAuthOf<Claims>(c, MISSING)
 }

@@ -1,12 +1,11 @@
+import type { AuthenticateOptions, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
 import {
-  ConfigurationError,
-  createResourceServer,
+  errorsOption,
   markAnonymous,
-  type AuthenticateOptions,
-  type ResourceServer,
-  type ResourceServerOptions,
-} from '@scopeguard/core'
-import { authHeaders, errorResponse } from '@scopeguard/web'
+  resourceServerOf,
+  successHeaders,
+} from '@scopeguard/core/adapter'
+import { errorResponse } from '@scopeguard/web'
 import type { MiddlewareHandler } from 'hono'
 import { setAuth, type OptionalScopeguardEnv, type ScopeguardEnv } from './auth.js'
 import { requestLikeOf } from './request.js'
@@ -22,15 +21,6 @@ export interface ProtectOptions extends AuthenticateOptions {
    * @default 'respond'
    */
   errors?: ErrorMode
-}
-
-/** Checks the `errors` option once, when the middleware is made. */
-export function errorMode(errors: unknown, caller: string): ErrorMode {
-  if (errors === undefined) return 'respond'
-  if (errors !== 'respond' && errors !== 'throw') {
-    throw new ConfigurationError(`${caller} option errors must be 'respond' or 'throw'`)
-  }
-  return errors
 }
 
 /**
@@ -54,10 +44,9 @@ export function protect<Claims extends object = Record<string, unknown>>(
   server: ResourceServer<Claims> | ResourceServerOptions,
   options: ProtectOptions = {},
 ): MiddlewareHandler {
-  const rs: ResourceServer<Claims> =
-    'authenticate' in server ? server : createResourceServer<Claims>(server)
+  const rs = resourceServerOf<Claims>(server)
   const { errors, ...authenticateOptions } = options
-  const mode = errorMode(errors, 'protect()')
+  const mode = errorsOption('protect', errors, ['respond', 'throw'])
   return async function scopeguardProtect(c, next) {
     let auth
     try {
@@ -76,7 +65,9 @@ export function protect<Claims extends object = Record<string, unknown>>(
     await next()
     // Cache-Control: private for a query token, a fresh DPoP-Nonce: unless the handler (or an
     // error answer, whose no-store wins) already set them.
-    const headers = Object.entries(authHeaders(auth)).filter(([name]) => !c.res.headers.has(name))
+    const headers = Object.entries(successHeaders(auth)).filter(
+      ([name]) => !c.res.headers.has(name),
+    )
     if (headers.length === 0) return
     try {
       for (const [name, value] of headers) c.res.headers.set(name, value)

@@ -4,6 +4,7 @@
 import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testing'
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import { requireScope as requireScopeRule } from '@scopeguard/core'
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { serve, type RunningApp } from '../../../tests/shared/serve.js'
 import {
@@ -14,6 +15,7 @@ import {
   hasAuth,
   protect,
   requireScope,
+  requirement,
   resourceMetadata,
   type AuthInfo,
   type ResourceServer,
@@ -131,5 +133,12 @@ describe('options', () => {
   it('refuses an unknown errors mode at construction, naming the option', () => {
     expect(() => protect(rs, { errors: 'next' as never })).toThrow(ConfigurationError)
     expect(() => protect(rs, { errors: 'next' as never })).toThrow(/errors/)
+  })
+
+  it('refuses a requirement() that is not a requirement, at route definition', () => {
+    expect(() => requirement({} as never)).toThrow(ConfigurationError)
+    expect(() => requirement(requireScopeRule('files:read'), { errors: 'x' as never })).toThrow(
+      ConfigurationError,
+    )
   })
 })

@@ -1,4 +1,5 @@
 import type { AuthInfo } from '@scopeguard/core'
+import { authAccessors } from '@scopeguard/core/adapter'
 import type { ParameterizedContext } from 'koa'
 
 /**
@@ -14,41 +15,17 @@ export interface OAuthState<Claims extends object = Record<string, unknown>> {
 /** A Koa context, as far as this package reads it: only its `state`. */
 export type StateContext = Pick<ParameterizedContext, 'state'>
 
-const AUTH = Symbol.for('scopeguard.auth')
+/** What `getAuth()` and a requirement without `protect()` before it report. */
+export const NO_AUTH =
+  'scopeguard: no authenticated token on this request; register protect() before this middleware (or handle anonymous requests on optional routes)'
 
 /**
- * Stores the auth object at `ctx.state[stateKey]`, plus a non-enumerable brand that `getAuth`
- * reads, so another library's `ctx.state.auth` is never mistaken for a verified token.
+ * `getAuth(ctx)`: the auth object `protect()` stored for this request, typed with your claims,
+ * whatever `stateKey` was used (`ctx.state` carries scopeguard's brand besides the key); it throws
+ * when `protect()` did not run for this request or let it through anonymously. `hasAuth(ctx)`:
+ * whether `protect()` authenticated it (false for anonymous requests on optional routes).
  */
-export function setAuth(ctx: StateContext, stateKey: string, auth: AuthInfo<object>): void {
-  const state = ctx.state as Record<string, unknown>
-  state[stateKey] = auth
-  Object.defineProperty(state, AUTH, { value: auth, configurable: true, enumerable: false })
-}
-
-/** Whether `protect()` authenticated this request (false for anonymous requests on optional routes). */
-export function hasAuth(ctx: StateContext): boolean {
-  return readAuth(ctx) !== undefined
-}
-
-function readAuth(ctx: StateContext): unknown {
-  const state = ctx.state as Record<symbol, unknown> | undefined
-  return state?.[AUTH]
-}
-
-/**
- * The auth object `protect()` stored for this request, typed with your claims. It is found
- * whatever `stateKey` was used.
- * @throws Error when `protect()` did not run for this request, or let it through anonymously.
- */
-export function getAuth<Claims extends object = Record<string, unknown>>(
-  ctx: StateContext,
-): AuthInfo<Claims> {
-  const auth = readAuth(ctx)
-  if (auth === undefined) {
-    throw new Error(
-      'scopeguard: no authenticated token on this request; register protect() before this middleware (or handle anonymous requests on optional routes)',
-    )
-  }
-  return auth as AuthInfo<Claims>
-}
+export const { getAuth, hasAuth } = authAccessors<StateContext>(
+  NO_AUTH,
+  (ctx) => ctx.state as object,
+)

@@ -1,17 +1,11 @@
-import { ConfigurationError, errorResponse } from '@scopeguard/core'
+import { errorResponse } from '@scopeguard/core/adapter'
 import type { Middleware, ParameterizedContext } from 'koa'
 
 /** How `protect()` and the requirement middleware deliver an error. */
 export type ErrorMode = 'respond' | 'throw'
 
-/** Throws a clear configuration error for a wrong `errors` option. */
-export function errorMode(name: string, value: unknown): ErrorMode {
-  if (value === undefined) return 'respond'
-  if (value !== 'respond' && value !== 'throw') {
-    throw new ConfigurationError(`${name}() option errors must be 'respond' or 'throw'`)
-  }
-  return value
-}
+/** The values of {@link ErrorMode}; the first is the default. */
+export const ERROR_MODES = ['respond', 'throw'] as const
 
 /**
  * Answers with scopeguard's RFC 6750 rendering of an error: status, `WWW-Authenticate`,

@@ -12,8 +12,11 @@ it('exports exactly the documented runtime API', () => {
       "InvalidTokenError",
       "MissingTokenError",
       "OAuthError",
+      "StoreFullError",
       "TemporarilyUnavailableError",
       "UseDpopNonceError",
+      "consoleLogger",
+      "createMemoryStore",
       "createResourceServer",
       "errorHandler",
       "getAuth",
@@ -30,6 +33,7 @@ it('exports exactly the documented runtime API', () => {
       "requirement",
       "resourceMetadata",
       "sendError",
+      "silentLogger",
     ]
   `)
 })

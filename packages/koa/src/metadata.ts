@@ -1,4 +1,4 @@
-import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core'
+import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core/adapter'
 import type { Middleware } from 'koa'
 
 /**

@@ -1,17 +1,21 @@
 import {
-  markAnonymous,
-  peerCertificate,
   ConfigurationError,
-  createResourceServer,
-  validateRouteScopes,
   type AuthenticateOptions,
   type AuthInfo,
   type ResourceServer,
   type ResourceServerOptions,
 } from '@scopeguard/core'
+import {
+  errorsOption,
+  fromNodeRequest,
+  recordAuth,
+  resourceServerOf,
+  successHeaders,
+  validateRouteScopes,
+} from '@scopeguard/core/adapter'
 import type { Middleware } from 'koa'
-import { setAuth, type OAuthState } from './auth.js'
-import { errorMode, sendError, type ErrorMode } from './errors.js'
+import type { OAuthState } from './auth.js'
+import { ERROR_MODES, sendError, type ErrorMode } from './errors.js'
 
 /** Options of {@link protect}: the core's per-route options plus where and how to answer. */
 export interface ProtectOptions<
@@ -76,10 +80,9 @@ export function protect<
   server: ResourceServer<Claims> | ResourceServerOptions,
   options: ProtectOptions<Key, Optional> = {},
 ): Middleware<ProtectedState<Claims, Key, Optional>> {
-  const rs: ResourceServer<object> =
-    'authenticate' in server ? server : createResourceServer(server)
+  const rs: ResourceServer<object> = resourceServerOf<object>(server)
   const { errors, stateKey = 'auth', ...authenticateOptions } = options
-  const mode = errorMode('protect', errors)
+  const mode = errorsOption('protect', errors, ERROR_MODES)
   if (typeof stateKey !== 'string' || FORBIDDEN_KEYS.has(stateKey)) {
     throw new ConfigurationError(
       `protect() option stateKey must be a property name, got ${JSON.stringify(stateKey)}`,
@@ -87,41 +90,28 @@ export function protect<
   }
   validateRouteScopes(authenticateOptions)
   return async function scopeguardProtect(ctx, next) {
+    // Not ctx.host (Koa rewrites it, dropping userinfo, and takes X-Forwarded-Host under
+    // app.proxy): the core reads the raw Host header. ctx.protocol honours app.proxy; set
+    // publicOrigin behind a proxy. The body is there when a body parser such as
+    // @koa/bodyparser ran.
+    const request = fromNodeRequest(ctx.req, {
+      url: ctx.originalUrl,
+      protocol: ctx.protocol,
+      headers: ctx.headers,
+      body: (ctx.request as { body?: unknown }).body,
+    })
     let auth: AuthInfo<object> | undefined
     try {
-      auth = await rs.authenticate(
-        {
-          method: ctx.method,
-          url: ctx.originalUrl,
-          // For DPoP's htu, with the raw Host header, which the core reads and checks only when a
-          // proof is (not ctx.host: Koa rewrites it, dropping userinfo, and takes
-          // X-Forwarded-Host under app.proxy). ctx.protocol honours app.proxy. Set publicOrigin
-          // behind a proxy. Read here, not in a getter: an accessor in an object literal gives
-          // every request its own hidden class, which keeps requests alive until a full GC
-          // (measured: +20 µs).
-          protocol: ctx.protocol,
-          headers: ctx.headers,
-          rawHeaders: ctx.req.rawHeaders,
-          // Set by a body parser such as @koa/bodyparser; Koa itself has no request.body.
-          body: (ctx.request as { body?: unknown }).body,
-          clientCertificate: peerCertificate(ctx.req.socket),
-          remoteAddress: ctx.req.socket?.remoteAddress,
-        },
-        authenticateOptions,
-      )
+      auth = await rs.authenticate(request, authenticateOptions)
     } catch (error) {
       if (mode === 'throw' || !sendError(ctx, error)) throw error
       return
     }
+    recordAuth(ctx.state as object, auth, rs)
     if (auth !== undefined) {
-      setAuth(ctx, stateKey, auth)
-      // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2)
-      if (auth.responseHeaders !== undefined) ctx.set({ ...auth.responseHeaders })
-      // RFC 6750 §2.3: a response to a request authorized by a query token is private.
-      if (auth.source === 'query') ctx.set('Cache-Control', 'private')
-    } else {
-      // An optional route let it through: a requirement after it answers 401 with our challenge.
-      markAnonymous(ctx.state, rs.challengeParams)
+      ;(ctx.state as Record<string, unknown>)[stateKey] = auth
+      const headers = successHeaders(auth)
+      for (const name in headers) ctx.set(name, headers[name] as string)
     }
     await next()
   }

@@ -1,12 +1,8 @@
 import type { Server } from 'node:http'
 import { bodyParser } from '@koa/bodyparser'
 import Router from '@koa/router'
-import {
-  createResourceServer,
-  isOAuthError,
-  parseChallenges,
-  type ResourceServer,
-} from '@scopeguard/core'
+import { createResourceServer, isOAuthError, type ResourceServer } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { createTestIssuer, rawRequest, tamper, type TestIssuer } from '@scopeguard/testing'
 import Koa3 from 'koa'
 import Koa2 from 'koa2'

@@ -30,6 +30,7 @@ function buildApp(Koa: typeof Koa3, servers: StandardsServers): Koa3 {
   }
   router.get('/files', guard, requireScope('files:read'), ok)
   router.get('/mcp', protect(mcp), ok)
+  router.get('/mcp/tools', protect(mcp, { requiredScopes: ['mcp:tools'] }), ok)
   router.get('/proxied/files', protect(proxy), requireScope('files:read'), ok)
   router.get('/elsewhere/files', protect(elsewhere), requireScope('files:read'), ok)
   router.get('/step-up/mfa', guard, requireAuthentication({ acrValues: ['urn:mfa'] }), ok)

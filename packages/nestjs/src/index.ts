@@ -1,3 +1,10 @@
+// Everything an application needs from @scopeguard/core, so that the adapter is the one package
+// it imports (the requirement builders serve `rs.authorize(auth, requireScope(...))` in a
+// handler). `declare module '@scopeguard/nestjs' { interface Register { … } }` augments the
+// core's Register.
+export * from '@scopeguard/core'
+export type { Register } from '@scopeguard/core'
+export type { ResourceMetadataSource } from '@scopeguard/core/adapter'
 export { ScopeguardModule } from './scopeguard.module.js'
 export type {
   ScopeguardModuleAsyncOptions,
@@ -32,44 +39,3 @@ export {
   SCOPEGUARD_RESOURCE_SERVER,
   SCOPES_METADATA,
 } from './scopeguard.constants.js'
-// What users need from @scopeguard/core, so that the adapter is the one package an app imports;
-// `declare module '@scopeguard/nestjs' { interface Register { … } }` augments the core's Register
-// (the requirement builders are for `rs.authorize(auth, requireScope(...))` in a handler).
-export {
-  ConfigurationError,
-  createResourceServer,
-  InsufficientScopeError,
-  InsufficientUserAuthenticationError,
-  InvalidDpopProofError,
-  InvalidRequestError,
-  InvalidTokenError,
-  isOAuthError,
-  MissingTokenError,
-  OAuthError,
-  requireAnyScope,
-  requireClaim,
-  requireScope,
-  TemporarilyUnavailableError,
-  UseDpopNonceError,
-} from '@scopeguard/core'
-export type {
-  AccessTokenClaims,
-  Actor,
-  AuthenticationPolicy,
-  AuthInfo,
-  ClaimExpectation,
-  IssuerOptions,
-  IssuerResolver,
-  Logger,
-  OAuthErrorCode,
-  Register,
-  RequireClaimOptions,
-  Requirement,
-  ResourceMetadata,
-  ResourceMetadataOptions,
-  ResourceServer,
-  ResourceServerOptions,
-  Scope,
-  ScopeguardEvent,
-  Store,
-} from '@scopeguard/core'

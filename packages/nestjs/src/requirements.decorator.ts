@@ -1,13 +1,12 @@
-import {
-  refuseDelegation,
-  requireActor,
-  requireAuthentication,
-  requireDelegation,
-  type Actor,
-  type AuthenticationPolicy,
-} from '@scopeguard/core'
+import { requirementHandlers, type RequirementHandlers } from '@scopeguard/core/adapter'
 import { appendMetadata } from './internal/append-metadata.js'
 import { REQUIREMENTS_METADATA } from './scopeguard.constants.js'
+
+type Decorators = RequirementHandlers<ClassDecorator & MethodDecorator>
+
+const decorators: Decorators = requirementHandlers((rule) =>
+  appendMetadata(REQUIREMENTS_METADATA, [rule]),
+)
 
 /**
  * Requires a strong or recent enough user authentication (RFC 9470 step-up): the token's `acr`
@@ -18,29 +17,18 @@ import { REQUIREMENTS_METADATA } from './scopeguard.constants.js'
  *
  * @throws ConfigurationError at class definition for an empty or malformed policy.
  */
-export function RequireAuthentication(
-  policy: AuthenticationPolicy,
-): ClassDecorator & MethodDecorator {
-  return appendMetadata(REQUIREMENTS_METADATA, [requireAuthentication(policy)])
-}
+export const RequireAuthentication: Decorators['requireAuthentication'] =
+  decorators.requireAuthentication
 
 /**
  * Allows only the given acting parties (RFC 8693 delegation): the current actor (outermost `act`
  * claim) must have one of these subjects or satisfy the predicate; tokens without `act` fail
  * too. Failures are 403 `insufficient_scope`.
  */
-export function RequireActor(
-  ...allowed: (string | ((actor: Actor) => boolean))[]
-): ClassDecorator & MethodDecorator {
-  return appendMetadata(REQUIREMENTS_METADATA, [requireActor(...allowed)])
-}
+export const RequireActor: Decorators['requireActor'] = decorators.requireActor
 
 /** Requires a delegated token (one with an `act` claim); others get 403. */
-export function RequireDelegation(): ClassDecorator & MethodDecorator {
-  return appendMetadata(REQUIREMENTS_METADATA, [requireDelegation()])
-}
+export const RequireDelegation: Decorators['requireDelegation'] = decorators.requireDelegation
 
 /** Refuses delegated tokens (with an `act` claim) with 403: only the subject itself may call. */
-export function RefuseDelegation(): ClassDecorator & MethodDecorator {
-  return appendMetadata(REQUIREMENTS_METADATA, [refuseDelegation()])
-}
+export const RefuseDelegation: Decorators['refuseDelegation'] = decorators.refuseDelegation

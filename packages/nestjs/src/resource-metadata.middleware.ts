@@ -1,15 +1,15 @@
-import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core'
+import {
+  createResourceMetadataRoute,
+  writeNodeResponse,
+  type NodeResponse,
+  type ResourceMetadataSource,
+} from '@scopeguard/core/adapter'
 
 /** The Node request and response a Nest middleware gets on Express and on Fastify alike. */
 interface NodeRequest {
   method?: string
   url?: string
   originalUrl?: string
-}
-interface NodeResponse {
-  statusCode: number
-  setHeader(name: string, value: string | number): unknown
-  end(body?: string): unknown
 }
 
 /** A middleware for `consumer.apply()` or `app.use()`, on Express and Fastify. */
@@ -33,12 +33,7 @@ export function resourceMetadataMiddleware(
   const route = createResourceMetadataRoute(sources, { caller: 'resourceMetadataMiddleware()' })
   return function scopeguardResourceMetadata(req, res, next) {
     const response = route(req.method ?? '', req.originalUrl ?? req.url ?? '/')
-    if (response === undefined) {
-      next()
-      return
-    }
-    res.statusCode = response.status
-    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
-    res.end(response.body)
+    if (response === undefined) next()
+    else writeNodeResponse(res, response)
   }
 }

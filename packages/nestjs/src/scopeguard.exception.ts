@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common'
-import { errorResponse, type OAuthErrorCode } from '@scopeguard/core'
+import type { OAuthErrorCode } from '@scopeguard/core'
+import { errorResponse } from '@scopeguard/core/adapter'
 
 /** The JSON body of a {@link ScopeguardException}, identical to every other adapter's. */
 export interface ScopeguardExceptionBody {

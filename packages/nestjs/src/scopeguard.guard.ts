@@ -13,6 +13,7 @@ import {
   type Requirement,
   type ResourceServer,
 } from '@scopeguard/core'
+import { successHeaders } from '@scopeguard/core/adapter'
 import { loadGraphql, requestOf, toRequestLike } from './internal/context-request.js'
 import { setAuth } from './internal/request-auth.js'
 import {
@@ -85,16 +86,9 @@ export class ScopeguardGuard implements CanActivate {
       setAuth(request, auth, context.getHandler())
       if (auth === undefined) return true
       if (response !== undefined) {
-        // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2); no allocation when none
-        const extra = auth.responseHeaders
-        if (extra !== undefined) {
-          for (const name in extra) {
-            this.adapterHost.httpAdapter.setHeader(response, name, extra[name] as string)
-          }
-        }
-        // RFC 6750 §2.3: a response to a request authorized by a query token is private.
-        if (auth.source === 'query') {
-          this.adapterHost.httpAdapter.setHeader(response, 'Cache-Control', 'private')
+        const headers = successHeaders(auth)
+        for (const name in headers) {
+          this.adapterHost.httpAdapter.setHeader(response, name, headers[name] as string)
         }
       }
       // Routes without requirements skip the call and its rest-parameter array.
@@ -145,13 +139,12 @@ export class ScopeguardGuard implements CanActivate {
 
   private readPlan(handler: HandlerRef, controller: ClassRef): RoutePlan {
     const { scopes, anyScopes, claims, others } = readRequirements(handler, controller)
-    // Step-up (401) comes before scopes (403): re-authenticating may fix both at once.
+    // rs.authorize() runs step-up requirements (401) before the others (403) itself.
     const requirements = [
-      ...others.filter((rule) => rule.kind === 'authentication'),
       ...(scopes.length > 0 ? [requireScope(...scopes)] : []),
       ...anyScopes.map((group) => requireAnyScope(...group)),
       ...claims,
-      ...others.filter((rule) => rule.kind !== 'authentication'),
+      ...others,
     ]
     // The handler's @OptionalAuth() wins over the class's.
     const optional = this.reflector.getAllAndOverride<boolean>(OPTIONAL_AUTH_METADATA, [

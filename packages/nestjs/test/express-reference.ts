@@ -23,21 +23,23 @@ export function referenceApp(rs: ResourceServer): express.Express {
   const app = express()
   app.use(express.json())
   const guard = protect(rs)
+  // Nest names a route's @Scopes() in its 401 challenges; in Express, protect() is told them.
+  const naming = (...scopes: string[]) => protect(rs, { challengeScopes: scopes })
   const ok = (_req: express.Request, res: express.Response): void => {
     res.json({ ok: true })
   }
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' })
   })
-  app.get('/files', guard, requireScope('files:read'), (req, res) => {
+  app.get('/files', naming('files:read'), requireScope('files:read'), (req, res) => {
     const auth = getAuth(req)
     res.json({ sub: auth.subject, scopes: auth.scopes })
   })
-  app.post('/files', guard, requireScope('files:write'), (_req, res) => {
+  app.post('/files', naming('files:write'), requireScope('files:write'), (_req, res) => {
     res.status(201).json({ created: true })
   })
-  app.get('/merged', guard, requireScope('files', 'files:write'), ok)
-  app.get('/merged/class-only', guard, requireScope('files'), ok)
+  app.get('/merged', naming('files', 'files:write'), requireScope('files', 'files:write'), ok)
+  app.get('/merged/class-only', naming('files'), requireScope('files'), ok)
   app.get('/any', guard, requireAnyScope('files:read', 'account:read'), ok)
   app.get('/acme', guard, requireClaim('tenant', 'acme'), ok)
   app.get(
@@ -47,7 +49,12 @@ export function referenceApp(rs: ResourceServer): express.Express {
     ok,
   )
   app.get('/in-handler', guard, requireClaim('tenant', 'acme'), ok)
-  app.get('/twice', guard, requireScope('files:read', 'files:write'), ok)
+  app.get(
+    '/twice',
+    naming('files:read', 'files:write'),
+    requireScope('files:read', 'files:write'),
+    ok,
+  )
   app.get('/optional', protect(rs, { optional: true }), (req, res) => {
     res.json({ anonymous: !hasAuth(req) })
   })
@@ -61,7 +68,7 @@ export function referenceApp(rs: ResourceServer): express.Express {
   app.get('/open', (_req, res) => {
     res.json({ open: true })
   })
-  app.get('/guarded', guard, requireScope('files:read'), (req, res) => {
+  app.get('/guarded', naming('files:read'), requireScope('files:read'), (req, res) => {
     res.json({ subject: getAuth(req).subject })
   })
   app.get('/recorded', guard, ok)

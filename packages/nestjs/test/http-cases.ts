@@ -3,12 +3,8 @@
 // and the Express adapter's reference app; the answers must be identical.
 import { HttpException, type ExecutionContext } from '@nestjs/common'
 import { Test } from '@nestjs/testing'
-import {
-  createResourceServer,
-  isOAuthError,
-  parseChallenges,
-  type OAuthError,
-} from '@scopeguard/core'
+import { createResourceServer, isOAuthError, type OAuthError } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import {
   createTestIssuer,
   rawRequest,

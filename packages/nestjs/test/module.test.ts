@@ -103,7 +103,8 @@ describe('ScopeguardModule.forRootAsync', () => {
       const response = await fetch(`${origin}/files`)
       expect(response.status).toBe(401)
       expect(response.headers.get('www-authenticate')).toMatch(
-        /^Bearer realm="files", DPoP realm="files", algs="ES256 /,
+        // The route's @Scopes() are named in its 401 (scope), on the Bearer challenge.
+        /^Bearer realm="files", scope="files:read", DPoP realm="files", algs="ES256 /,
       )
     } finally {
       await app.close()

@@ -14,7 +14,8 @@ import {
 import { APP_GUARD, HttpAdapterHost, NestFactory, Reflector } from '@nestjs/core'
 import { ExpressAdapter } from '@nestjs/platform-express'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
-import { createResourceServer, parseChallenges } from '@scopeguard/core'
+import { createResourceServer } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

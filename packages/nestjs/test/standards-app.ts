@@ -77,6 +77,13 @@ class StandardsController {
     return OK
   }
 
+  @Get('mcp/tools')
+  @UseGuards(McpGuard)
+  @Scopes('mcp:tools')
+  mcpTools(): typeof OK {
+    return OK
+  }
+
   @Get('proxied/files')
   @UseGuards(ProxyGuard)
   @Scopes('files:read')

@@ -1,4 +1,5 @@
-import { errorResponse, isOAuthError } from '@scopeguard/core'
+import { isOAuthError } from '@scopeguard/core'
+import { errorResponse } from '@scopeguard/core/adapter'
 import { getAuthError } from './auth.js'
 import type { ErrorMiddleware, JsonResponse } from './http.js'
 
@@ -11,8 +12,8 @@ import type { ErrorMiddleware, JsonResponse } from './http.js'
 export function sendError(res: JsonResponse, error: unknown): boolean {
   const response = errorResponse(error)
   if (response === undefined) return false
+  for (const name in response.headers) res.setHeader(name, response.headers[name] as string)
   res.status(response.status)
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
   res.json(response.body)
   return true
 }

@@ -13,8 +13,11 @@ describe('public API', () => {
       'MissingTokenError',
       'OAuthError',
       'ScopeguardStrategy',
+      'StoreFullError',
       'TemporarilyUnavailableError',
       'UseDpopNonceError',
+      'consoleLogger',
+      'createMemoryStore',
       'createResourceServer',
       'errorHandler',
       'getAuth',
@@ -31,6 +34,7 @@ describe('public API', () => {
       'requirement',
       'resourceMetadata',
       'sendError',
+      'silentLogger',
     ])
   })
 })

@@ -10,6 +10,8 @@ export type NextFunction = (error?: unknown) => void
 export interface PassportRequest extends IncomingMessage {
   /** Express's original URL (before mounting), used for the query token. */
   originalUrl?: string
+  /** Express's scheme, honouring `trust proxy` (for DPoP's `htu`). */
+  protocol?: string
   /** The parsed body, when a body parser ran (for RFC 6750 §2.2 form tokens). */
   body?: unknown
   /** The response, which Express links from the request. */

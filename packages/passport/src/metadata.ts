@@ -1,4 +1,8 @@
-import { createResourceMetadataRoute, type ResourceMetadataSource } from '@scopeguard/core'
+import {
+  createResourceMetadataRoute,
+  writeNodeResponse,
+  type ResourceMetadataSource,
+} from '@scopeguard/core/adapter'
 import type { Middleware, PassportRequest } from './http.js'
 import type { ScopeguardStrategy } from './strategy.js'
 
@@ -25,12 +29,7 @@ export function resourceMetadata(...sources: Source[]): Middleware {
   return function scopeguardResourceMetadata(req, res, next) {
     const target = (req as PassportRequest).originalUrl ?? req.url ?? '/'
     const response = route(req.method ?? '', target)
-    if (response === undefined) {
-      next()
-      return
-    }
-    res.statusCode = response.status
-    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value)
-    res.end(response.body)
+    if (response === undefined) next()
+    else writeNodeResponse(res, response)
   }
 }

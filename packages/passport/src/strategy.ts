@@ -1,7 +1,4 @@
 import {
-  markAnonymous,
-  peerCertificate,
-  challengeParamsOf,
   ConfigurationError,
   InvalidTokenError,
   isOAuthError,
@@ -9,6 +6,12 @@ import {
   type AuthInfo,
   type ResourceServer,
 } from '@scopeguard/core'
+import {
+  challengeParamsOf,
+  fromNodeRequest,
+  markAnonymous,
+  successHeaders,
+} from '@scopeguard/core/adapter'
 import { Strategy } from './strategy-base.js'
 import { setAuth, setAuthError } from './auth.js'
 import type { PassportRequest } from './http.js'
@@ -19,16 +22,6 @@ function rejection(info: unknown): string | undefined {
   if (typeof info === 'string' && info !== '') return info
   const message = (info as { message?: unknown } | null | undefined)?.message
   return typeof message === 'string' && message !== '' ? message : undefined
-}
-
-/**
- * The request's scheme, for DPoP's `htu`: Express's `req.protocol` when it is there (it honours
- * `trust proxy`), else the connection's. The core reads the Host header itself.
- */
-function protocolOf(req: PassportRequest): string {
-  const express = (req as { protocol?: unknown }).protocol
-  if (typeof express === 'string') return express
-  return (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true ? 'https' : 'http'
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -97,19 +90,10 @@ export class ScopeguardStrategy extends Strategy {
   override authenticate(req: PassportRequest, _options?: unknown): void {
     let pending: Promise<AuthInfo<object> | undefined>
     try {
-      pending = this.resourceServer.authenticate(
-        {
-          method: req.method ?? 'GET',
-          url: req.originalUrl ?? req.url ?? '/',
-          headers: req.headers,
-          rawHeaders: req.rawHeaders,
-          body: req.body,
-          clientCertificate: peerCertificate(req.socket),
-          remoteAddress: req.socket?.remoteAddress,
-          protocol: protocolOf(req),
-        },
-        this.routeOptions,
-      )
+      // Express's req.protocol honours `trust proxy`; without Express, the connection's scheme.
+      const protocol = typeof req.protocol === 'string' ? req.protocol : undefined
+      const request = fromNodeRequest(req, { url: req.originalUrl, protocol, body: req.body })
+      pending = this.resourceServer.authenticate(request, this.routeOptions)
     } catch (error) {
       this.reject(req, error)
       return
@@ -162,11 +146,8 @@ export class ScopeguardStrategy extends Strategy {
     setAuth(req, auth)
     const res = req.res
     if (res && !res.headersSent) {
-      // RFC 6750 §2.3: a response to a request authorized by a query token is private.
-      if (auth.source === 'query') res.setHeader('Cache-Control', 'private')
-      // e.g. a fresh DPoP-Nonce after the nonce rotated (RFC 9449 §8.2); no allocation when none
-      const extra = auth.responseHeaders
-      if (extra !== undefined) for (const name in extra) res.setHeader(name, extra[name] as string)
+      const headers = successHeaders(auth)
+      for (const name in headers) res.setHeader(name, headers[name] as string)
     }
     this.success(user, info)
   }

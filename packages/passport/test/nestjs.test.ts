@@ -19,10 +19,10 @@ import { ExpressAdapter } from '@nestjs/platform-express'
 import {
   createResourceServer,
   isOAuthError,
-  parseChallenges,
   type AuthInfo,
   type ResourceServer,
 } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { protect } from '@scopeguard/express'
 import { createTestIssuer, rawRequest, tamper, type TestIssuer } from '@scopeguard/testing'
 import express from 'express'

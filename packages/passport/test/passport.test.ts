@@ -2,10 +2,10 @@ import type { Server } from 'node:http'
 import {
   createResourceServer,
   InsufficientScopeError,
-  parseChallenges,
   requireScope as coreRequireScope,
   type ResourceServer,
 } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { protect, requireScope as expressRequireScope } from '@scopeguard/express'
 import { createTestIssuer, rawRequest, tamper, type TestIssuer } from '@scopeguard/testing'
 import express from 'express'

@@ -24,6 +24,13 @@ function buildApp(servers: StandardsServers): express.Express {
   const files = new ScopeguardStrategy(servers.files)
   passport.use(files)
   passport.use(new ScopeguardStrategy({ resourceServer: servers.mcp, name: 'mcp' }))
+  passport.use(
+    new ScopeguardStrategy({
+      resourceServer: servers.mcp,
+      name: 'mcp-tools',
+      requiredScopes: ['mcp:tools'],
+    }),
+  )
   passport.use(new ScopeguardStrategy({ resourceServer: servers.proxy, name: 'proxy' }))
   passport.use(new ScopeguardStrategy({ resourceServer: servers.elsewhere, name: 'elsewhere' }))
   const app = express()
@@ -36,6 +43,7 @@ function buildApp(servers: StandardsServers): express.Express {
   }
   app.get('/files', guard, requireScope('files:read'), ok)
   app.get('/mcp', by('mcp'), ok)
+  app.get('/mcp/tools', by('mcp-tools'), ok)
   app.get('/proxied/files', by('proxy'), requireScope('files:read'), ok)
   app.get('/elsewhere/files', by('elsewhere'), requireScope('files:read'), ok)
   app.get('/step-up/mfa', guard, requireAuthentication({ acrValues: ['urn:mfa'] }), ok)

@@ -1,8 +1,5 @@
-import {
-  errorResponse as renderError,
-  TemporarilyUnavailableError,
-  type AuthInfo,
-} from '@scopeguard/core'
+import { TemporarilyUnavailableError, type AuthInfo } from '@scopeguard/core'
+import { errorResponse as renderError, successHeaders } from '@scopeguard/core/adapter'
 
 const JSON_TYPE = 'application/json; charset=utf-8'
 
@@ -33,10 +30,7 @@ export function errorResponse(error: unknown): Response {
  * (an anonymous request on an optional route).
  */
 export function authHeaders(auth: AuthInfo<object> | undefined): Record<string, string> {
-  if (auth === undefined) return {}
-  const headers: Record<string, string> = { ...auth.responseHeaders }
-  if (auth.source === 'query') headers['Cache-Control'] = 'private'
-  return headers
+  return auth === undefined ? {} : { ...successHeaders(auth) }
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseChallenges } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import {
   createTestIssuer,
   rawRequest,

@@ -315,6 +315,30 @@ export const CASES: readonly ConformanceCase[] = [
     expect: noToken,
   },
   { name: 'GET /me without a token is 401', request: async () => get('/me'), expect: noToken },
+  // --- the route's scopes in its 401 (RFC 6750 §3; the MCP authorization specification) ---
+  {
+    name: "no token: the 401 of GET /files names the route's scope",
+    request: async () => get('/files'),
+    expect: { ...noToken, challenge: { realm: 'api', scope: 'files:read' } },
+  },
+  {
+    name: "no token: the 401 of POST /files names the route's scope",
+    request: async () => ({ method: 'POST', path: '/files', headers: [] }),
+    expect: { ...noToken, challenge: { realm: 'api', scope: 'files:write' } },
+  },
+  {
+    name: 'an expired token: the 401 of GET /files names the scope too',
+    request: async ({ mint }) => files(await mint({ ...read, exp: now() - 3600 })),
+    expect: {
+      ...invalidToken,
+      challenge: { realm: 'api', error: 'invalid_token', scope: 'files:read' },
+    },
+  },
+  {
+    name: 'no token: the 401 of GET /account names account:read (checked after step-up)',
+    request: async () => get('/account'),
+    expect: { ...noToken, challenge: { realm: 'api', scope: 'account:read' } },
+  },
   // --- malformed requests ---
   {
     name: 'Bearer with no token is 400',

@@ -1,4 +1,4 @@
-import { parseChallenges } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { createTestIssuer, rawRequest, type TestIssuer } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ADAPTERS } from './adapters.js'

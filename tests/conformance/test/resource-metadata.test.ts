@@ -2,7 +2,7 @@
 // caching, CORS, HEAD, OPTIONS), and that the URL named in challenges leads to a document whose
 // `resource` is the API the client called. The matrix in cases.ts checks `resource_metadata` on
 // every challenge; this file checks the route itself, header by header, identically everywhere.
-import { parseChallenges } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import {
   createTestIssuer,
   rawRequest,

@@ -6,7 +6,7 @@
  * starting with `ES256 `, a cell starting with `…, ` abbreviates `Bearer realm="api", `, and
  * `—` or `none` means no header at all.
  */
-import { parseChallenges, type ParsedChallenge } from '@scopeguard/core'
+import { parseChallenges, type ParsedChallenge } from '@scopeguard/core/primitives'
 
 /** The challenges a documented cell stands for, or `undefined` for "no header". */
 export function documentedChallenges(cell: string): ParsedChallenge[] | undefined {

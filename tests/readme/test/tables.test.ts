@@ -1,7 +1,7 @@
 // Every README table that documents responses (a `WWW-Authenticate` column) is checked row by row
 // against real Express servers: the row's requests are sent, and the status, the challenge (parsed
 // with the core's parseChallenges), the body's `error` and `Cache-Control: no-store` must match.
-import { parseChallenges } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { rawRequest, type RawResponse } from '@scopeguard/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { challengeMismatch } from '../src/challenges.js'

@@ -1,4 +1,4 @@
-import { parseChallenges } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { rawRequest, type RawResponse } from '@scopeguard/testing'
 
 /** A response with its JSON body (or text) and its Bearer challenge's parameters, if any. */

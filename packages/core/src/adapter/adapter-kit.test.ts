@@ -7,6 +7,7 @@ import { ConfigurationError, InsufficientScopeError, MissingTokenError } from '.
 import type { Requirement } from '../requirements.js'
 import { createResourceServer, type AuthenticateOptions } from '../resource-server.js'
 import {
+  authAccessors,
   authOf,
   createResourceMetadataRoute,
   errorResponse,
@@ -61,17 +62,14 @@ function protect(
   }
 }
 
-const handlers = requirementHandlers(
-  (rule, options?: { errors?: 'respond' | 'throw' }): Handler => {
-    const mode = errorsOption('requirement', options?.errors, ['respond', 'throw'])
-    return async (req, res) => {
-      const error = requirementError(rule, req, NO_AUTH)
-      if (error === undefined) return true
-      if (mode === 'throw' || !sendError(res, error)) throw error
-      return false
-    }
-  },
-)
+const handlers = requirementHandlers(['respond', 'throw'], (rule, mode): Handler => {
+  return async (req, res) => {
+    const error = requirementError(rule, req, NO_AUTH)
+    if (error === undefined) return true
+    if (mode === 'throw' || !sendError(res, error)) throw error
+    return false
+  }
+})
 
 let issuer: TestIssuer
 let http: Server
@@ -263,14 +261,30 @@ describe('successHeaders', () => {
 })
 
 describe('the auth slot', () => {
+  it('gives adapters getAuth and hasAuth, on the request or on a part of it', () => {
+    const { getAuth, hasAuth } = authAccessors<{ state: object }>('no token', (ctx) => ctx.state)
+    const ctx = { state: {} }
+    expect(hasAuth(ctx)).toBe(false)
+    expect(() => getAuth(ctx)).toThrow('no token')
+    const auth = { subject: 's' } as unknown as AuthInfo
+    recordAuth(ctx.state, auth, { challengeParams: {} })
+    expect(hasAuth(ctx)).toBe(true)
+    expect(getAuth<{ tenant: string }>(ctx)).toBe(auth)
+    // an anonymous request on an optional route has no token
+    const anonymous = { state: {} }
+    recordAuth(anonymous.state, undefined, { challengeParams: {} })
+    expect(hasAuth(anonymous)).toBe(false)
+  })
+
   it('is read by every adapter from the same brand, and says what to register when empty', () => {
     const holder = {}
     expect(() => requireAuthOf(holder, 'register protect()')).toThrow('register protect()')
     const auth = { subject: 's' } as unknown as AuthInfo
     recordAuth(holder, auth, { challengeParams: {} })
     expect(requireAuthOf(holder, 'unused')).toBe(auth)
-    // another library's `auth` property is not ours
+    // another library's `auth` property is not ours, and a copy of the holder carries no brand
     expect(authOf({ auth })).toBeUndefined()
+    expect(authOf({ ...holder })).toBeUndefined()
   })
 })
 
@@ -283,7 +297,7 @@ describe('options and requirements', () => {
       "scopeguard: protect() option errors must be 'respond' or 'next'",
     )
     expect(() => handlers.requirement(requireNothing(), { errors: 'next' as never })).toThrow(
-      /requirement\(\) option errors must be/,
+      "scopeguard: requirement() option errors must be 'respond' or 'throw'",
     )
   })
 
@@ -291,6 +305,15 @@ describe('options and requirements', () => {
     expect(() => handlers.requirement(undefined as never)).toThrow(ConfigurationError)
     expect(() => handlers.requireScope()).toThrow(/needs at least one scope/)
     expect(() => handlers.requireClaim('role', undefined as never)).toThrow(ConfigurationError)
+  })
+
+  it('hands requirement() its mode and the builders the default mode', () => {
+    const modes: string[] = []
+    const kit = requirementHandlers(['respond', 'next'], (_rule, mode) => modes.push(mode))
+    kit.requirement(requireNothing(), { errors: 'next' })
+    kit.requirement(requireNothing())
+    kit.requireScope('a')
+    expect(modes).toEqual(['next', 'respond', 'respond'])
   })
 
   it('maps every core builder, each to a handler running the matching requirement', () => {

@@ -9,9 +9,17 @@ const AUTH = Symbol.for('scopeguard.auth')
 
 type Slot = Record<symbol, unknown>
 
-/** Stores the verified token on `holder` (a request, or Koa's `ctx.state`) under scopeguard's brand. */
+/**
+ * Stores the verified token on `holder` (a request, or Koa's `ctx.state`) under scopeguard's
+ * brand: a non-enumerable property, so that copies and spreads of the holder do not carry it.
+ */
 export function setAuth(holder: object, auth: AuthInfo<object>): void {
-  ;(holder as Slot)[AUTH] = auth
+  Object.defineProperty(holder, AUTH, {
+    value: auth,
+    configurable: true,
+    enumerable: false,
+    writable: true,
+  })
 }
 
 /** The token {@link setAuth} stored on `holder`, or undefined. */
@@ -46,4 +54,32 @@ export function recordAuth(
 ): void {
   if (auth === undefined) markAnonymous(holder, server.challengeParams)
   else setAuth(holder, auth)
+}
+
+/** An adapter's accessors of the verified token, for a request (or context) type `Holder`. */
+export interface AuthAccessors<Holder> {
+  /**
+   * The verified token protect stored for this request, typed with your claims.
+   * @throws Error when protect did not run for this request, or let it through anonymously.
+   */
+  getAuth<Claims extends object = Record<string, unknown>>(holder: Holder): AuthInfo<Claims>
+  /** Whether protect authenticated this request (false for anonymous requests on optional routes). */
+  hasAuth(holder: Holder): boolean
+}
+
+/**
+ * An adapter's `getAuth` and `hasAuth`, reading the auth slot of `slotOf(holder)` (the request
+ * itself by default; Koa's `ctx.state`).
+ * @param missing the message of the Error `getAuth` throws when there is no token, saying what to
+ *   register.
+ */
+export function authAccessors<Holder>(
+  missing: string,
+  slotOf: (holder: Holder) => object = (holder) => holder as object,
+): AuthAccessors<Holder> {
+  return {
+    getAuth: <Claims extends object>(holder: Holder) =>
+      requireAuthOf<Claims>(slotOf(holder) ?? {}, missing),
+    hasAuth: (holder) => authOf(slotOf(holder)) !== undefined,
+  }
 }

@@ -9,14 +9,16 @@ export { headerValue, headerValues } from '../request.js'
 export type { HeadersLike, HeaderValue, RequestLike } from '../request.js'
 
 // After authentication: the auth slot, the anonymous mark, the success headers
-export { authOf, recordAuth, requireAuthOf, setAuth } from './auth-slot.js'
+export { authAccessors, authOf, recordAuth, requireAuthOf, setAuth } from './auth-slot.js'
+export type { AuthAccessors } from './auth-slot.js'
 export { anonymousRefusal, markAnonymous } from '../anonymous.js'
 export { successHeaders } from './success-headers.js'
 
 // Requirements and options
 export { requirementError, requirementHandlers } from './requirement-handlers.js'
-export type { RequirementHandlers } from './requirement-handlers.js'
+export type { RequirementHandlers, RequirementOptions } from './requirement-handlers.js'
 export { errorsOption, resourceServerOf } from './adapter-options.js'
+export { validateRouteScopes } from '../route-scopes.js'
 
 // Errors and challenges
 export { errorResponse } from '../error-response.js'

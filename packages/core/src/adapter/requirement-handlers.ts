@@ -12,16 +12,22 @@ import {
 } from '../requirements.js'
 import type { Scope } from '../scopes.js'
 import { requireAuthentication, type AuthenticationPolicy } from '../step-up.js'
+import { errorsOption } from './adapter-options.js'
 import { authOf } from './auth-slot.js'
+
+/** Options of an adapter's `requirement(rule, options)`: how a failure is delivered. */
+export interface RequirementOptions<Mode extends string> {
+  /** One of the adapter's error modes, e.g. `'respond'` (the default) or `'next'`. */
+  errors?: Mode
+}
 
 /**
  * An adapter's requirement middleware (or decorators, or hooks), one per core requirement
- * builder. `Handler` is the framework's middleware type; `Options` the options of
- * {@link RequirementHandlers.requirement}.
+ * builder. `Handler` is the framework's middleware type; `Mode` the adapter's error modes.
  */
-export interface RequirementHandlers<Handler, Options = never> {
+export interface RequirementHandlers<Handler, Mode extends string = never> {
   /** Runs any core {@link Requirement} (or one of your own) for the route. */
-  requirement(rule: Requirement, options?: Options): Handler
+  requirement(rule: Requirement, options?: RequirementOptions<Mode>): Handler
   /** Requires every listed scope; 403 `insufficient_scope` listing them otherwise. */
   requireScope(...scopes: Scope[]): Handler
   /** Requires at least one of the listed scopes. */
@@ -49,22 +55,39 @@ function isRequirement(value: unknown): value is Requirement {
   return typeof (value as { check?: unknown } | null | undefined)?.check === 'function'
 }
 
+type Modes = readonly [string, ...string[]]
+
 /**
  * Maps every core requirement builder onto the framework, through one function turning a
  * {@link Requirement} into the framework's middleware (in the spirit of auth0's `toHandler`).
- * The rule given to `toHandler` is checked: a value without `check` is a `ConfigurationError`
- * at route definition, not a 500 per request. Builders' own argument errors are thrown at once
- * too.
+ * With `modes` (the adapter's error modes, the first the default), `requirement(rule, { errors })`
+ * is checked against them and `toHandler` gets the mode; the builders use the default. Wrong
+ * arguments (a rule without `check`, an unknown mode, a builder's own argument errors) are a
+ * `ConfigurationError` at route definition, not a 500 per request.
  *
  * ```ts
- * const handlers = requirementHandlers((rule, options?: { errors?: 'respond' | 'next' }) =>
- *   (req, res, next) => { … requirementError(rule, req, NO_AUTH) … })
- * export const requireScope = handlers.requireScope
+ * const handlers = requirementHandlers(['respond', 'next'], (rule, mode) => (req, res, next) => {
+ *   const error = requirementError(rule, req, NO_AUTH)
+ *   if (error === undefined) next()
+ *   else if (mode === 'next' || !sendError(res, error)) next(error)
+ * })
+ * export const { requireScope } = handlers
  * ```
  */
-export function requirementHandlers<Handler, Options = never>(
-  toHandler: (rule: Requirement, options: Options | undefined) => Handler,
-): RequirementHandlers<Handler, Options> {
+export function requirementHandlers<Handler>(
+  toHandler: (rule: Requirement) => Handler,
+): RequirementHandlers<Handler>
+export function requirementHandlers<Handler, const M extends Modes>(
+  modes: M,
+  toHandler: (rule: Requirement, mode: M[number]) => Handler,
+): RequirementHandlers<Handler, M[number]>
+export function requirementHandlers<Handler>(
+  ...args: [(rule: Requirement) => Handler] | [Modes, (rule: Requirement, mode: string) => Handler]
+): RequirementHandlers<Handler, string> {
+  type ToHandler = (rule: Requirement, mode: string) => Handler
+  const [modes, toHandler]: [Modes, ToHandler] =
+    args.length === 1 ? [['respond'], args[0]] : [args[0], args[1]]
+  const build = (rule: Requirement): Handler => toHandler(rule, modes[0])
   return {
     requirement(rule, options) {
       if (!isRequirement(rule)) {
@@ -72,16 +95,15 @@ export function requirementHandlers<Handler, Options = never>(
           'requirement() takes a requirement such as requireScope("files:read") from @scopeguard/core',
         )
       }
-      return toHandler(rule, options)
+      return toHandler(rule, errorsOption('requirement', options?.errors, modes))
     },
-    requireScope: (...scopes) => toHandler(requireScope(...scopes), undefined),
-    requireAnyScope: (...scopes) => toHandler(requireAnyScope(...scopes), undefined),
-    requireClaim: (name, expected, options) =>
-      toHandler(requireClaim(name, expected, options), undefined),
-    requireAuthentication: (policy) => toHandler(requireAuthentication(policy), undefined),
-    requireActor: (...allowed) => toHandler(requireActor(...allowed), undefined),
-    requireDelegation: () => toHandler(requireDelegation(), undefined),
-    refuseDelegation: () => toHandler(refuseDelegation(), undefined),
+    requireScope: (...scopes) => build(requireScope(...scopes)),
+    requireAnyScope: (...scopes) => build(requireAnyScope(...scopes)),
+    requireClaim: (name, expected, options) => build(requireClaim(name, expected, options)),
+    requireAuthentication: (policy) => build(requireAuthentication(policy)),
+    requireActor: (...allowed) => build(requireActor(...allowed)),
+    requireDelegation: () => build(requireDelegation()),
+    refuseDelegation: () => build(refuseDelegation()),
   }
 }
 

@@ -1,4 +1,4 @@
-import { Buffer, isAscii } from 'node:buffer'
+import * as nodeBuffer from 'node:buffer'
 import {
   constants,
   createHash,
@@ -75,12 +75,30 @@ function inputFor(
 const BASE64URL = /^[A-Za-z0-9_-]*$/
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
 
+const { Buffer } = nodeBuffer
+type Buffer = nodeBuffer.Buffer
+/** `buffer.isAscii` where it exists (Node.js ≥ 18.15), else a scan of the decoded text. */
+const isAscii: (bytes: Buffer) => boolean =
+  typeof nodeBuffer.isAscii === 'function'
+    ? nodeBuffer.isAscii
+    : (bytes) => !/[^\x00-\x7f]/.test(bytes.toString('latin1'))
+
+/**
+ * Only Node.js itself: runtimes that also answer to the `node` condition (Bun, Deno) keep Web
+ * Crypto, whose behaviour the synchronous path is proven against on Node.js only.
+ */
+const isNode =
+  typeof process === 'object' &&
+  typeof process.versions?.node === 'string' &&
+  process.versions['bun'] === undefined &&
+  !('Deno' in globalThis)
+
 function view(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)
 }
 
 /** `node:crypto`, synchronously: the Node.js build of `#platform/signature`. */
-export const nativeSignatures: NativeSignatures | undefined = {
+const nodeSignatures: NativeSignatures = {
   importJwk(jwk) {
     return wrap(createPublicKey({ key: { ...jwk }, format: 'jwk' }))
   },
@@ -128,3 +146,5 @@ export const nativeSignatures: NativeSignatures | undefined = {
     return createHash('sha256').update(value, 'utf8').digest('base64url')
   },
 }
+
+export const nativeSignatures: NativeSignatures | undefined = isNode ? nodeSignatures : undefined

@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common'
-import { peerCertificate, type RequestLike } from '@scopeguard/core'
+import { fromNodeRequest, type NodeRequest, type RequestLike } from '@scopeguard/core/adapter'
 
 /** The slice of `@nestjs/graphql` the guard uses; the package is loaded only for GraphQL requests. */
 interface GraphqlPackage {
@@ -41,19 +41,11 @@ export function requestOf(context: ExecutionContext): object | undefined {
   return undefined
 }
 
-interface PlatformRequest {
-  headers: RequestLike['headers']
+/** An Express request, or a Fastify request whose Node request is `raw`. */
+interface PlatformRequest extends NodeRequest {
   body?: unknown
-  method?: string
-  url?: string
   originalUrl?: string
-  rawHeaders?: string[]
   raw?: PlatformRequest
-  socket?: {
-    encrypted?: boolean
-    remoteAddress?: string
-    getPeerCertificate?: () => { raw?: Uint8Array } | null
-  }
   /** Express and Fastify: `http` or `https`, honouring their trust-proxy settings. */
   protocol?: string
 }
@@ -66,16 +58,12 @@ interface PlatformRequest {
 export function toRequestLike(request: object): RequestLike {
   const platform = request as PlatformRequest
   const node = platform.raw ?? platform
-  return {
-    method: node.method ?? 'GET',
-    url: node.originalUrl ?? node.url ?? '/',
+  // For DPoP's htu (with the Host header, which the core reads and checks only for a proof):
+  // the platform's scheme honours Express's `trust proxy` and Fastify's `trustProxy`.
+  return fromNodeRequest(node, {
+    url: node.originalUrl,
+    protocol: platform.protocol,
     headers: platform.headers,
-    rawHeaders: node.rawHeaders,
     body: platform.body,
-    clientCertificate: peerCertificate(node.socket),
-    remoteAddress: node.socket?.remoteAddress,
-    // For DPoP's htu (with the Host header, which the core reads and checks only for a proof):
-    // the platform's scheme honours Express's `trust proxy` and Fastify's `trustProxy`.
-    protocol: platform.protocol ?? (node.socket?.encrypted === true ? 'https' : 'http'),
-  }
+  })
 }
