@@ -1,10 +1,5 @@
-import {
-  validateRouteScopes,
-  type AuthenticateOptions,
-  type ResourceServer,
-  type ResourceServerOptions,
-} from '@scopeguard/core'
-import { errorsOption, resourceServerOf } from '@scopeguard/core/adapter'
+import type { AuthenticateOptions, ResourceServer, ResourceServerOptions } from '@scopeguard/core'
+import { errorsOption, resourceServerOf, validateRouteScopes } from '@scopeguard/core/adapter'
 import { authenticate, ERROR_MODES, refuse, type ErrorMode, type ScopeguardHook } from './guard.js'
 
 /** Options of {@link protect}. */

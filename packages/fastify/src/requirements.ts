@@ -1,5 +1,5 @@
 import type { Requirement } from '@scopeguard/core'
-import { errorsOption, requirementHandlers } from '@scopeguard/core/adapter'
+import { requirementHandlers } from '@scopeguard/core/adapter'
 import {
   checkRequirements,
   ERROR_MODES,
@@ -15,8 +15,7 @@ import {
  */
 export type RequirementHook = ScopeguardHook & Requirement
 
-const handlers = requirementHandlers<RequirementHook, { errors?: ErrorMode }>((rule, options) => {
-  const mode = errorsOption('requirement', options?.errors, ERROR_MODES)
+const handlers = requirementHandlers(ERROR_MODES, (rule, mode: ErrorMode): RequirementHook => {
   const rules = [rule]
   const hook: ScopeguardHook = async function scopeguardRequirement(request, reply) {
     try {

@@ -3,12 +3,12 @@ import {
   requireAnyScope,
   requireAuthentication,
   requireScope,
-  validateRouteScopes,
   type AuthenticateOptions,
   type AuthenticationPolicy,
   type Requirement,
   type Scope,
 } from '@scopeguard/core'
+import { validateRouteScopes } from '@scopeguard/core/adapter'
 
 /**
  * What a route asks of the token, declared in its `config`:

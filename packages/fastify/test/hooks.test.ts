@@ -1,6 +1,7 @@
 // The route-level hooks: protect() and the requirement hooks on single routes, as Fastify users
 // write `{ onRequest: protect(rs), preHandler: requireScope('files:write') }`.
-import { createResourceServer, parseChallenges, type ResourceServer } from '@scopeguard/core'
+import { createResourceServer, type ResourceServer } from '@scopeguard/core'
+import { parseChallenges } from '@scopeguard/core/primitives'
 import { createTestIssuer, tamper, type TestIssuer } from '@scopeguard/testing'
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
