@@ -92,7 +92,7 @@ export async function createApp(rs: ResourceServer): Promise<FastifyInstance> {
     const auth = getAuth(request)
     return {
       sub: auth.subject,
-      client_id: auth.clientId,
+      client_id: auth.clientId || undefined,
       scopes: auth.scopes,
       issuer: auth.issuer,
       expires_at:

@@ -15,7 +15,7 @@ import {
  */
 export type RequirementHook = ScopeguardHook & Requirement
 
-const handlers = requirementHandlers(ERROR_MODES, (rule, mode): RequirementHook => {
+const handlers = requirementHandlers(ERROR_MODES, (rule, mode: ErrorMode): RequirementHook => {
   const rules = [rule]
   const hook: ScopeguardHook = async function scopeguardRequirement(request, reply) {
     try {

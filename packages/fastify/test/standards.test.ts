@@ -29,6 +29,7 @@ async function start(servers: StandardsServers) {
   const route = (config: object) => ({ config: { scopeguard: config } })
   app.get('/files', route({ scopes: ['files:read'] }), ok)
   app.get('/mcp', { onRequest: protect(mcp) }, ok)
+  app.get('/mcp/tools', { onRequest: protect(mcp, { requiredScopes: ['mcp:tools'] }) }, ok)
   const proxied = (rs: ResourceServer) => ({
     onRequest: protect(rs),
     preHandler: requireScope('files:read'),
