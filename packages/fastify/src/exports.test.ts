@@ -21,8 +21,11 @@ describe('public API', () => {
         "InvalidTokenError": "function",
         "MissingTokenError": "function",
         "OAuthError": "function",
+        "StoreFullError": "function",
         "TemporarilyUnavailableError": "function",
         "UseDpopNonceError": "function",
+        "consoleLogger": "object",
+        "createMemoryStore": "function",
         "createResourceServer": "function",
         "getAuth": "function",
         "hasAuth": "function",
@@ -39,6 +42,7 @@ describe('public API', () => {
         "resourceMetadata": "function",
         "scopeguard": "function",
         "sendError": "function",
+        "silentLogger": "object",
       }
     `)
   })

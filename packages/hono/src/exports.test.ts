@@ -21,8 +21,11 @@ describe('public API', () => {
         "InvalidTokenError": "function",
         "MissingTokenError": "function",
         "OAuthError": "function",
+        "StoreFullError": "function",
         "TemporarilyUnavailableError": "function",
         "UseDpopNonceError": "function",
+        "consoleLogger": "object",
+        "createMemoryStore": "function",
         "createResourceServer": "function",
         "errorHandler": "function",
         "errorResponse": "function",
@@ -40,6 +43,7 @@ describe('public API', () => {
         "requireScope": "function",
         "requirement": "function",
         "resourceMetadata": "function",
+        "silentLogger": "object",
       }
     `)
   })
