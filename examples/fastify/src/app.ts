@@ -73,11 +73,13 @@ export async function createApp(rs: ResourceServer): Promise<FastifyInstance> {
 
   app.get('/health', () => ({ status: 'ok' }))
 
-  app.get('/files', { config: { scopeguard: { scopes: ['files:read'] } } }, () => ({ files }))
+  app.get('/files', { config: { scopeguard: { requiredScopes: ['files:read'] } } }, () => ({
+    files,
+  }))
 
   app.post(
     '/files',
-    { config: { scopeguard: { scopes: ['files:write'] } } },
+    { config: { scopeguard: { requiredScopes: ['files:write'] } } },
     async (request, reply) => {
       const auth = getAuth(request)
       const body = request.body as { name?: unknown } | undefined
@@ -111,6 +113,8 @@ export async function createApp(rs: ResourceServer): Promise<FastifyInstance> {
         scopeguard: {
           authentication: ACCOUNT_AUTHENTICATION,
           scopes: ['account:read'],
+          // Step-up comes first (RFC 9470), so the scope is only named in the 401.
+          challengeScopes: ['account:read'],
           requirements: [refuseDelegation()],
         },
       },

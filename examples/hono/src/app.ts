@@ -49,9 +49,10 @@ export function createApp(rs: ResourceServer): Hono<ScopeguardEnv> {
 
   app.get('/health', (c) => c.json({ status: 'ok' }))
 
-  app.get('/files', authenticated, requireScope('files:read'), (c) => c.json({ files }))
+  // The route's scopes go to protect(): required, and named in its 401 challenges (`scope`).
+  app.get('/files', protect(rs, { requiredScopes: ['files:read'] }), (c) => c.json({ files }))
 
-  app.post('/files', authenticated, requireScope('files:write'), async (c) => {
+  app.post('/files', protect(rs, { requiredScopes: ['files:write'] }), async (c) => {
     const auth = getAuth(c)
     const name = await nameOf(c)
     const file = {
@@ -81,7 +82,8 @@ export function createApp(rs: ResourceServer): Hono<ScopeguardEnv> {
   // themselves: a service acting for them with a delegated token is refused.
   app.get(
     '/account',
-    authenticated,
+    // Step-up comes before the scope check (RFC 9470), so the scope is only named in the 401.
+    protect(rs, { challengeScopes: ['account:read'] }),
     requireAuthentication(ACCOUNT_AUTHENTICATION),
     requireScope('account:read'),
     refuseDelegation(),
