@@ -48,6 +48,7 @@ describe('public API', () => {
   it('@scopeguard/core/adapter exports exactly these runtime values (adapter authors)', () => {
     expect(runtimeExports(adapter)).toMatchInlineSnapshot(`
       {
+        "AUTHENTICATE_OPTION_KEYS": "object",
         "anonymousRefusal": "function",
         "authAccessors": "function",
         "authOf": "function",

@@ -7,16 +7,9 @@ export { scopeguard } from './plugin.js'
 export type { ProtectHookName, ScopeguardOptions } from './plugin.js'
 export { protect } from './protect.js'
 export type { ProtectOptions } from './protect.js'
-export {
-  refuseDelegation,
-  requireActor,
-  requireAnyScope,
-  requireAuthentication,
-  requireClaim,
-  requireDelegation,
-  requireScope,
-  requirement,
-} from './requirements.js'
+export { requirement, requireScope, requireAnyScope, requireClaim } from './requirements.js'
+export { requireAuthentication, requireActor } from './requirements.js'
+export { requireDelegation, refuseDelegation } from './requirements.js'
 export type { RequirementHook } from './requirements.js'
 export type { ScopeguardRouteConfig } from './route-config.js'
 export type { ErrorMode, ScopeguardHook } from './guard.js'

@@ -8,7 +8,7 @@ import {
   type Requirement,
   type Scope,
 } from '@scopeguard/core'
-import { validateRouteScopes } from '@scopeguard/core/adapter'
+import { AUTHENTICATE_OPTION_KEYS, validateRouteScopes } from '@scopeguard/core/adapter'
 
 /**
  * What a route asks of the token, declared in its `config`:
@@ -53,15 +53,7 @@ export interface CompiledRoute {
   rules: readonly Requirement[]
 }
 
-const EXTRACTION_KEYS = [
-  'optional',
-  'body',
-  'query',
-  'legacyHeader',
-  'maxTokenLength',
-  'requiredScopes',
-  'challengeScopes',
-] as const
+const EXTRACTION_KEYS = AUTHENTICATE_OPTION_KEYS
 const KEYS: ReadonlySet<string> = new Set<string>([
   ...EXTRACTION_KEYS,
   'scopes',

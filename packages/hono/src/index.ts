@@ -5,16 +5,9 @@ export * from '@scopeguard/core'
 export type { Register } from '@scopeguard/core'
 export { protect } from './protect.js'
 export type { ErrorMode, ProtectOptions } from './protect.js'
-export {
-  refuseDelegation,
-  requireActor,
-  requireAnyScope,
-  requireAuthentication,
-  requireClaim,
-  requireDelegation,
-  requireScope,
-  requirement,
-} from './requirements.js'
+export { requirement, requireScope, requireAnyScope, requireClaim } from './requirements.js'
+export { requireAuthentication, requireActor } from './requirements.js'
+export { requireDelegation, refuseDelegation } from './requirements.js'
 export { resourceMetadata } from './metadata.js'
 export { errorHandler } from './errors.js'
 export { keepRawRequest } from './node-listener.js'

@@ -5,7 +5,7 @@ import {
   type ResourceServer,
   type ResourceServerOptions,
 } from '@scopeguard/core'
-import { validateRouteScopes } from '@scopeguard/core/adapter'
+import { AUTHENTICATE_OPTION_KEYS, validateRouteScopes } from '@scopeguard/core/adapter'
 
 /** Options of the strategy itself: its name, the verify form and per-strategy route options. */
 export interface StrategyOptions extends AuthenticateOptions {
@@ -38,16 +38,10 @@ export interface ResolvedStrategyOptions {
   routeOptions: AuthenticateOptions
 }
 
-const STRATEGY_KEYS = new Set([
+const STRATEGY_KEYS: ReadonlySet<string> = new Set([
   'name',
   'passReqToCallback',
-  'optional',
-  'body',
-  'query',
-  'legacyHeader',
-  'maxTokenLength',
-  'requiredScopes',
-  'challengeScopes',
+  ...AUTHENTICATE_OPTION_KEYS,
 ])
 
 function isResourceServer(value: object): value is ResourceServer<object> {

@@ -1,6 +1,28 @@
 import { ConfigurationError } from '../errors.js'
 import type { ResourceServerOptions } from '../options.js'
-import { createResourceServer, type ResourceServer } from '../resource-server.js'
+import {
+  createResourceServer,
+  type AuthenticateOptions,
+  type ResourceServer,
+} from '../resource-server.js'
+
+const AUTHENTICATE_KEYS = {
+  optional: true,
+  body: true,
+  query: true,
+  legacyHeader: true,
+  maxTokenLength: true,
+  requiredScopes: true,
+  challengeScopes: true,
+} as const satisfies Record<keyof AuthenticateOptions, true>
+
+/**
+ * The names of the per-route options of `rs.authenticate()`, for adapters that accept them among
+ * their own (a route config, a strategy's options). Derived from the type, so it cannot drift.
+ */
+export const AUTHENTICATE_OPTION_KEYS: readonly (keyof AuthenticateOptions)[] = Object.freeze(
+  Object.keys(AUTHENTICATE_KEYS) as (keyof AuthenticateOptions)[],
+)
 
 /**
  * The resource server an adapter function was given, or one created from the options given

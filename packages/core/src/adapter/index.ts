@@ -17,7 +17,7 @@ export { successHeaders } from './success-headers.js'
 // Requirements and options
 export { requirementError, requirementHandlers } from './requirement-handlers.js'
 export type { RequirementHandlers, RequirementOptions } from './requirement-handlers.js'
-export { errorsOption, resourceServerOf } from './adapter-options.js'
+export { AUTHENTICATE_OPTION_KEYS, errorsOption, resourceServerOf } from './adapter-options.js'
 export { validateRouteScopes } from '../route-scopes.js'
 
 // Errors and challenges
