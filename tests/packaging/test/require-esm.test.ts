@@ -68,6 +68,8 @@ const EXERCISED = [
   'nestjs: exports ok',
   'passport: exports ok',
   'fastify: exports ok',
+  'web: exports ok',
+  'hono: exports ok',
   'redis: exports ok',
   'opentelemetry: exports ok',
   'testing: createTestIssuer started',
